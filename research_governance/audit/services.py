@@ -1,0 +1,106 @@
+"""Writing audit events. Every service that changes state calls ``audit_record``
+inside its own transaction, so the event and the change commit or fail together."""
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+SECRET_KEY_PARTS = ("password", "secret", "token", "key", "otp")
+# Any constant works; it names the one lock that serialises appends to the chain.
+_CHAIN_LOCK_ID = 0x52470001
+
+
+def mask_secrets(data: Any) -> Any:
+    """Replace the values of secret-looking keys, at any depth."""
+    if isinstance(data, dict):
+        return {
+            key: "***" if any(part in str(key).lower() for part in SECRET_KEY_PARTS) else mask_secrets(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [mask_secrets(item) for item in data]
+    return data
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_hash(
+    *,
+    previous_hash: str,
+    occurred_at: str,
+    actor_id: int | None,
+    action: str,
+    target_type: str,
+    target_id: str,
+    data: Any,
+) -> str:
+    payload = canonical_json(
+        {
+            "previous_hash": previous_hash,
+            "occurred_at": occurred_at,
+            "actor_id": actor_id,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "data": data,
+        }
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _lock_chain() -> None:
+    # Appends are serialised so the chain never forks. SQLite serialises writers anyway.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model,
+    data: dict[str, Any] | None = None,
+    protocol: models.Model | None = None,
+) -> AuditEvent:
+    """Append one event. Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must be called inside the transaction that makes the change.")
+    _lock_chain()
+    # Microseconds are dropped so the stored time and the hashed time are the same on every database.
+    occurred_at = timezone.now().replace(microsecond=0)
+    clean = json.loads(canonical_json(mask_secrets(data or {})))
+    previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    target_type = target._meta.label_lower
+    target_id = str(target.pk)
+    event = AuditEvent(
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        actor_label=getattr(actor, "email", "") if actor_id else "system",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        protocol=protocol,
+        data=clean,
+        previous_hash=previous,
+        hash=event_hash(
+            previous_hash=previous,
+            occurred_at=occurred_at.isoformat(),
+            actor_id=actor_id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            data=clean,
+        ),
+    )
+    event.save()
+    return event

@@ -1,0 +1,263 @@
+"""Demo data: an institution, its committees, the demo users and a few protocols.
+
+Idempotent: a second run changes nothing. Refuses to run with DEBUG off unless --force,
+so it cannot put known passwords on a production system by accident."""
+
+import io
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from research_governance.accounts.models import Department, Institution, Role, RoleMembership, User
+from research_governance.committees.models import Committee, CommitteeMembership
+from research_governance.core.samples import minimal_pdf
+from research_governance.protocols import services as protocol_services
+from research_governance.protocols.models import Protocol
+from research_governance.reviews import services as review_services
+
+DEMO_PASSWORD = "demo-password-2026"
+Category = CommitteeMembership.Category
+Sex = CommitteeMembership.Sex
+CRole = CommitteeMembership.Role
+
+# email, name_ja, name_latin, roles, committee seat (role, category, external, sex) or None
+DEMO_USERS: list[tuple[str, str, str, list[str], tuple[str, str, bool, str] | None]] = [
+    ("investigator@demo.example", "山田 太郎", "Taro Yamada", [Role.INVESTIGATOR], None),
+    ("coinvestigator@demo.example", "佐藤 花子", "Hanako Sato", [Role.INVESTIGATOR], None),
+    ("investigator2@demo.example", "高橋 健", "Ken Takahashi", [Role.INVESTIGATOR], None),
+    ("secretariat@demo.example", "鈴木 一郎", "Ichiro Suzuki", [Role.SECRETARIAT], None),
+    (
+        "chair@demo.example",
+        "田中 誠",
+        "Makoto Tanaka",
+        [Role.CHAIR, Role.COMMITTEE_MEMBER],
+        (CRole.CHAIR, Category.NATURAL_SCIENCE, False, Sex.MALE),
+    ),
+    (
+        "reviewer1@demo.example",
+        "伊藤 美咲",
+        "Misaki Ito",
+        [Role.COMMITTEE_MEMBER],
+        (CRole.VICE_CHAIR, Category.NATURAL_SCIENCE, False, Sex.FEMALE),
+    ),
+    (
+        "reviewer2@demo.example",
+        "渡辺 法子",
+        "Noriko Watanabe",
+        [Role.COMMITTEE_MEMBER],
+        (CRole.MEMBER, Category.HUMANITIES, True, Sex.FEMALE),
+    ),
+    (
+        "reviewer3@demo.example",
+        "中村 大輔",
+        "Daisuke Nakamura",
+        [Role.COMMITTEE_MEMBER],
+        (CRole.MEMBER, Category.GENERAL_PUBLIC, True, Sex.MALE),
+    ),
+    (
+        "reviewer4@demo.example",
+        "小林 直樹",
+        "Naoki Kobayashi",
+        [Role.COMMITTEE_MEMBER],
+        (CRole.MEMBER, Category.NATURAL_SCIENCE, False, Sex.MALE),
+    ),
+    (
+        "reviewer5@demo.example",
+        "加藤 由美",
+        "Yumi Kato",
+        [Role.COMMITTEE_MEMBER],
+        (CRole.MEMBER, Category.HUMANITIES, False, Sex.FEMALE),
+    ),
+    ("head@demo.example", "山本 学長", "Manabu Yamamoto", [Role.HEAD], None),
+    ("dac@demo.example", "松本 彩", "Aya Matsumoto", [Role.DATA_ACCESS_COMMITTEE], None),
+    ("auditor@demo.example", "井上 監査", "Kansa Inoue", [Role.AUDITOR], None),
+    ("admin@demo.example", "管理者", "Administrator", [Role.ADMINISTRATOR], None),
+]
+
+COMPLETE_STUDY: dict[str, Any] = {
+    "summary": "Multi-centre observational study of sleep and cognition in adults over 65, using wearable "
+    "sleep trackers and a yearly cognitive test.",
+    "planned_start": date(2027, 4, 1),
+    "planned_end": date(2030, 3, 31),
+    "target_participants": 240,
+    "funding_source": "JSPS KAKENHI 27K00001",
+    "has_conflict_of_interest": False,
+    "acquisition": "new",
+    "uses_samples": False,
+    "invasiveness": "none",
+    "interventional": False,
+    "special_care_personal_info": True,
+    "deidentification": "pseudonymised",
+    "consent_procedure": "written_ic",
+    "uses_ai": False,
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo institution, committees, users and protocols (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo creates users with a known password; it refuses to run with DEBUG off. "
+                               "Use --force if you really mean it.")
+        with transaction.atomic():
+            institution, _ = Institution.objects.get_or_create(
+                code="demo-university",
+                defaults={"name_ja": "デモ大学医学部附属病院", "name_en": "Demo University Hospital", "country": "JP"},
+            )
+            department, _ = Department.objects.get_or_create(
+                institution=institution,
+                name_en="Department of Geriatric Medicine",
+                defaults={"name_ja": "老年医学講座"},
+            )
+            ethics, _ = Committee.objects.get_or_create(
+                code="demo-erc",
+                defaults={
+                    "institution": institution,
+                    "name_ja": "デモ大学 倫理審査委員会",
+                    "name_en": "Demo University Research Ethics Committee",
+                    "kind": Committee.Kind.ETHICS,
+                },
+            )
+            dac, _ = Committee.objects.get_or_create(
+                code="demo-dac",
+                defaults={
+                    "institution": institution,
+                    "name_ja": "デモ大学 データアクセス委員会",
+                    "name_en": "Demo University Data Access Committee",
+                    "kind": Committee.Kind.DATA_ACCESS,
+                    "decision_rule": Committee.DecisionRule.MAJORITY,
+                },
+            )
+            users = {}
+            created = 0
+            for email, name_ja, name_latin, roles, seat in DEMO_USERS:
+                user = User.objects.filter(email=email).first()
+                if user is None:
+                    user = User.objects.create_user(
+                        email,
+                        DEMO_PASSWORD,
+                        name_ja=name_ja,
+                        name_latin=name_latin,
+                        institution=institution,
+                        department=department if Role.INVESTIGATOR in roles else None,
+                        is_staff=Role.ADMINISTRATOR in roles,
+                        is_superuser=Role.ADMINISTRATOR in roles,
+                    )
+                    created += 1
+                users[email] = user
+                for role in roles:
+                    if not RoleMembership.objects.filter(user=user, role=role).exists():
+                        RoleMembership.objects.create(
+                            user=user, institution=institution, role=role, valid_from=date(2026, 4, 1)
+                        )
+                if seat and not CommitteeMembership.objects.filter(committee=ethics, user=user).exists():
+                    role, category, external, sex = seat
+                    CommitteeMembership.objects.create(
+                        committee=ethics,
+                        user=user,
+                        role=role,
+                        category=category,
+                        is_external=external,
+                        sex=sex,
+                        valid_from=date(2026, 4, 1),
+                    )
+            secretariat = users["secretariat@demo.example"]
+            if not CommitteeMembership.objects.filter(committee=ethics, user=secretariat).exists():
+                CommitteeMembership.objects.create(
+                    committee=ethics, user=secretariat, role=CRole.SECRETARIAT, valid_from=date(2026, 4, 1)
+                )
+            dac_user = users["dac@demo.example"]
+            if not CommitteeMembership.objects.filter(committee=dac, user=dac_user).exists():
+                CommitteeMembership.objects.create(
+                    committee=dac, user=dac_user, role=CRole.CHAIR, category=Category.NATURAL_SCIENCE,
+                    valid_from=date(2026, 4, 1),
+                )
+            protocols = 0
+            if not Protocol.objects.filter(institution=institution).exists():
+                protocols = self._create_protocols(users)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {created} users created, {protocols} protocols created. "
+                f"Password for every demo user: {DEMO_PASSWORD}"
+            )
+        )
+
+    def _attach(self, protocol: Protocol, by: User, kind: str, title: str, file_name: str) -> None:
+        content = minimal_pdf(title)
+        protocol_services.document_add(
+            protocol=protocol, by=by, kind=kind, title=title, upload=io.BytesIO(content), name=file_name,
+            size=len(content),
+        )
+
+    def _complete(self, protocol: Protocol, by: User, data: dict[str, Any]) -> Protocol:
+        protocol.refresh_from_db()
+        return protocol_services.protocol_update_draft(
+            protocol=protocol, by=by, data=data, lock_version=protocol.lock_version
+        )
+
+    def _create_protocols(self, users: dict[str, User]) -> int:
+        pi = users["investigator@demo.example"]
+        coinvestigator = users["coinvestigator@demo.example"]
+        secretariat = users["secretariat@demo.example"]
+
+        draft = protocol_services.protocol_create(
+            by=pi, title_ja="夜勤看護師の睡眠の質に関する観察研究", title_en="Sleep quality of night-shift nurses"
+        )
+        self._complete(draft, pi, {"summary": "Questionnaire study; to be completed.", "acquisition": "new"})
+        protocol_services.team_member_add(
+            protocol=draft, by=pi, user=coinvestigator, role="co_investigator", can_edit=True
+        )
+
+        submitted = protocol_services.protocol_create(
+            by=pi, title_ja="高齢者の睡眠と認知機能に関する多施設共同研究",
+            title_en="Sleep and cognition in older adults: a multi-centre study",
+        )
+        self._complete(submitted, pi, COMPLETE_STUDY)
+        protocol_services.team_member_add(
+            protocol=submitted, by=pi, user=coinvestigator, role="co_investigator", can_edit=False
+        )
+        protocol_services.site_add(
+            protocol=submitted, by=pi, name="Demo University Hospital", site_investigator="Taro Yamada", is_lead=True
+        )
+        protocol_services.site_add(
+            protocol=submitted, by=pi, name="Minato City General Hospital", site_investigator="Jiro Mori",
+            is_lead=False,
+        )
+        self._attach(submitted, pi, "protocol", "Research protocol v1.0", "protocol-v1.0.pdf")
+        self._attach(submitted, pi, "consent_form", "Consent form v1.0", "consent-form-v1.0.pdf")
+        review_services.protocol_submit(protocol=submitted, by=pi)
+
+        accepted = protocol_services.protocol_create(
+            by=pi, title_ja="電子カルテ情報を用いた糖尿病合併症の後ろ向き研究",
+            title_en="Retrospective study of diabetes complications using electronic records",
+        )
+        self._complete(
+            accepted,
+            pi,
+            {
+                **COMPLETE_STUDY,
+                "summary": "Retrospective analysis of existing electronic medical records, 2015-2025.",
+                "acquisition": "existing_own",
+                "special_care_personal_info": True,
+                "consent_procedure": "opt_out",
+                "opt_out_notice_text": "We use medical records of patients treated for diabetes between 2015 and "
+                "2025. If you do not want your records used, contact the research office.",
+            },
+        )
+        self._attach(accepted, pi, "protocol", "Research protocol v1.0", "protocol.pdf")
+        self._attach(accepted, pi, "opt_out_notice", "Opt-out notice v1.0", "opt-out-notice.pdf")
+        submission = review_services.protocol_submit(protocol=accepted, by=pi)
+        review_services.submission_accept(submission=submission, by=secretariat)
+
+        other = users["investigator2@demo.example"]
+        protocol_services.protocol_create(
+            by=other, title_ja="小児喘息の吸入指導に関する介入研究", title_en="Inhaler coaching for children with asthma"
+        )
+        return 4

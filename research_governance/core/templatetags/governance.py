@@ -1,0 +1,38 @@
+from django import template
+from django.http import HttpRequest
+
+register = template.Library()
+
+STATUS_STYLES = {
+    "draft": "text-bg-secondary",
+    "submitted": "text-bg-primary",
+    "in_review": "text-bg-info",
+    "accepted": "text-bg-info",
+    "withdrawn": "text-bg-light border",
+}
+
+
+@register.inclusion_tag("partials/status_badge.html")
+def status_badge(value: str, label: str) -> dict[str, str]:
+    return {"label": label, "css": STATUS_STYLES.get(value, "text-bg-secondary")}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: object) -> str:
+    """The current query string with some parameters changed (for filters and pagination)."""
+    request: HttpRequest = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def audit_label(action: str) -> str:
+    from research_governance.audit.display import action_label
+
+    return action_label(action)

@@ -1,0 +1,75 @@
+"""Reads of protocols used by more than one view."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from research_governance.accounts.models import User
+from research_governance.audit.models import AuditEvent
+
+from . import permissions
+from .application import missing_items
+from .models import DataRecipient, Document, DocumentVersion, Protocol, ProtocolStatus, ProtocolVersion, TeamMember
+
+
+def protocol_list(*, user: User, status: str = "", query: str = "", team_only: bool = True) -> QuerySet[Protocol]:
+    """The protocols a user may list, newest change first. Query count does not grow with rows."""
+    base = permissions.team_protocols(user) if team_only else permissions.visible_protocols(user)
+    qs = base.select_related("principal_investigator")
+    if status:
+        qs = qs.filter(status=status)
+    if query:
+        qs = qs.filter(
+            Q(title_ja__icontains=query) | Q(title_en__icontains=query) | Q(reference__icontains=query)
+        )
+    return qs.order_by("-updated_at", "-id")
+
+
+def drafts_waiting_for(user: User) -> QuerySet[Protocol]:
+    return permissions.editable_protocols(user).filter(status=ProtocolStatus.DRAFT).order_by("-updated_at")
+
+
+def current_documents(protocol: Protocol) -> list[Document]:
+    return list(
+        protocol.documents.filter(withdrawn_at__isnull=True, current_version__isnull=False)
+        .select_related("current_version", "current_version__uploaded_by")
+        .order_by("kind", "id")
+    )
+
+
+def team(protocol: Protocol) -> list[TeamMember]:
+    return list(protocol.team_members.select_related("user").order_by("added_at", "id"))
+
+
+def protocol_missing_items(protocol: Protocol) -> list:
+    document_kinds = set(
+        protocol.documents.filter(withdrawn_at__isnull=True, current_version__isnull=False).values_list(
+            "kind", flat=True
+        )
+    )
+    recipient_kinds = set(protocol.recipients.values_list("kind", flat=True))
+    return missing_items(protocol, document_kinds=document_kinds, recipient_kinds=recipient_kinds)
+
+
+def documents_with_history(protocol: Protocol) -> list[Document]:
+    """Every document, withdrawn ones too, with all versions (newest first) in two queries."""
+    return list(
+        protocol.documents.select_related("current_version")
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=DocumentVersion.objects.select_related("uploaded_by").order_by("-number"),
+            )
+        )
+        .order_by("withdrawn_at", "kind", "id")
+    )
+
+
+def recipients(protocol: Protocol) -> list[DataRecipient]:
+    return list(protocol.recipients.order_by("id"))
+
+
+def versions(protocol: Protocol) -> QuerySet[ProtocolVersion]:
+    return protocol.versions.select_related("created_by", "submission").order_by("-number")
+
+
+def history(protocol: Protocol, *, limit: int = 200) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(protocol=protocol).select_related("actor").order_by("-id")[:limit])

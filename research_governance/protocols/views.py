@@ -1,0 +1,390 @@
+"""Investigator-facing pages. Views are thin: they check access, bind forms,
+call a service and render; every write happens in services."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from research_governance.reviews.models import Submission
+from research_governance.reviews.services import actors_for
+from research_governance.reviews.workflow import SubmissionStatus, allowed_actions
+
+from . import permissions, selectors, services
+from .application import SECTIONS, snapshot_sections
+from .forms import (
+    DocumentReplaceForm,
+    DocumentUploadForm,
+    ProtocolCreateForm,
+    ProtocolDraftForm,
+    RecipientForm,
+    SiteForm,
+    TeamMemberForm,
+)
+from .models import DataRecipient, Document, DocumentVersion, Protocol, ProtocolStatus, Site, TeamMember
+
+PAGE_SIZE = 25
+
+
+def get_protocol_for_viewer(request: HttpRequest, pk: int) -> Protocol:
+    """The protocol if the user may see it; 404 otherwise, so its existence is not disclosed."""
+    protocol = get_object_or_404(Protocol.objects.select_related("principal_investigator", "institution"), pk=pk)
+    if not permissions.can_view(request.user, protocol):
+        raise Http404
+    return protocol
+
+
+def get_protocol_for_editor(request: HttpRequest, pk: int) -> Protocol:
+    protocol = get_protocol_for_viewer(request, pk)
+    if not permissions.can_edit(request.user, protocol):
+        raise PermissionDenied
+    return protocol
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in ProtocolStatus.values:
+        status = ""
+    query = request.GET.get("q", "").strip()[:100]
+    protocols = selectors.protocol_list(user=request.user, status=status, query=query)
+    page = Paginator(protocols, PAGE_SIZE).get_page(request.GET.get("page"))
+    drafts = list(selectors.drafts_waiting_for(request.user).only("pk", "reference", "title_ja", "title_en")[:5])
+    return render(
+        request,
+        "protocols/dashboard.html",
+        {
+            "page": page,
+            "status": status,
+            "query": query,
+            "statuses": ProtocolStatus.choices,
+            "drafts": drafts,
+        },
+    )
+
+
+@login_required
+def protocol_create(request: HttpRequest) -> HttpResponse:
+    form = ProtocolCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            protocol = services.protocol_create(
+                by=request.user, title_ja=form.cleaned_data["title_ja"], title_en=form.cleaned_data["title_en"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Draft created. It is saved as you type."))
+            return redirect("protocols:edit", pk=protocol.pk)
+    return render(request, "protocols/create.html", {"form": form})
+
+
+@login_required
+@require_GET
+def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    protocol = get_protocol_for_viewer(request, pk)
+    open_submission = (
+        Submission.objects.filter(protocol=protocol, status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED])
+        .select_related("version")
+        .first()
+    )
+    actors = actors_for(request.user, protocol)
+    actions = allowed_actions(open_submission.status, actors) if open_submission else []
+    return render(
+        request,
+        "protocols/detail.html",
+        {
+            "protocol": protocol,
+            "can_edit": protocol.is_editable and permissions.can_edit(request.user, protocol),
+            "can_submit": protocol.is_editable and permissions.can_submit(request.user, protocol),
+            "open_submission": open_submission,
+            "actions": [a for a in actions if a.action != "submit"],
+            "team": selectors.team(protocol),
+            "sites": list(protocol.sites.all()),
+            "recipients": selectors.recipients(protocol),
+            "documents": selectors.current_documents(protocol),
+            "versions": selectors.versions(protocol),
+            "history": selectors.history(protocol),
+            "missing": selectors.protocol_missing_items(protocol) if protocol.is_editable else [],
+        },
+    )
+
+
+def _edit_context(request: HttpRequest, protocol: Protocol, **forms: Any) -> dict[str, Any]:
+    draft_form = forms.pop("draft_form", None) or ProtocolDraftForm(instance=protocol)
+    section_fields = [
+        {"slug": section.slug, "title": section.title, "fields": [draft_form[name] for name in section.fields]}
+        for section in SECTIONS
+    ]
+    return {
+        "protocol": protocol,
+        "draft_form": draft_form,
+        "sections": section_fields,
+        "team": selectors.team(protocol),
+        "sites": list(protocol.sites.all()),
+        "recipients": selectors.recipients(protocol),
+        "documents": selectors.documents_with_history(protocol),
+        "team_form": forms.get("team_form") or TeamMemberForm(),
+        "site_form": forms.get("site_form") or SiteForm(),
+        "recipient_form": forms.get("recipient_form") or RecipientForm(),
+        "upload_form": forms.get("upload_form") or DocumentUploadForm(),
+        "replace_errors": forms.get("replace_errors") or {},
+    }
+
+
+def _not_editable_redirect(request: HttpRequest, protocol: Protocol) -> HttpResponse:
+    message = str(services.DraftNotEditable())
+    if request.htmx:
+        return render(request, "protocols/partials/autosave_status.html", {"error": message}, status=200)
+    messages.warning(request, message)
+    return redirect("protocols:detail", pk=protocol.pk)
+
+
+@login_required
+def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The application form. A plain POST saves and redirects; htmx posts autosave in place."""
+    protocol = get_protocol_for_editor(request, pk)
+    if not protocol.is_editable:
+        return _not_editable_redirect(request, protocol)
+    if request.method != "POST":
+        return render(request, "protocols/edit.html", _edit_context(request, protocol))
+
+    form = ProtocolDraftForm(request.POST, instance=protocol)
+    error = ""
+    saved = None
+    if form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if name != "lock_version"}
+        try:
+            saved = services.protocol_update_draft(
+                protocol=protocol, by=request.user, data=data, lock_version=form.cleaned_data["lock_version"]
+            )
+        except services.EditConflict as conflict:
+            error = str(conflict)
+        except services.DraftNotEditable:
+            return _not_editable_redirect(request, protocol)
+        except ValidationError as invalid:
+            for field, field_errors in invalid.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+    if request.htmx:
+        return render(
+            request,
+            "protocols/partials/autosave_status.html",
+            {"saved": saved, "error": error, "form_errors": form.errors if saved is None else None, "form": form},
+        )
+    if saved is not None:
+        messages.success(request, _("Draft saved."))
+        return redirect(reverse("protocols:edit", args=[protocol.pk]))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.error(request, _("The draft was not saved. Correct the fields marked below."))
+    return render(request, "protocols/edit.html", _edit_context(request, protocol, draft_form=form), status=200)
+
+
+def _section_response(
+    request: HttpRequest, protocol: Protocol, section: str, **forms: Any
+) -> HttpResponse:
+    """After a change to a part of the form: the section alone for htmx, else back to the page."""
+    if request.htmx:
+        context = _edit_context(request, protocol, **forms)
+        return render(request, f"protocols/partials/{section}_section.html", context)
+    if forms:
+        return render(request, "protocols/edit.html", _edit_context(request, protocol, **forms))
+    return redirect(reverse("protocols:edit", args=[protocol.pk]) + f"#{section}")
+
+
+def _service_call(request: HttpRequest, protocol: Protocol, func: Any, **kwargs: Any) -> str | None:
+    """Run a service; return an error message for the user instead of raising."""
+    try:
+        func(by=request.user, **kwargs)
+    except services.DraftNotEditable as error:
+        return str(error)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
+@login_required
+@require_POST
+def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    form = TeamMemberForm(request.POST)
+    if form.is_valid():
+        error = _service_call(
+            request,
+            protocol,
+            services.team_member_add,
+            protocol=protocol,
+            user=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+            can_edit=form.cleaned_data["can_edit"],
+        )
+        if error is None:
+            return _section_response(request, protocol, "team")
+        form.add_error(None, error)
+    return _section_response(request, protocol, "team", team_form=form)
+
+
+@login_required
+@require_POST
+def team_member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    member = get_object_or_404(TeamMember, pk=member_id, protocol=protocol)
+    error = _service_call(request, protocol, services.team_member_remove, member=member)
+    if error:
+        messages.error(request, error)
+    return _section_response(request, protocol, "team")
+
+
+@login_required
+@require_POST
+def site_add(request: HttpRequest, pk: int) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    form = SiteForm(request.POST)
+    if form.is_valid():
+        error = _service_call(request, protocol, services.site_add, protocol=protocol, **form.cleaned_data)
+        if error is None:
+            return _section_response(request, protocol, "sites")
+        form.add_error(None, error)
+    return _section_response(request, protocol, "sites", site_form=form)
+
+
+@login_required
+@require_POST
+def site_remove(request: HttpRequest, pk: int, site_id: int) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    site = get_object_or_404(Site, pk=site_id, protocol=protocol)
+    error = _service_call(request, protocol, services.site_remove, site=site)
+    if error:
+        messages.error(request, error)
+    return _section_response(request, protocol, "sites")
+
+
+@login_required
+@require_POST
+def recipient_add(request: HttpRequest, pk: int) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    form = RecipientForm(request.POST)
+    if form.is_valid():
+        error = _service_call(request, protocol, services.recipient_add, protocol=protocol, **form.cleaned_data)
+        if error is None:
+            return _section_response(request, protocol, "recipients")
+        form.add_error(None, error)
+    return _section_response(request, protocol, "recipients", recipient_form=form)
+
+
+@login_required
+@require_POST
+def recipient_remove(request: HttpRequest, pk: int, recipient_id: int) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    recipient = get_object_or_404(DataRecipient, pk=recipient_id, protocol=protocol)
+    error = _service_call(request, protocol, services.recipient_remove, recipient=recipient)
+    if error:
+        messages.error(request, error)
+    return _section_response(request, protocol, "recipients")
+
+
+@login_required
+@require_POST
+def document_add(request: HttpRequest, pk: int) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.document_add(
+                protocol=protocol,
+                by=request.user,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                upload=upload,
+                name=upload.name,
+                size=upload.size,
+            )
+        except services.DraftNotEditable as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Document uploaded."))
+            return _section_response(request, protocol, "documents")
+    return _section_response(request, protocol, "documents", upload_form=form)
+
+
+@login_required
+@require_POST
+def document_replace(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    document = get_object_or_404(Document, pk=document_id, protocol=protocol)
+    form = DocumentReplaceForm(request.POST, request.FILES)
+    error = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        error = _service_call(
+            request, protocol, services.document_replace, document=document, upload=upload, name=upload.name,
+            size=upload.size,
+        )
+    else:
+        error = " ".join(str(e) for e in form.errors.get("file", [_("Choose a file.")]))
+    if error:
+        return _section_response(request, protocol, "documents", replace_errors={document.pk: error})
+    if not request.htmx:
+        messages.success(request, _("New version uploaded; the earlier version is kept."))
+    return _section_response(request, protocol, "documents")
+
+
+@login_required
+@require_POST
+def document_withdraw(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    document = get_object_or_404(Document, pk=document_id, protocol=protocol)
+    error = _service_call(request, protocol, services.document_withdraw, document=document)
+    if error:
+        messages.error(request, error)
+    return _section_response(request, protocol, "documents")
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, pk: int, version_id: int) -> FileResponse:
+    protocol = get_protocol_for_viewer(request, pk)
+    version = get_object_or_404(DocumentVersion.objects.select_related("document"), pk=version_id)
+    if version.document.protocol_id != protocol.pk:
+        raise Http404
+    response = FileResponse(
+        version.file.open("rb"), as_attachment=True, filename=version.original_name, content_type=version.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    protocol = get_protocol_for_viewer(request, pk)
+    version = get_object_or_404(selectors.versions(protocol), number=number)
+    snapshot = version.snapshot
+    return render(
+        request,
+        "protocols/version_detail.html",
+        {
+            "protocol": protocol,
+            "version": version,
+            "snapshot": snapshot,
+            "sections": snapshot_sections(snapshot),
+            "team_roles": dict(TeamMember.Role.choices),
+            "recipient_kinds": dict(DataRecipient.Kind.choices),
+            "document_kinds": dict(Document._meta.get_field("kind").flatchoices),
+        },
+    )
+

@@ -1,0 +1,109 @@
+"""Submitting, withdrawing and accepting submissions, and the secretariat's queue."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from research_governance.accounts.selectors import is_secretariat
+from research_governance.protocols import permissions, selectors
+from research_governance.protocols.views import get_protocol_for_viewer
+
+from . import services
+from .models import Submission
+from .workflow import SubmissionStatus, TransitionRefused
+
+PAGE_SIZE = 25
+
+
+@login_required
+def protocol_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Review the completeness check, then submit. Every missing item is listed at once."""
+    protocol = get_protocol_for_viewer(request, pk)
+    if not permissions.can_submit(request.user, protocol):
+        raise PermissionDenied
+    if not protocol.is_editable:
+        messages.info(request, _("This application is already submitted."))
+        return redirect("protocols:detail", pk=protocol.pk)
+    missing = selectors.protocol_missing_items(protocol)
+    refused = ""
+    if request.method == "POST":
+        try:
+            services.protocol_submit(protocol=protocol, by=request.user)
+        except services.IncompleteApplication as incomplete:
+            missing = incomplete.missing
+        except TransitionRefused as error:
+            refused = str(error.reason)
+        else:
+            messages.success(
+                request, _("Submitted. The secretariat will pre-screen it; you can withdraw it until they accept it.")
+            )
+            return redirect("protocols:detail", pk=protocol.pk)
+    return render(
+        request,
+        "reviews/submit.html",
+        {"protocol": protocol, "missing": missing, "refused": refused, "attempted": request.method == "POST"},
+    )
+
+
+def _get_submission(request: HttpRequest, pk: int, submission_id: int) -> Submission:
+    protocol = get_protocol_for_viewer(request, pk)
+    return get_object_or_404(Submission.objects.select_related("version"), pk=submission_id, protocol=protocol)
+
+
+def _transition(request: HttpRequest, pk: int, submission_id: int, service, success: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    submission = _get_submission(request, pk, submission_id)
+    try:
+        service(submission=submission, by=request.user)
+    except TransitionRefused as error:
+        messages.error(request, str(error.reason))
+    except PermissionDenied:
+        raise
+    else:
+        messages.success(request, success)
+    return redirect("protocols:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def submission_withdraw(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+    return _transition(
+        request,
+        pk,
+        submission_id,
+        services.submission_withdraw,
+        _("Submission withdrawn. The application is a draft again; submitting it again makes a new version."),
+    )
+
+
+@login_required
+@require_POST
+def submission_accept(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+    if not is_secretariat(request.user):
+        raise Http404
+    return _transition(request, pk, submission_id, services.submission_accept, _("Accepted for review."))
+
+
+@login_required
+@require_GET
+def secretariat_queue(request: HttpRequest) -> HttpResponse:
+    if not is_secretariat(request.user):
+        raise Http404
+    status = request.GET.get("status", SubmissionStatus.SUBMITTED)
+    if status not in SubmissionStatus.values:
+        status = SubmissionStatus.SUBMITTED
+    submissions = (
+        Submission.objects.filter(status=status)
+        .select_related("protocol", "protocol__principal_investigator", "version")
+        .order_by("submitted_at", "id")
+    )
+    page = Paginator(submissions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reviews/secretariat_queue.html",
+        {"page": page, "status": status, "statuses": SubmissionStatus.choices},
+    )

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from research_governance.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("protocols/", include("research_governance.protocols.urls")),
+    path("secretariat/", include("research_governance.reviews.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "research_governance.core.views.not_found"
+handler403 = "research_governance.core.views.forbidden"
+handler500 = "research_governance.core.views.server_error"
+
+if settings.DEBUG:
+    admin.site.site_header = "research-governance (development)"
