@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -128,8 +130,9 @@ class Role(models.TextChoices):
 
 
 class RoleMembershipQuerySet(models.QuerySet["RoleMembership"]):
-    def current(self, at: "timezone.datetime | None" = None) -> "RoleMembershipQuerySet":
-        day = (at or timezone.now()).date()
+    def current(self, on: "date | None" = None) -> "RoleMembershipQuerySet":
+        # Terms are dates in the institution's time zone, not UTC.
+        day = on or timezone.localdate()
         return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
 

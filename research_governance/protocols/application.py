@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import ConsentProcedure, DataRecipient, DocumentKind, Protocol
@@ -96,7 +98,7 @@ class MissingItem:
 
 
 def _label(name: str) -> str:
-    return str(Protocol._meta.get_field(name).verbose_name)
+    return capfirst(str(Protocol._meta.get_field(name).verbose_name))
 
 
 def _is_empty(value: Any) -> bool:
@@ -113,12 +115,12 @@ def missing_items(protocol: Protocol, *, document_kinds: set[str], recipient_kin
     def need_field(name: str) -> None:
         if _is_empty(getattr(protocol, name)):
             missing.append(
-                MissingItem(SECTION_OF_FIELD[name], f"id_{name}", _("%(field)s is required.") % {"field": _label(name)})
+                MissingItem(SECTION_OF_FIELD[name], f"id_{name}", gettext("%(field)s is required.") % {"field": _label(name)})
             )
 
-    def need_document(kind: str, why: Promise | None = None) -> None:
+    def need_document(kind: str, why: str = "") -> None:
         if kind not in document_kinds:
-            message = _("Attach the document: %(kind)s.") % {"kind": DocumentKind(kind).label}
+            message = gettext("Attach the document: %(kind)s.") % {"kind": DocumentKind(kind).label}
             if why:
                 message = f"{message} {why}"
             missing.append(MissingItem("documents", "documents", message))
@@ -127,7 +129,7 @@ def missing_items(protocol: Protocol, *, document_kinds: set[str], recipient_kin
         need_field(name)
     if protocol.has_conflict_of_interest and not protocol.conflict_of_interest_details.strip():
         missing.append(
-            MissingItem("study", "id_conflict_of_interest_details", _("Describe the conflict of interest you declared."))
+            MissingItem("study", "id_conflict_of_interest_details", gettext("Describe the conflict of interest you declared."))
         )
     if protocol.uses_ai:
         for name in ("ai_purpose", "ai_trains_on_identifiable_data", "ai_uses_external_service"):
@@ -137,7 +139,7 @@ def missing_items(protocol: Protocol, *, document_kinds: set[str], recipient_kin
                 MissingItem(
                     "recipients",
                     "recipients",
-                    _("Add the external AI service as a data recipient, with its country."),
+                    gettext("Add the external AI service as a data recipient, with its country."),
                 )
             )
 
@@ -146,15 +148,15 @@ def missing_items(protocol: Protocol, *, document_kinds: set[str], recipient_kin
     if procedure in CONSENT_FORM_PROCEDURES:
         need_document(DocumentKind.CONSENT_FORM)
     if procedure == ConsentProcedure.ELECTRONIC_IC:
-        need_document(DocumentKind.E_IC_MATERIALS, _("(JP-IC-12: e-IC protocols attach the method and materials.)"))
+        need_document(DocumentKind.E_IC_MATERIALS, gettext("(JP-IC-12: e-IC protocols attach the method and materials.)"))
     if procedure == ConsentProcedure.OPT_OUT:
-        need_document(DocumentKind.OPT_OUT_NOTICE, _("(JP-IC-12: opt-out protocols attach the notice.)"))
+        need_document(DocumentKind.OPT_OUT_NOTICE, gettext("(JP-IC-12: opt-out protocols attach the notice.)"))
         if not protocol.opt_out_notice_text.strip():
             missing.append(
                 MissingItem(
                     "data",
                     "id_opt_out_notice_text",
-                    _("Opt-out notice text is required: it is published while the study runs (JP-IC-10)."),
+                    gettext("Opt-out notice text is required: it is published while the study runs (JP-IC-10)."),
                 )
             )
     return missing

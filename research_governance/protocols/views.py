@@ -201,7 +201,7 @@ def _section_response(
     return redirect(reverse("protocols:edit", args=[protocol.pk]) + f"#{section}")
 
 
-def _service_call(request: HttpRequest, protocol: Protocol, func: Any, **kwargs: Any) -> str | None:
+def _service_call(request: HttpRequest, func: Any, **kwargs: Any) -> str | None:
     """Run a service; return an error message for the user instead of raising."""
     try:
         func(by=request.user, **kwargs)
@@ -218,10 +218,7 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     form = TeamMemberForm(request.POST)
     if form.is_valid():
-        error = _service_call(
-            request,
-            protocol,
-            services.team_member_add,
+        error = _service_call(request, services.team_member_add,
             protocol=protocol,
             user=form.cleaned_data["user"],
             role=form.cleaned_data["role"],
@@ -238,7 +235,7 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def team_member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     member = get_object_or_404(TeamMember, pk=member_id, protocol=protocol)
-    error = _service_call(request, protocol, services.team_member_remove, member=member)
+    error = _service_call(request, services.team_member_remove, member=member)
     if error:
         messages.error(request, error)
     return _section_response(request, protocol, "team")
@@ -250,7 +247,7 @@ def site_add(request: HttpRequest, pk: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     form = SiteForm(request.POST)
     if form.is_valid():
-        error = _service_call(request, protocol, services.site_add, protocol=protocol, **form.cleaned_data)
+        error = _service_call(request, services.site_add, protocol=protocol, **form.cleaned_data)
         if error is None:
             return _section_response(request, protocol, "sites")
         form.add_error(None, error)
@@ -262,7 +259,7 @@ def site_add(request: HttpRequest, pk: int) -> HttpResponse:
 def site_remove(request: HttpRequest, pk: int, site_id: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     site = get_object_or_404(Site, pk=site_id, protocol=protocol)
-    error = _service_call(request, protocol, services.site_remove, site=site)
+    error = _service_call(request, services.site_remove, site=site)
     if error:
         messages.error(request, error)
     return _section_response(request, protocol, "sites")
@@ -274,7 +271,7 @@ def recipient_add(request: HttpRequest, pk: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     form = RecipientForm(request.POST)
     if form.is_valid():
-        error = _service_call(request, protocol, services.recipient_add, protocol=protocol, **form.cleaned_data)
+        error = _service_call(request, services.recipient_add, protocol=protocol, **form.cleaned_data)
         if error is None:
             return _section_response(request, protocol, "recipients")
         form.add_error(None, error)
@@ -286,7 +283,7 @@ def recipient_add(request: HttpRequest, pk: int) -> HttpResponse:
 def recipient_remove(request: HttpRequest, pk: int, recipient_id: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     recipient = get_object_or_404(DataRecipient, pk=recipient_id, protocol=protocol)
-    error = _service_call(request, protocol, services.recipient_remove, recipient=recipient)
+    error = _service_call(request, services.recipient_remove, recipient=recipient)
     if error:
         messages.error(request, error)
     return _section_response(request, protocol, "recipients")
@@ -329,8 +326,7 @@ def document_replace(request: HttpRequest, pk: int, document_id: int) -> HttpRes
     error = None
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        error = _service_call(
-            request, protocol, services.document_replace, document=document, upload=upload, name=upload.name,
+        error = _service_call(request, services.document_replace, document=document, upload=upload, name=upload.name,
             size=upload.size,
         )
     else:
@@ -347,7 +343,7 @@ def document_replace(request: HttpRequest, pk: int, document_id: int) -> HttpRes
 def document_withdraw(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     document = get_object_or_404(Document, pk=document_id, protocol=protocol)
-    error = _service_call(request, protocol, services.document_withdraw, document=document)
+    error = _service_call(request, services.document_withdraw, document=document)
     if error:
         messages.error(request, error)
     return _section_response(request, protocol, "documents")

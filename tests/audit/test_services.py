@@ -1,0 +1,57 @@
+import pytest
+from django.db import transaction
+
+from research_governance.audit.models import AuditEvent
+from research_governance.audit.services import GENESIS_HASH, audit_record, event_hash
+from tests.factories import make_draft
+
+
+@pytest.mark.django_db
+def test_events_form_a_hash_chain(pi):
+    protocol = make_draft(pi, summary="x")
+    events = list(AuditEvent.objects.order_by("id"))
+    assert [e.action for e in events] == ["protocol.created", "protocol.draft_saved"]
+    assert events[0].previous_hash == GENESIS_HASH
+    assert events[1].previous_hash == events[0].hash
+    for event in events:
+        assert event.protocol_id == protocol.pk
+        assert event.hash == event_hash(
+            previous_hash=event.previous_hash,
+            occurred_at=event.occurred_at.isoformat(),
+            actor_id=event.actor_id,
+            action=event.action,
+            target_type=event.target_type,
+            target_id=event.target_id,
+            data=event.data,
+        )
+
+
+@pytest.mark.django_db
+def test_secrets_in_event_data_are_masked(pi):
+    with transaction.atomic():
+        event = audit_record(
+            actor=pi, action="test.secret", target=pi, data={"password": "hunter2", "nested": {"api_token": "t"}}
+        )
+    assert event.data == {"nested": {"api_token": "***"}, "password": "***"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_is_only_written_inside_the_changing_transaction(pi):
+    with pytest.raises(RuntimeError):
+        audit_record(actor=pi, action="test.outside", target=pi)
+
+
+@pytest.mark.django_db
+def test_stored_events_cannot_be_changed_or_deleted_through_the_orm(pi):
+    make_draft(pi)
+    event = AuditEvent.objects.get()
+    event.action = "tampered"
+    with pytest.raises(TypeError):
+        event.save()
+    with pytest.raises(TypeError):
+        event.delete()
+    with pytest.raises(TypeError):
+        AuditEvent.objects.all().update(action="tampered")
+    with pytest.raises(TypeError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get().action == "protocol.created"

@@ -1,0 +1,57 @@
+"""Personas, after the demo users: the PI, a co-investigator on the team, another
+investigator (not on the team), the secretariat, an unassigned reviewer, and a stranger."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from research_governance.accounts.models import Role, User
+
+from .factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Hashing strength is not under test here; PBKDF2 would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+
+
+@pytest.fixture
+def pi(db) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(email="pi@test.example", name_latin="Pat Investigator")
+
+
+@pytest.fixture
+def coinvestigator(db) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(email="co@test.example", name_latin="Cory Coinvestigator")
+
+
+@pytest.fixture
+def other_investigator(db) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(email="other@test.example", name_latin="Olga Other")
+
+
+@pytest.fixture
+def secretariat(db) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(email="secretariat@test.example", roles=[Role.SECRETARIAT])
+
+
+@pytest.fixture
+def reviewer(db) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(email="reviewer@test.example", roles=[Role.COMMITTEE_MEMBER])
+
+
+def signed_in(user: User | None) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def client_for():  # type: ignore[no-untyped-def]
+    """client_for(user) is a test client signed in as that user (None: anonymous), in English."""
+    return signed_in

@@ -1,0 +1,49 @@
+"""Walk the whole workflow table: every declared transition is reachable, every
+state is reachable, and actions outside the table are refused with a reason."""
+
+import pytest
+
+from research_governance.reviews.workflow import (
+    TRANSITIONS,
+    Actor,
+    SubmissionStatus,
+    TransitionRefused,
+    allowed_actions,
+    transition_for,
+)
+
+
+def test_every_transition_targets_a_declared_state_and_has_an_audit_action():
+    for transition in TRANSITIONS:
+        assert transition.target in SubmissionStatus.values
+        assert transition.sources <= {"", *SubmissionStatus.values}
+        assert "." in transition.audit_action
+        assert str(transition.refused_reason)
+
+
+def test_every_state_is_reachable_from_a_new_submission():
+    reached = {""}
+    frontier = [""]
+    while frontier:
+        state = frontier.pop()
+        for transition in allowed_actions(state, set(Actor)):
+            if transition.target not in reached:
+                reached.add(transition.target)
+                frontier.append(transition.target)
+    assert reached - {""} == set(SubmissionStatus.values)
+
+
+@pytest.mark.parametrize("transition", TRANSITIONS, ids=lambda t: t.action)
+def test_each_action_is_refused_from_every_state_it_does_not_start_from(transition):
+    for state in {"", *SubmissionStatus.values} - transition.sources:
+        with pytest.raises(TransitionRefused):
+            transition_for(transition.action, state, set(Actor))
+
+
+@pytest.mark.parametrize("transition", TRANSITIONS, ids=lambda t: t.action)
+def test_each_action_is_refused_to_actors_not_named_for_it(transition):
+    others = set(Actor) - transition.actors
+    source = next(iter(transition.sources))
+    with pytest.raises(TransitionRefused):
+        transition_for(transition.action, source, others)
+    assert transition_for(transition.action, source, set(transition.actors)) is transition
