@@ -1,8 +1,6 @@
 """Personas, after the demo users: the PI, a co-investigator on the team, another
 investigator (not on the team), the secretariat, an unassigned reviewer, and a stranger."""
 
-from collections.abc import Iterator
-
 import pytest
 from django.test import Client
 
@@ -12,11 +10,10 @@ from .factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def _test_settings(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing strength is not under test here; PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    yield
 
 
 @pytest.fixture

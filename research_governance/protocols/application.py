@@ -115,7 +115,9 @@ def missing_items(protocol: Protocol, *, document_kinds: set[str], recipient_kin
     def need_field(name: str) -> None:
         if _is_empty(getattr(protocol, name)):
             missing.append(
-                MissingItem(SECTION_OF_FIELD[name], f"id_{name}", gettext("%(field)s is required.") % {"field": _label(name)})
+                MissingItem(
+                    SECTION_OF_FIELD[name], f"id_{name}", gettext("%(field)s is required.") % {"field": _label(name)}
+                )
             )
 
     def need_document(kind: str, why: str = "") -> None:
@@ -129,7 +131,9 @@ def missing_items(protocol: Protocol, *, document_kinds: set[str], recipient_kin
         need_field(name)
     if protocol.has_conflict_of_interest and not protocol.conflict_of_interest_details.strip():
         missing.append(
-            MissingItem("study", "id_conflict_of_interest_details", gettext("Describe the conflict of interest you declared."))
+            MissingItem(
+                "study", "id_conflict_of_interest_details", gettext("Describe the conflict of interest you declared.")
+            )
         )
     if protocol.uses_ai:
         for name in ("ai_purpose", "ai_trains_on_identifiable_data", "ai_uses_external_service"):
@@ -148,7 +152,9 @@ def missing_items(protocol: Protocol, *, document_kinds: set[str], recipient_kin
     if procedure in CONSENT_FORM_PROCEDURES:
         need_document(DocumentKind.CONSENT_FORM)
     if procedure == ConsentProcedure.ELECTRONIC_IC:
-        need_document(DocumentKind.E_IC_MATERIALS, gettext("(JP-IC-12: e-IC protocols attach the method and materials.)"))
+        need_document(
+            DocumentKind.E_IC_MATERIALS, gettext("(JP-IC-12: e-IC protocols attach the method and materials.)")
+        )
     if procedure == ConsentProcedure.OPT_OUT:
         need_document(DocumentKind.OPT_OUT_NOTICE, gettext("(JP-IC-12: opt-out protocols attach the notice.)"))
         if not protocol.opt_out_notice_text.strip():

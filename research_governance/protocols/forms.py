@@ -59,8 +59,10 @@ class ProtocolDraftForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for name, field in self.fields.items():
             model_field = Protocol._meta.get_field(name) if name in FORM_FIELDS else None
-            if model_field is not None and getattr(model_field, "null", False) and isinstance(
-                field, forms.NullBooleanField
+            if (
+                model_field is not None
+                and getattr(model_field, "null", False)
+                and isinstance(field, forms.NullBooleanField)
             ):
                 field.widget = YesNoRadio()
             if isinstance(field, forms.TypedChoiceField | forms.ChoiceField) and isinstance(
@@ -125,9 +127,7 @@ class DocumentUploadForm(StyledFormMixin, forms.Form):
     title = forms.CharField(
         label=_("Title"), max_length=200, required=False, help_text=_("Optional; the file name is used if empty.")
     )
-    file = forms.FileField(
-        label=_("File"), help_text=_("PDF, DOCX, XLSX, ODT, PNG or JPEG."), allow_empty_file=True
-    )
+    file = forms.FileField(label=_("File"), help_text=_("PDF, DOCX, XLSX, ODT, PNG or JPEG."), allow_empty_file=True)
 
 
 class DocumentReplaceForm(StyledFormMixin, forms.Form):

@@ -107,9 +107,7 @@ class Protocol(models.Model):
     # AI and machine learning on participants' data
     uses_ai = models.BooleanField(_("uses AI or machine learning on participants' data"), null=True, blank=True)
     ai_purpose = models.TextField(_("what the AI is used for"), blank=True)
-    ai_trains_on_identifiable_data = models.BooleanField(
-        _("identifiable data train a model"), null=True, blank=True
-    )
+    ai_trains_on_identifiable_data = models.BooleanField(_("identifiable data train a model"), null=True, blank=True)
     ai_uses_external_service = models.BooleanField(_("data go to an external AI service"), null=True, blank=True)
 
     class Meta:
@@ -259,7 +257,8 @@ class Document(models.Model):
 
 def document_upload_path(instance: "DocumentVersion", filename: str) -> str:
     # The stored name is ours, never the uploader's: the original name is kept as data.
-    return f"protocols/{instance.document.protocol_id}/documents/{instance.document_id}/v{instance.number}-{instance.sha256[:16]}"
+    document = instance.document
+    return f"protocols/{document.protocol_id}/documents/{document.pk}/v{instance.number}-{instance.sha256[:16]}"
 
 
 class DocumentVersion(models.Model):

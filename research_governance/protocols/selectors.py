@@ -17,9 +17,7 @@ def protocol_list(*, user: User, status: str = "", query: str = "", team_only: b
     if status:
         qs = qs.filter(status=status)
     if query:
-        qs = qs.filter(
-            Q(title_ja__icontains=query) | Q(title_en__icontains=query) | Q(reference__icontains=query)
-        )
+        qs = qs.filter(Q(title_ja__icontains=query) | Q(title_en__icontains=query) | Q(reference__icontains=query))
     return qs.order_by("-updated_at", "-id")
 
 

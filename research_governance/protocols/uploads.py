@@ -114,7 +114,7 @@ def clean_file_name(raw_name: str) -> str:
     name = unicodedata.normalize("NFC", raw_name or "").strip()
     if not name or name in {".", ".."} or _UNSAFE_NAME.search(name):
         raise ValidationError(
-            _("The file name is empty or contains characters that are not allowed (such as / \\ : * ? \" < > |)."),
+            _('The file name is empty or contains characters that are not allowed (such as / \\ : * ? " < > |).'),
             code="name",
         )
     if len(name) > MAX_NAME_LENGTH:

@@ -189,9 +189,7 @@ def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "protocols/edit.html", _edit_context(request, protocol, draft_form=form), status=200)
 
 
-def _section_response(
-    request: HttpRequest, protocol: Protocol, section: str, **forms: Any
-) -> HttpResponse:
+def _section_response(request: HttpRequest, protocol: Protocol, section: str, **forms: Any) -> HttpResponse:
     """After a change to a part of the form: the section alone for htmx, else back to the page."""
     if request.htmx:
         context = _edit_context(request, protocol, **forms)
@@ -218,7 +216,9 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     form = TeamMemberForm(request.POST)
     if form.is_valid():
-        error = _service_call(request, services.team_member_add,
+        error = _service_call(
+            request,
+            services.team_member_add,
             protocol=protocol,
             user=form.cleaned_data["user"],
             role=form.cleaned_data["role"],
@@ -326,7 +326,12 @@ def document_replace(request: HttpRequest, pk: int, document_id: int) -> HttpRes
     error = None
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        error = _service_call(request, services.document_replace, document=document, upload=upload, name=upload.name,
+        error = _service_call(
+            request,
+            services.document_replace,
+            document=document,
+            upload=upload,
+            name=upload.name,
             size=upload.size,
         )
     else:
@@ -383,4 +388,3 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "document_kinds": dict(Document._meta.get_field("kind").flatchoices),
         },
     )
-

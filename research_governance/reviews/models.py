@@ -11,9 +11,7 @@ class Submission(models.Model):
     Its status changes only through the transitions declared in ``workflow.py``."""
 
     protocol = models.ForeignKey("protocols.Protocol", on_delete=models.PROTECT, related_name="submissions")
-    version = models.OneToOneField(
-        "protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="submission"
-    )
+    version = models.OneToOneField("protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="submission")
     kind = models.CharField(_("kind"), max_length=30, choices=SubmissionKind.choices, default=SubmissionKind.INITIAL)
     status = models.CharField(_("status"), max_length=20, choices=SubmissionStatus.choices, db_index=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -169,4 +169,3 @@ def test_the_draft_rejects_an_end_before_the_start(pi):
             data={"planned_start": LATE, "planned_end": EARLY},
             lock_version=1,
         )
-

@@ -101,13 +101,21 @@ def test_an_electronic_consent_study_needs_its_e_ic_materials_jp_ic_12(pi):
 @pytest.mark.django_db
 def test_an_external_ai_service_must_be_listed_as_a_recipient(pi):
     protocol = make_complete(
-        pi, uses_ai=True, ai_purpose="Triage images", ai_trains_on_identifiable_data=False, ai_uses_external_service=True
+        pi,
+        uses_ai=True,
+        ai_purpose="Triage images",
+        ai_trains_on_identifiable_data=False,
+        ai_uses_external_service=True,
     )
     with pytest.raises(services.IncompleteApplication) as incomplete:
         services.protocol_submit(protocol=protocol, by=pi)
     assert "external AI service" in incomplete.value.missing[0].message
     protocol_services.recipient_add(
-        protocol=protocol, by=pi, name="Cloud AI Inc.", kind="external_ai_service", country="us",
+        protocol=protocol,
+        by=pi,
+        name="Cloud AI Inc.",
+        kind="external_ai_service",
+        country="us",
         equivalent_measures=False,
     )
     submission = services.protocol_submit(protocol=protocol, by=pi)

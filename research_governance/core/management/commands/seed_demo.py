@@ -18,7 +18,7 @@ from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import Protocol
 from research_governance.reviews import services as review_services
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password; DEBUG only)
 Category = CommitteeMembership.Category
 Sex = CommitteeMembership.Sex
 CRole = CommitteeMembership.Role
@@ -104,8 +104,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
         if not settings.DEBUG and not force:
-            raise CommandError("seed_demo creates users with a known password; it refuses to run with DEBUG off. "
-                               "Use --force if you really mean it.")
+            raise CommandError(
+                "seed_demo creates users with a known password; it refuses to run with DEBUG off. "
+                "Use --force if you really mean it."
+            )
         with transaction.atomic():
             institution, _ = Institution.objects.get_or_create(
                 code="demo-university",
@@ -176,7 +178,10 @@ class Command(BaseCommand):
             dac_user = users["dac@demo.example"]
             if not CommitteeMembership.objects.filter(committee=dac, user=dac_user).exists():
                 CommitteeMembership.objects.create(
-                    committee=dac, user=dac_user, role=CRole.CHAIR, category=Category.NATURAL_SCIENCE,
+                    committee=dac,
+                    user=dac_user,
+                    role=CRole.CHAIR,
+                    category=Category.NATURAL_SCIENCE,
                     valid_from=date(2026, 4, 1),
                 )
             protocols = 0
@@ -192,7 +197,12 @@ class Command(BaseCommand):
     def _attach(self, protocol: Protocol, by: User, kind: str, title: str, file_name: str) -> None:
         content = minimal_pdf(title)
         protocol_services.document_add(
-            protocol=protocol, by=by, kind=kind, title=title, upload=io.BytesIO(content), name=file_name,
+            protocol=protocol,
+            by=by,
+            kind=kind,
+            title=title,
+            upload=io.BytesIO(content),
+            name=file_name,
             size=len(content),
         )
 
@@ -216,7 +226,8 @@ class Command(BaseCommand):
         )
 
         submitted = protocol_services.protocol_create(
-            by=pi, title_ja="高齢者の睡眠と認知機能に関する多施設共同研究",
+            by=pi,
+            title_ja="高齢者の睡眠と認知機能に関する多施設共同研究",
             title_en="Sleep and cognition in older adults: a multi-centre study",
         )
         self._complete(submitted, pi, COMPLETE_STUDY)
@@ -227,7 +238,10 @@ class Command(BaseCommand):
             protocol=submitted, by=pi, name="Demo University Hospital", site_investigator="Taro Yamada", is_lead=True
         )
         protocol_services.site_add(
-            protocol=submitted, by=pi, name="Minato City General Hospital", site_investigator="Jiro Mori",
+            protocol=submitted,
+            by=pi,
+            name="Minato City General Hospital",
+            site_investigator="Jiro Mori",
             is_lead=False,
         )
         self._attach(submitted, pi, "protocol", "Research protocol v1.0", "protocol-v1.0.pdf")
@@ -235,7 +249,8 @@ class Command(BaseCommand):
         review_services.protocol_submit(protocol=submitted, by=pi)
 
         accepted = protocol_services.protocol_create(
-            by=pi, title_ja="電子カルテ情報を用いた糖尿病合併症の後ろ向き研究",
+            by=pi,
+            title_ja="電子カルテ情報を用いた糖尿病合併症の後ろ向き研究",
             title_en="Retrospective study of diabetes complications using electronic records",
         )
         self._complete(
@@ -258,6 +273,8 @@ class Command(BaseCommand):
 
         other = users["investigator2@demo.example"]
         protocol_services.protocol_create(
-            by=other, title_ja="小児喘息の吸入指導に関する介入研究", title_en="Inhaler coaching for children with asthma"
+            by=other,
+            title_ja="小児喘息の吸入指導に関する介入研究",
+            title_en="Inhaler coaching for children with asthma",
         )
         return 4
