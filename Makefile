@@ -69,10 +69,14 @@ services:
 	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; \
 		redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379"; exit 1; }
 
-# Refresh the catalogues after changing user-facing strings (needs GNU gettext).
+# Refresh the catalogues after changing user-facing strings (needs GNU gettext). The
+# English catalogue repeats the English source strings; translate new "ja" entries by hand.
 messages: $(DEV_STAMP)
-	$(RUN_ENV) $(BIN)/python manage.py makemessages -l ja -l en --no-location --ignore=.venv --ignore=bench
-	$(RUN_ENV) $(BIN)/python manage.py makemessages -d djangojs -l ja -l en --no-location --ignore=.venv --ignore=static/vendor --ignore=var
+	$(RUN_ENV) $(BIN)/python manage.py makemessages -l ja -l en --no-location \
+		--ignore=.venv --ignore=bench --ignore=var --ignore=tests --ignore=docker
+	for lang in ja en; do msgattrib --no-obsolete -o locale/$$lang/LC_MESSAGES/django.po locale/$$lang/LC_MESSAGES/django.po; done
+	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+	@msgattrib --only-fuzzy locale/ja/LC_MESSAGES/django.po | grep -c '^msgid' >/dev/null && echo "Translate the fuzzy/new entries in locale/ja/LC_MESSAGES/django.po" || true
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

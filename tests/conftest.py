@@ -14,6 +14,10 @@ def _test_settings(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing strength is not under test here; PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A fresh cache per test: sign-in rate limits must not carry over from one test to the next.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": tmp_path.name}
+    }
 
 
 @pytest.fixture

@@ -84,7 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         Department, verbose_name=_("department"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     affiliation = models.CharField(
-        _("affiliation"), max_length=200, blank=True, help_text=_("As printed on letters, e.g. for external members.")
+        _("affiliation"),
+        max_length=200,
+        blank=True,
+        help_text=_("As printed on decision letters, e.g. for external members."),
     )
     preferred_language = models.CharField(
         _("preferred language"), max_length=5, choices=[("ja", "日本語"), ("en", "English")], default="ja"

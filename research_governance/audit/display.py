@@ -13,7 +13,7 @@ ACTION_LABELS = {
     "protocol.recipient_removed": _("Data recipient removed"),
     "document.added": _("Document added"),
     "document.replaced": _("Document replaced by a new version"),
-    "document.withdrawn": _("Document withdrawn"),
+    "document.withdrawn": _("Document removed from the application"),
     "protocol.submitted": _("Submitted"),
     "submission.withdrawn": _("Submission withdrawn"),
     "submission.accepted": _("Accepted for review by the secretariat"),

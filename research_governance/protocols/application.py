@@ -105,11 +105,13 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == ""
 
 
-def missing_items(protocol: Protocol, *, document_kinds: set[str], recipient_kinds: set[str]) -> list[MissingItem]:
+def missing_items(
+    protocol: Protocol, *, document_kinds: set[str], recipient_kinds: set[str], site_leads: list[bool]
+) -> list[MissingItem]:
     """Everything a submission still lacks, listed at once.
 
-    ``document_kinds`` are the kinds of the protocol's current (not withdrawn) documents;
-    ``recipient_kinds`` the kinds of its data recipients."""
+    ``document_kinds`` are the kinds of the protocol's current (not withdrawn) documents,
+    ``recipient_kinds`` the kinds of its data recipients, ``site_leads`` one flag per site."""
     missing: list[MissingItem] = []
 
     def need_field(name: str) -> None:
@@ -147,16 +149,19 @@ def missing_items(protocol: Protocol, *, document_kinds: set[str], recipient_kin
                 )
             )
 
+    if site_leads and not any(site_leads):
+        missing.append(MissingItem("sites", "sites", gettext("Mark which participating site is the lead site.")))
+
     need_document(DocumentKind.PROTOCOL)
     procedure = protocol.consent_procedure
     if procedure in CONSENT_FORM_PROCEDURES:
         need_document(DocumentKind.CONSENT_FORM)
     if procedure == ConsentProcedure.ELECTRONIC_IC:
         need_document(
-            DocumentKind.E_IC_MATERIALS, gettext("(JP-IC-12: e-IC protocols attach the method and materials.)")
+            DocumentKind.E_IC_MATERIALS, gettext("(JP-IC-12: for e-IC studies, attach the method and materials.)")
         )
     if procedure == ConsentProcedure.OPT_OUT:
-        need_document(DocumentKind.OPT_OUT_NOTICE, gettext("(JP-IC-12: opt-out protocols attach the notice.)"))
+        need_document(DocumentKind.OPT_OUT_NOTICE, gettext("(JP-IC-12: for opt-out studies, attach the notice.)"))
         if not protocol.opt_out_notice_text.strip():
             missing.append(
                 MissingItem(

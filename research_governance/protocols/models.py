@@ -16,12 +16,12 @@ class ProtocolStatus(models.TextChoices):
 class Acquisition(models.TextChoices):
     # REGULATORY.md section 2: how samples / information are obtained.
     NEW = "new", _("Newly acquired from participants")
-    EXISTING_OWN = "existing_own", _("Existing samples/information held at our institution")
-    PROVIDE_TO_OTHER = "provide_to_other", _("Existing samples/information provided to another institution")
+    EXISTING_OWN = "existing_own", _("Existing samples/information held by this institution")
+    PROVIDE_TO_OTHER = "provide_to_other", _("Existing samples/information provided from this institution to others")
 
 
 class Invasiveness(models.TextChoices):
-    NONE = "none", _("None")
+    NONE = "none", _("No invasiveness")
     MINOR = "minor", _("Minor invasiveness")
     INVASIVE = "invasive", _("Invasive")
 
@@ -41,8 +41,8 @@ class ConsentProcedure(models.TextChoices):
     ELECTRONIC_IC = "electronic_ic", _("Electronic informed consent (e-IC)")
     ORAL_IC_WITH_RECORD = "oral_ic_with_record", _("Oral informed consent with a record")
     APPROPRIATE_CONSENT = "appropriate_consent", _("Appropriate consent")
-    BROAD_CONSENT_NOTICE = "broad_consent_notice", _("Prior broad consent plus notice with a chance to withdraw")
-    OPT_OUT = "opt_out", _("Opt-out (notice and publication)")
+    BROAD_CONSENT_NOTICE = "broad_consent_notice", _("Prior broad consent plus notice with a chance to refuse")
+    OPT_OUT = "opt_out", _("Opt-out (notice or publication, with a chance to refuse)")
     NO_CONSENT_EXCEPTION = "no_consent_exception", _("Without consent under a guideline exception")
 
 
@@ -76,7 +76,7 @@ class Protocol(models.Model):
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     target_participants = models.PositiveIntegerField(_("target number of participants"), null=True, blank=True)
     funding_source = models.TextField(_("funding"), blank=True)
-    has_conflict_of_interest = models.BooleanField(_("conflict of interest to declare"), null=True, blank=True)
+    has_conflict_of_interest = models.BooleanField(_("has a conflict of interest to declare"), null=True, blank=True)
     conflict_of_interest_details = models.TextField(_("conflict-of-interest details"), blank=True)
     registry_id = models.CharField(
         _("public registry ID"), max_length=60, blank=True, help_text=_("jRCT or UMIN-CTR number (JP-R-06).")
@@ -107,8 +107,10 @@ class Protocol(models.Model):
     # AI and machine learning on participants' data
     uses_ai = models.BooleanField(_("uses AI or machine learning on participants' data"), null=True, blank=True)
     ai_purpose = models.TextField(_("what the AI is used for"), blank=True)
-    ai_trains_on_identifiable_data = models.BooleanField(_("identifiable data train a model"), null=True, blank=True)
-    ai_uses_external_service = models.BooleanField(_("data go to an external AI service"), null=True, blank=True)
+    ai_trains_on_identifiable_data = models.BooleanField(
+        _("identifiable data are used to train a model"), null=True, blank=True
+    )
+    ai_uses_external_service = models.BooleanField(_("data are sent to an external AI service"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("protocol")
@@ -243,7 +245,7 @@ class Document(models.Model):
         "DocumentVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("removed from the application"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document")

@@ -44,7 +44,10 @@ def protocol_missing_items(protocol: Protocol) -> list:
         )
     )
     recipient_kinds = set(protocol.recipients.values_list("kind", flat=True))
-    return missing_items(protocol, document_kinds=document_kinds, recipient_kinds=recipient_kinds)
+    site_leads = list(protocol.sites.values_list("is_lead", flat=True))
+    return missing_items(
+        protocol, document_kinds=document_kinds, recipient_kinds=recipient_kinds, site_leads=site_leads
+    )
 
 
 def documents_with_history(protocol: Protocol) -> list[Document]:

@@ -75,7 +75,9 @@ def _office_type(upload: IO[bytes]) -> FileType | None:
         with zipfile.ZipFile(upload) as archive:
             infos = archive.infolist()
             if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-                raise ValidationError(_("The archive inflates to an unreasonable size and was refused."), code="bomb")
+                raise ValidationError(
+                    _("The file expands to an unreasonable size when unpacked and was refused."), code="bomb"
+                )
             names = {info.filename for info in infos}
             if any(name.lower().endswith("vbaproject.bin") for name in names) or any(
                 name.startswith("Basic/") for name in names

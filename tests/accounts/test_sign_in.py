@@ -73,3 +73,13 @@ def test_roles_follow_their_terms_in_the_institutions_time_zone(pi):
     assert user_roles(pi) == frozenset()
     fresh = UserFactory(roles=["secretariat"])
     assert user_roles(fresh) == {"secretariat"}
+
+
+@pytest.mark.django_db
+def test_repeated_wrong_passwords_are_rate_limited(pi):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": pi.email, "password": "wrong-password"})
+    response = client.post(reverse("account_login"), {"login": pi.email, "password": PASSWORD})
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session

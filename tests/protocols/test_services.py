@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from research_governance.audit.models import AuditEvent
 from research_governance.protocols import permissions, services
@@ -50,7 +51,8 @@ def test_a_save_from_a_stale_tab_is_refused_and_nothing_is_overwritten(pi):
     with pytest.raises(services.EditConflict) as conflict:
         services.protocol_update_draft(protocol=protocol, by=pi, data={"summary": "From tab B"}, lock_version=1)
     assert conflict.value.current_lock_version == 2
-    assert "changed elsewhere" in str(conflict.value)
+    with translation.override("en"):
+        assert "changed elsewhere" in str(conflict.value)
     protocol.refresh_from_db()
     assert protocol.summary == "From tab A"
 

@@ -92,7 +92,7 @@ def test_an_electronic_consent_study_needs_its_e_ic_materials_jp_ic_12(pi):
         services.protocol_submit(protocol=protocol, by=pi)
     assert [item.message for item in incomplete.value.missing] == [
         "Attach the document: Electronic consent method and materials. "
-        "(JP-IC-12: e-IC protocols attach the method and materials.)"
+        "(JP-IC-12: for e-IC studies, attach the method and materials.)"
     ]
     attach(protocol, pi, "e_ic_materials")
     assert services.protocol_submit(protocol=protocol, by=pi).status == SubmissionStatus.SUBMITTED
@@ -172,3 +172,12 @@ def test_submitting_twice_is_refused(pi):
     with pytest.raises(TransitionRefused) as refused:
         services.protocol_submit(protocol=protocol, by=pi)
     assert "Only a draft" in str(refused.value.reason)
+
+
+@pytest.mark.django_db
+def test_a_multi_site_study_must_name_its_lead_site(pi):
+    protocol = make_complete(pi)
+    protocol_services.site_add(protocol=protocol, by=pi, name="Site A", site_investigator="", is_lead=False)
+    with pytest.raises(services.IncompleteApplication) as incomplete:
+        services.protocol_submit(protocol=protocol, by=pi)
+    assert [item.message for item in incomplete.value.missing] == ["Mark which participating site is the lead site."]
