@@ -69,13 +69,28 @@ services:
 	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; \
 		redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379"; exit 1; }
 
+# The English catalogue is the source strings themselves (msgen would keep stale fuzzy matches).
+define ENGLISH_CATALOGUE
+import polib
+po = polib.pofile("locale/en/LC_MESSAGES/django.po")
+for e in po:
+    e.msgstr = e.msgid
+    if e.msgid_plural:
+        e.msgstr_plural = {0: e.msgid, 1: e.msgid_plural}
+    e.flags = [f for f in e.flags if f != "fuzzy"]
+    e.previous_msgid = e.previous_msgid_plural = None
+po.metadata_is_fuzzy = False
+po.save()
+endef
+export ENGLISH_CATALOGUE
+
 # Refresh the catalogues after changing user-facing strings (needs GNU gettext). The
 # English catalogue repeats the English source strings; translate new "ja" entries by hand.
 messages: $(DEV_STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py makemessages -l ja -l en --no-location \
 		--ignore=.venv --ignore=bench --ignore=var --ignore=tests --ignore=docker
 	for lang in ja en; do msgattrib --no-obsolete -o locale/$$lang/LC_MESSAGES/django.po locale/$$lang/LC_MESSAGES/django.po; done
-	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+	$(BIN)/python -c "$$ENGLISH_CATALOGUE"
 	@msgattrib --only-fuzzy locale/ja/LC_MESSAGES/django.po | grep -c '^msgid' >/dev/null && echo "Translate the fuzzy/new entries in locale/ja/LC_MESSAGES/django.po" || true
 
 lint: $(DEV_STAMP)

@@ -20,4 +20,6 @@ class StyledFormMixin:
                 widget = self.fields[name].widget  # type: ignore[attr-defined]
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_error"  # type: ignore[attr-defined]
+                field_id = f"id_{self.add_prefix(name)}"  # type: ignore[attr-defined]
+                described = [f"{field_id}_helptext"] if self.fields[name].help_text else []  # type: ignore[attr-defined]
+                widget.attrs["aria-describedby"] = " ".join([*described, f"{field_id}_error"])

@@ -6,10 +6,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from research_governance.accounts.selectors import is_secretariat
+
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("protocols:dashboard")
+        return redirect("reviews:secretariat_queue" if is_secretariat(request.user) else "protocols:dashboard")
     return redirect("account_login")
 
 

@@ -6,6 +6,9 @@ from research_governance.core.forms import StyledFormMixin
 
 from .application import FORM_FIELDS
 from .models import DataRecipient, DocumentKind, Protocol, TeamMember
+from .uploads import ALLOWED_TYPES
+
+ACCEPTED_EXTENSIONS = ",".join(ext for file_type in ALLOWED_TYPES for ext in file_type.extensions)
 
 
 class YesNoRadio(forms.RadioSelect):
@@ -24,7 +27,12 @@ class YesNoRadio(forms.RadioSelect):
 
 class ProtocolCreateForm(StyledFormMixin, forms.Form):
     title_ja = forms.CharField(label=_("Title (Japanese)"), max_length=300, required=False)
-    title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
+    title_en = forms.CharField(
+        label=_("Title (English)"),
+        max_length=300,
+        required=False,
+        help_text=_("At least one of the two titles; add the other before submitting."),
+    )
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}
@@ -87,7 +95,8 @@ class ProtocolDraftForm(StyledFormMixin, forms.ModelForm):
 
 
 class TeamMemberForm(StyledFormMixin, forms.Form):
-    email = forms.EmailField(label=_("Email address of the team member"))
+    prefix = "team"
+    email = forms.EmailField(label=_("Email address"))
     role = forms.ChoiceField(label=_("Role"), choices=TeamMember.Role.choices)
     can_edit = forms.BooleanField(label=_("May edit and submit the application"), required=False)
 
@@ -103,16 +112,18 @@ class TeamMemberForm(StyledFormMixin, forms.Form):
 
 
 class SiteForm(StyledFormMixin, forms.Form):
+    prefix = "site"
     name = forms.CharField(label=_("Institution"), max_length=200)
     site_investigator = forms.CharField(label=_("Site investigator"), max_length=150, required=False)
     is_lead = forms.BooleanField(label=_("Lead site"), required=False)
 
 
 class RecipientForm(StyledFormMixin, forms.Form):
+    prefix = "recipient"
     name = forms.CharField(label=_("Recipient"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=DataRecipient.Kind.choices)
     country = forms.RegexField(
-        label=_("Country code"),
+        label=_("Country (ISO code)"),
         regex=r"^[A-Za-z]{2}$",
         max_length=2,
         error_messages={"invalid": _("Enter the two-letter ISO country code, e.g. US or DE.")},
@@ -123,12 +134,20 @@ class RecipientForm(StyledFormMixin, forms.Form):
 
 
 class DocumentUploadForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("Document type"), choices=DocumentKind.choices)
+    prefix = "document"
+    # No preselected type: a wrong default invites mis-typed uploads.
+    kind = forms.ChoiceField(label=_("Document type"), choices=[("", _("Choose…")), *DocumentKind.choices])
     title = forms.CharField(
         label=_("Title"), max_length=200, required=False, help_text=_("Optional; the file name is used if empty.")
     )
-    file = forms.FileField(label=_("File"), help_text=_("PDF, DOCX, XLSX, ODT, PNG or JPEG."), allow_empty_file=True)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, DOCX, XLSX, ODT, PNG or JPEG."),
+        allow_empty_file=True,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_EXTENSIONS}),
+    )
 
 
 class DocumentReplaceForm(StyledFormMixin, forms.Form):
+    prefix = "replace"
     file = forms.FileField(label=_("New version"), allow_empty_file=True)

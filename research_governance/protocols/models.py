@@ -77,7 +77,9 @@ class Protocol(models.Model):
     target_participants = models.PositiveIntegerField(_("target number of participants"), null=True, blank=True)
     funding_source = models.TextField(_("funding"), blank=True)
     has_conflict_of_interest = models.BooleanField(_("has a conflict of interest to declare"), null=True, blank=True)
-    conflict_of_interest_details = models.TextField(_("conflict-of-interest details"), blank=True)
+    conflict_of_interest_details = models.TextField(
+        _("conflict-of-interest details"), blank=True, help_text=_("Only if you declare a conflict of interest.")
+    )
     registry_id = models.CharField(
         _("public registry ID"), max_length=60, blank=True, help_text=_("jRCT or UMIN-CTR number (JP-R-06).")
     )
@@ -98,15 +100,25 @@ class Protocol(models.Model):
     deidentification = models.CharField(
         _("de-identification level"), max_length=30, choices=Deidentification.choices, blank=True
     )
-    personally_referable = models.BooleanField(_("uses personally referable information"), default=False)
+    personally_referable = models.BooleanField(
+        _("also uses personally referable information"),
+        default=False,
+        help_text=_("Information about a living person that is not personal information, such as cookie IDs (APPI)."),
+    )
     consent_procedure = models.CharField(
         _("consent procedure"), max_length=30, choices=ConsentProcedure.choices, blank=True
     )
-    opt_out_notice_text = models.TextField(_("opt-out notice text"), blank=True)
+    opt_out_notice_text = models.TextField(
+        _("opt-out notice text"),
+        blank=True,
+        help_text=_("Only for opt-out: the notice published while the study runs (JP-IC-10)."),
+    )
 
     # AI and machine learning on participants' data
     uses_ai = models.BooleanField(_("uses AI or machine learning on participants' data"), null=True, blank=True)
-    ai_purpose = models.TextField(_("what the AI is used for"), blank=True)
+    ai_purpose = models.TextField(
+        _("what the AI is used for"), blank=True, help_text=_("Only if AI or machine learning is used.")
+    )
     ai_trains_on_identifiable_data = models.BooleanField(
         _("identifiable data are used to train a model"), null=True, blank=True
     )

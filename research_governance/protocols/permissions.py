@@ -42,8 +42,12 @@ def _has_object_permission(user: User | AnonymousUser, protocol: Protocol, coden
     ).exists()
 
 
+def is_on_team(user: User | AnonymousUser, protocol: Protocol) -> bool:
+    return _has_object_permission(user, protocol, VIEW)
+
+
 def can_view(user: User | AnonymousUser, protocol: Protocol) -> bool:
-    if _has_object_permission(user, protocol, VIEW):
+    if is_on_team(user, protocol):
         return True
     return is_secretariat(user) and protocol.status != ProtocolStatus.DRAFT
 

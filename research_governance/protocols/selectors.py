@@ -1,6 +1,8 @@
 """Reads of protocols used by more than one view."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from research_governance.accounts.models import User
 from research_governance.audit.models import AuditEvent
@@ -60,7 +62,7 @@ def documents_with_history(protocol: Protocol) -> list[Document]:
                 queryset=DocumentVersion.objects.select_related("uploaded_by").order_by("-number"),
             )
         )
-        .order_by("withdrawn_at", "kind", "id")
+        .order_by(F("withdrawn_at").asc(nulls_first=True), "kind", "id")
     )
 
 
@@ -72,5 +74,28 @@ def versions(protocol: Protocol) -> QuerySet[ProtocolVersion]:
     return protocol.versions.select_related("created_by", "submission").order_by("-number")
 
 
-def history(protocol: Protocol, *, limit: int = 200) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(protocol=protocol).select_related("actor").order_by("-id")[:limit])
+@dataclass
+class TimelineEntry:
+    event: AuditEvent
+    repeats: int = 1
+
+
+# Autosave writes an event per save; a run of them by one person reads as one line.
+_COLLAPSED_ACTIONS = {"protocol.draft_saved"}
+
+
+def history(protocol: Protocol, *, limit: int = 200) -> list[TimelineEntry]:
+    """The protocol's events, newest first, with runs of draft saves by one person collapsed."""
+    entries: list[TimelineEntry] = []
+    for event in AuditEvent.objects.filter(protocol=protocol).select_related("actor").order_by("-id")[:limit]:
+        previous = entries[-1] if entries else None
+        if (
+            previous is not None
+            and event.action in _COLLAPSED_ACTIONS
+            and previous.event.action == event.action
+            and previous.event.actor_id == event.actor_id
+        ):
+            previous.repeats += 1
+        else:
+            entries.append(TimelineEntry(event))
+    return entries

@@ -18,8 +18,9 @@ from research_governance.reviews.services import actors_for
 from research_governance.reviews.workflow import SubmissionStatus, allowed_actions
 
 from . import permissions, selectors, services
-from .application import SECTIONS, snapshot_sections
+from .application import REQUIRED_FIELDS, SECTIONS, snapshot_sections
 from .forms import (
+    ACCEPTED_EXTENSIONS,
     DocumentReplaceForm,
     DocumentUploadForm,
     ProtocolCreateForm,
@@ -103,6 +104,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "protocols/detail.html",
         {
             "protocol": protocol,
+            "on_team": permissions.is_on_team(request.user, protocol),
             "can_edit": protocol.is_editable and permissions.can_edit(request.user, protocol),
             "can_submit": protocol.is_editable and permissions.can_submit(request.user, protocol),
             "open_submission": open_submission,
@@ -137,6 +139,8 @@ def _edit_context(request: HttpRequest, protocol: Protocol, **forms: Any) -> dic
         "recipient_form": forms.get("recipient_form") or RecipientForm(),
         "upload_form": forms.get("upload_form") or DocumentUploadForm(),
         "replace_errors": forms.get("replace_errors") or {},
+        "accepted_extensions": ACCEPTED_EXTENSIONS,
+        "required_fields": set(REQUIRED_FIELDS),
     }
 
 

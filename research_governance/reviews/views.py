@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from research_governance.accounts.selectors import is_secretariat
 from research_governance.protocols import permissions, selectors
@@ -15,7 +15,7 @@ from research_governance.protocols.views import get_protocol_for_viewer
 
 from . import services
 from .models import Submission
-from .workflow import SubmissionStatus, TransitionRefused
+from .workflow import SubmissionStatus, TransitionRefused, allowed_actions
 
 PAGE_SIZE = 25
 
@@ -52,7 +52,9 @@ def protocol_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _get_submission(request: HttpRequest, pk: int, submission_id: int) -> Submission:
     protocol = get_protocol_for_viewer(request, pk)
-    return get_object_or_404(Submission.objects.select_related("version"), pk=submission_id, protocol=protocol)
+    return get_object_or_404(
+        Submission.objects.select_related("version", "protocol"), pk=submission_id, protocol=protocol
+    )
 
 
 def _transition(request: HttpRequest, pk: int, submission_id: int, service, success: str) -> HttpResponse:  # type: ignore[no-untyped-def]
@@ -69,8 +71,18 @@ def _transition(request: HttpRequest, pk: int, submission_id: int, service, succ
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def submission_withdraw(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+    """GET asks for confirmation (withdrawing is audited and cannot be undone); POST withdraws."""
+    if request.method == "GET":
+        submission = _get_submission(request, pk, submission_id)
+        actors = services.actors_for(request.user, submission.protocol)
+        if not any(t.action == "withdraw" for t in allowed_actions(submission.status, actors)):
+            messages.error(request, _("This submission cannot be withdrawn now."))
+            return redirect("protocols:detail", pk=pk)
+        return render(
+            request, "reviews/withdraw_confirm.html", {"submission": submission, "protocol": submission.protocol}
+        )
     return _transition(
         request,
         pk,

@@ -6,13 +6,15 @@
     document.querySelectorAll(".js-language-form select").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
-    // Warn before leaving while an autosave is still pending.
+    // Warn before leaving while typed text is not saved: only a response that really
+    // saved (data-state="saved") clears the flag, not a conflict or a validation error.
     var form = document.getElementById("draft-form");
     if (form) {
       var dirty = false;
       form.addEventListener("input", function () { dirty = true; });
-      document.body.addEventListener("htmx:afterRequest", function (event) {
-        if (event.detail.elt === form && event.detail.successful) { dirty = false; }
+      document.body.addEventListener("htmx:afterSettle", function () {
+        var status = document.getElementById("autosave-status");
+        if (status && status.dataset.state === "saved") { dirty = false; }
       });
       form.addEventListener("submit", function () { dirty = false; });
       window.addEventListener("beforeunload", function (event) {

@@ -83,3 +83,11 @@ def test_repeated_wrong_passwords_are_rate_limited(pi):
     response = client.post(reverse("account_login"), {"login": pi.email, "password": PASSWORD})
     assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_the_secretariat_lands_on_its_queue(secretariat):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("account_login"), {"login": secretariat.email, "password": PASSWORD})
+    assert response.url == reverse("reviews:secretariat_queue")
+    assert client.get("/").url == reverse("reviews:secretariat_queue")

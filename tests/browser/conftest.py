@@ -13,7 +13,7 @@ import pytest
 # from a thread with a running loop unless told this is deliberate.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,6 +27,19 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(autouse=True)
+def _unhashed_static_files(settings) -> None:  # type: ignore[no-untyped-def]
+    """Serve static files under their plain names.
+
+    pytest-django's live server answers /static/ itself, from the static files *finders*,
+    before WhiteNoise sees the request; the finders know app.css but not the manifest's
+    app.f181380b025b.css, so with DEBUG off every stylesheet and script would 404."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(scope="session")

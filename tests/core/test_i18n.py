@@ -66,3 +66,12 @@ def test_dates_are_shown_in_the_institutions_time_zone(client_for, pi):
     Protocol.objects.filter(pk=protocol.pk).update(updated_at=datetime(2026, 11, 28, 20, 30, tzinfo=UTC))
     page = client_for(pi).get(reverse("protocols:dashboard")).content.decode()
     assert "2026-11-29 05:30" in page
+
+
+def test_the_english_catalogue_is_the_source_text():
+    catalogue = polib.pofile(str(CATALOGUES[1]))
+    for entry in catalogue:
+        if entry.msgid_plural:
+            assert entry.msgstr_plural == {0: entry.msgid, 1: entry.msgid_plural}
+        else:
+            assert entry.msgstr == entry.msgid

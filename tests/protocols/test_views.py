@@ -191,13 +191,22 @@ def test_people_off_the_team_cannot_change_anything(client_for, protocol, person
     )
     attempts = [
         (url("edit", protocol), draft_post(protocol, summary="hijack")),
-        (url("team_add", protocol), {"email": "x@test.example", "role": "staff"}),
+        (url("team_add", protocol), {"team-email": "x@test.example", "team-role": "staff"}),
         (url("team_remove", protocol, member.pk), {}),
-        (url("site_add", protocol), {"name": "Site"}),
-        (url("recipient_add", protocol), {"name": "R", "kind": "company", "country": "US"}),
+        (url("site_add", protocol), {"site-name": "Site"}),
+        (
+            url("recipient_add", protocol),
+            {"recipient-name": "R", "recipient-kind": "company", "recipient-country": "US"},
+        ),
         (url("document_withdraw", protocol, document.pk), {}),
-        (url("document_add", protocol), {"kind": "other", "file": SimpleUploadedFile("a.pdf", minimal_pdf("a"))}),
-        (url("document_replace", protocol, document.pk), {"file": SimpleUploadedFile("b.pdf", minimal_pdf("b"))}),
+        (
+            url("document_add", protocol),
+            {"document-kind": "other", "document-file": SimpleUploadedFile("a.pdf", minimal_pdf("a"))},
+        ),
+        (
+            url("document_replace", protocol, document.pk),
+            {"replace-file": SimpleUploadedFile("b.pdf", minimal_pdf("b"))},
+        ),
         (url("site_remove", protocol, site.pk), {}),
         (url("recipient_remove", protocol, recipient.pk), {}),
         (url("submit", protocol), {}),
@@ -304,9 +313,11 @@ def test_creating_a_protocol_opens_its_draft(client_for, pi):
 def test_team_members_are_added_by_email_and_unknown_addresses_explained(client_for, protocol, pi):
     newcomer = UserFactory(email="new@test.example")
     client = client_for(pi)
-    client.post(url("team_add", protocol), {"email": "NEW@test.example", "role": "staff", "can_edit": "on"})
+    client.post(
+        url("team_add", protocol), {"team-email": "NEW@test.example", "team-role": "staff", "team-can_edit": "on"}
+    )
     assert protocol.team_members.filter(user=newcomer, can_edit=True).exists()
-    response = client.post(url("team_add", protocol), {"email": "nobody@test.example", "role": "staff"})
+    response = client.post(url("team_add", protocol), {"team-email": "nobody@test.example", "team-role": "staff"})
     page = response.content.decode()
     assert "No active account has this email address" in page
     assert "nobody@test.example" in page
@@ -316,7 +327,7 @@ def test_team_members_are_added_by_email_and_unknown_addresses_explained(client_
 def test_htmx_team_changes_return_only_the_team_section(client_for, protocol, pi):
     UserFactory(email="new@test.example")
     response = client_for(pi).post(
-        url("team_add", protocol), {"email": "new@test.example", "role": "staff"}, HTTP_HX_REQUEST="true"
+        url("team_add", protocol), {"team-email": "new@test.example", "team-role": "staff"}, HTTP_HX_REQUEST="true"
     )
     page = response.content.decode()
     assert page.lstrip().startswith('<section class="card mb-4" id="team"')
@@ -326,13 +337,19 @@ def test_htmx_team_changes_return_only_the_team_section(client_for, protocol, pi
 @pytest.mark.django_db
 def test_sites_and_recipients_are_added_and_removed(client_for, protocol, pi):
     client = client_for(pi)
-    client.post(url("site_add", protocol), {"name": "Tokyo Hospital", "is_lead": "on"})
-    client.post(url("recipient_add", protocol), {"name": "Lab", "kind": "research_institution", "country": "de"})
+    client.post(url("site_add", protocol), {"site-name": "Tokyo Hospital", "site-is_lead": "on"})
+    client.post(
+        url("recipient_add", protocol),
+        {"recipient-name": "Lab", "recipient-kind": "research_institution", "recipient-country": "de"},
+    )
     site = protocol.sites.get()
     recipient = protocol.recipients.get()
     assert site.is_lead
     assert recipient.country == "DE"
-    response = client.post(url("recipient_add", protocol), {"name": "Lab", "kind": "company", "country": "Germany"})
+    response = client.post(
+        url("recipient_add", protocol),
+        {"recipient-name": "Lab", "recipient-kind": "company", "recipient-country": "Germany"},
+    )
     assert "two-letter ISO country code" in response.content.decode()
     client.post(url("site_remove", protocol, site.pk))
     client.post(url("recipient_remove", protocol, recipient.pk))
@@ -348,7 +365,8 @@ def test_an_oversized_upload_is_refused_with_a_message_and_the_form_kept(client_
     settings.UPLOAD_MAX_BYTES = 2000
     big = SimpleUploadedFile("consent.pdf", minimal_pdf("big") + b"\0" * 5000, content_type="application/pdf")
     response = client_for(pi).post(
-        url("document_add", protocol), {"kind": "consent_form", "title": "My consent form v3", "file": big}
+        url("document_add", protocol),
+        {"document-kind": "consent_form", "document-title": "My consent form v3", "document-file": big},
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -363,7 +381,7 @@ def test_an_executable_renamed_pdf_is_refused_with_a_message(client_for, protoco
     fake = SimpleUploadedFile("consent.pdf", b"MZ\x90\x00" + b"\0" * 500, content_type="application/pdf")
     response = client_for(pi).post(
         url("document_add", protocol),
-        {"kind": "consent_form", "title": "Consent", "file": fake},
+        {"document-kind": "consent_form", "document-title": "Consent", "document-file": fake},
         HTTP_HX_REQUEST="true",
     )
     page = response.content.decode()
@@ -378,7 +396,7 @@ def test_a_replacement_keeps_the_old_version_downloadable(client_for, protocol, 
     client = client_for(pi)
     client.post(
         url("document_replace", protocol, document.pk),
-        {"file": SimpleUploadedFile("protocol-v2.pdf", minimal_pdf("v2"))},
+        {"replace-file": SimpleUploadedFile("protocol-v2.pdf", minimal_pdf("v2"))},
     )
     document.refresh_from_db()
     assert document.current_version.number == 2
@@ -393,7 +411,7 @@ def test_a_replacement_keeps_the_old_version_downloadable(client_for, protocol, 
 def test_a_bad_replacement_is_explained_next_to_its_document(client_for, protocol, pi):
     document = protocol.documents.get()
     response = client_for(pi).post(
-        url("document_replace", protocol, document.pk), {"file": SimpleUploadedFile("x.pdf", b"plain text")}
+        url("document_replace", protocol, document.pk), {"replace-file": SimpleUploadedFile("x.pdf", b"plain text")}
     )
     assert "not one of the allowed types" in response.content.decode()
     document.refresh_from_db()

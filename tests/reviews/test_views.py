@@ -92,6 +92,7 @@ def test_withdrawing_after_acceptance_is_refused_with_the_reason(client_for, pi,
 def test_people_off_the_team_cannot_withdraw_or_accept(client_for, pi, persona, request):
     submission = protocol_submit(protocol=make_complete(pi), by=pi)
     client = client_for(request.getfixturevalue(persona))
+    assert client.get(withdraw_url(submission)).status_code == 404
     assert client.post(withdraw_url(submission)).status_code == 404
     assert client.post(accept_url(submission)).status_code == 404
     submission.refresh_from_db()
@@ -107,10 +108,29 @@ def test_the_pi_cannot_accept_their_own_submission(client_for, pi):
 
 
 @pytest.mark.django_db
-def test_withdraw_and_accept_only_take_post(client_for, pi, secretariat):
+def test_withdrawing_asks_for_confirmation_first(client_for, pi):
     submission = protocol_submit(protocol=make_complete(pi), by=pi)
-    assert client_for(pi).get(withdraw_url(submission)).status_code == 405
+    page = client_for(pi).get(withdraw_url(submission)).content.decode()
+    assert "Withdraw submission?" in page
+    assert "stays on record" in page
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_the_confirmation_is_not_offered_once_accepted(client_for, pi, secretariat):
+    submission = protocol_submit(protocol=make_complete(pi), by=pi)
+    client_for(secretariat).post(accept_url(submission))
+    response = client_for(pi).get(withdraw_url(submission), follow=True)
+    assert "cannot be withdrawn now" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_accepting_only_takes_post(client_for, pi, secretariat):
+    submission = protocol_submit(protocol=make_complete(pi), by=pi)
     assert client_for(secretariat).get(accept_url(submission)).status_code == 405
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.SUBMITTED
 
 
 @pytest.mark.django_db

@@ -31,6 +31,14 @@ def query_with(context: template.Context, **changes: object) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+@register.simple_tag
+def localized_name(name_ja: str, name_latin: str) -> str:
+    """A person's name in the active language's script, from a frozen snapshot."""
+    from research_governance.accounts.models import localized
+
+    return localized(name_ja, name_latin)
+
+
 @register.filter
 def audit_label(action: str) -> str:
     from research_governance.audit.display import action_label
