@@ -214,83 +214,94 @@ def _service_call(request: HttpRequest, func: Any, **kwargs: Any) -> str | None:
     return None
 
 
+def _add_part(
+    request: HttpRequest, pk: int, *, form_class: type, service: Any, section: str, arguments: Any = dict
+) -> HttpResponse:
+    """Add a team member, site or recipient; on error, the section comes back with the form as typed."""
+    protocol = get_protocol_for_editor(request, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        error = _service_call(request, service, protocol=protocol, **arguments(form.cleaned_data))
+        if error is None:
+            return _section_response(request, protocol, section)
+        form.add_error(None, error)
+    return _section_response(request, protocol, section, **{f"{form.prefix}_form": form})
+
+
+def _remove_part(
+    request: HttpRequest, pk: int, *, model: type, object_id: int, service: Any, argument: str, section: str
+) -> HttpResponse:
+    protocol = get_protocol_for_editor(request, pk)
+    part = get_object_or_404(model, pk=object_id, protocol=protocol)
+    error = _service_call(request, service, **{argument: part})
+    if error:
+        messages.error(request, error)
+    return _section_response(request, protocol, section)
+
+
+def _team_member_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    return {"user": data["user"], "role": data["role"], "can_edit": data["can_edit"]}
+
+
 @login_required
 @require_POST
 def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    protocol = get_protocol_for_editor(request, pk)
-    form = TeamMemberForm(request.POST)
-    if form.is_valid():
-        error = _service_call(
-            request,
-            services.team_member_add,
-            protocol=protocol,
-            user=form.cleaned_data["user"],
-            role=form.cleaned_data["role"],
-            can_edit=form.cleaned_data["can_edit"],
-        )
-        if error is None:
-            return _section_response(request, protocol, "team")
-        form.add_error(None, error)
-    return _section_response(request, protocol, "team", team_form=form)
+    return _add_part(
+        request,
+        pk,
+        form_class=TeamMemberForm,
+        service=services.team_member_add,
+        section="team",
+        arguments=_team_member_arguments,
+    )
 
 
 @login_required
 @require_POST
 def team_member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
-    protocol = get_protocol_for_editor(request, pk)
-    member = get_object_or_404(TeamMember, pk=member_id, protocol=protocol)
-    error = _service_call(request, services.team_member_remove, member=member)
-    if error:
-        messages.error(request, error)
-    return _section_response(request, protocol, "team")
+    return _remove_part(
+        request,
+        pk,
+        model=TeamMember,
+        object_id=member_id,
+        service=services.team_member_remove,
+        argument="member",
+        section="team",
+    )
 
 
 @login_required
 @require_POST
 def site_add(request: HttpRequest, pk: int) -> HttpResponse:
-    protocol = get_protocol_for_editor(request, pk)
-    form = SiteForm(request.POST)
-    if form.is_valid():
-        error = _service_call(request, services.site_add, protocol=protocol, **form.cleaned_data)
-        if error is None:
-            return _section_response(request, protocol, "sites")
-        form.add_error(None, error)
-    return _section_response(request, protocol, "sites", site_form=form)
+    return _add_part(request, pk, form_class=SiteForm, service=services.site_add, section="sites")
 
 
 @login_required
 @require_POST
 def site_remove(request: HttpRequest, pk: int, site_id: int) -> HttpResponse:
-    protocol = get_protocol_for_editor(request, pk)
-    site = get_object_or_404(Site, pk=site_id, protocol=protocol)
-    error = _service_call(request, services.site_remove, site=site)
-    if error:
-        messages.error(request, error)
-    return _section_response(request, protocol, "sites")
+    return _remove_part(
+        request, pk, model=Site, object_id=site_id, service=services.site_remove, argument="site", section="sites"
+    )
 
 
 @login_required
 @require_POST
 def recipient_add(request: HttpRequest, pk: int) -> HttpResponse:
-    protocol = get_protocol_for_editor(request, pk)
-    form = RecipientForm(request.POST)
-    if form.is_valid():
-        error = _service_call(request, services.recipient_add, protocol=protocol, **form.cleaned_data)
-        if error is None:
-            return _section_response(request, protocol, "recipients")
-        form.add_error(None, error)
-    return _section_response(request, protocol, "recipients", recipient_form=form)
+    return _add_part(request, pk, form_class=RecipientForm, service=services.recipient_add, section="recipients")
 
 
 @login_required
 @require_POST
 def recipient_remove(request: HttpRequest, pk: int, recipient_id: int) -> HttpResponse:
-    protocol = get_protocol_for_editor(request, pk)
-    recipient = get_object_or_404(DataRecipient, pk=recipient_id, protocol=protocol)
-    error = _service_call(request, services.recipient_remove, recipient=recipient)
-    if error:
-        messages.error(request, error)
-    return _section_response(request, protocol, "recipients")
+    return _remove_part(
+        request,
+        pk,
+        model=DataRecipient,
+        object_id=recipient_id,
+        service=services.recipient_remove,
+        argument="recipient",
+        section="recipients",
+    )
 
 
 @login_required
