@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,9 +43,10 @@ SECRET_KEY = envstr("SECRET_KEY")
 # Old keys still accepted for signatures, so the key can be rotated without signing everybody out.
 SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS", [])
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for a development server).")
-    SECRET_KEY = "development-only-secret-key-never-use-in-production"  # noqa: S105 (DEBUG only)
+    # Management commands work with nothing set; serving does not (wsgi.py refuses without a key
+    # unless DEBUG), because a per-process key breaks sessions across restarts and workers.
+    SECRET_KEY = "development-only-secret-key-never-use-in-production"  # noqa: S105
+SECRET_KEY_FROM_ENVIRONMENT = bool(envstr("SECRET_KEY"))
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
