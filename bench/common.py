@@ -32,7 +32,18 @@ def project_env(db_name: str, **extra: str) -> dict[str, str]:
     """The environment the project runs with against the bench database: production-like
     (DEBUG off, static files from the manifest), no Redis, so /healthz is SELECT 1 only."""
     env = os.environ.copy()
-    for name in ("REDIS_URL", "DJANGO_SETTINGS_MODULE"):
+    # Variables from the caller's shell that would change what is measured.
+    for name in (
+        "REDIS_URL",
+        "CACHE_URL",
+        "DJANGO_SETTINGS_MODULE",
+        "DATABASE_CONN_MAX_AGE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "TRUST_X_FORWARDED_PROTO",
+        "CSRF_TRUSTED_ORIGINS",
+        "TIME_ZONE",
+    ):
         env.pop(name, None)
     env.update(
         DATABASE_URL=database_url(db_name),
@@ -50,7 +61,7 @@ def project_env(db_name: str, **extra: str) -> dict[str, str]:
 def setup_django(db_name: str, **extra: str) -> None:
     """Configure this process for the bench database and import Django."""
     env = project_env(db_name, **extra)
-    os.environ.pop("REDIS_URL", None)
+    os.environ.clear()
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "research_governance.settings"
     if str(ROOT) not in sys.path:

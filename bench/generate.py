@@ -204,6 +204,13 @@ def prepare_database(db_name: str, *, reset: bool) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db_name)))
 
 
+def holds_data(db_name: str) -> bool:
+    with psycopg.connect(admin_conninfo(db_name), autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('accounts_user')").fetchone()[0] is None:
+            return False
+        return conn.execute("SELECT EXISTS (SELECT 1 FROM accounts_user)").fetchone()[0]
+
+
 def migrate(db_name: str) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=project_env(db_name), check=True
@@ -950,6 +957,11 @@ def main() -> None:
         return
 
     prepare_database(args.db_name, reset=args.reset)
+    if holds_data(args.db_name):
+        raise SystemExit(
+            f"Database {args.db_name} already holds data. Use --reset to drop and recreate it "
+            "(or --verify to check the audit chain)."
+        )
     migrate(args.db_name)
     print(f"Migrated in {time.perf_counter() - t0:.1f} s")
     setup_django(args.db_name)
