@@ -158,7 +158,21 @@ class ProtocolUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Protocol, on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
-        indexes = [models.Index(fields=["user", "permission", "content_object"], name="protocol_perm_user_lookup")]
+        # guardian's unique (user, permission, object) index serves the permission checks;
+        # this one answers "how many rows, and the newest" for a user from the index alone.
+        indexes = [models.Index(fields=["user", "id"], name="protocol_perm_user_id")]
+
+
+class DashboardStamp(models.Model):
+    """A fresh random token whenever anything on a user's list of protocols may have changed:
+    a protocol of theirs was written to, or they gained or lost access. Cached dashboards
+    are keyed on it, so a change is visible at once, across every server process."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.token}"
 
 
 class ProtocolGroupObjectPermission(GroupObjectPermissionBase):

@@ -6,14 +6,19 @@ change the team. The secretariat sees every protocol once it is submitted.
 Everybody else gets 404: the existence of another study is not disclosed.
 """
 
-from django.contrib.auth.models import AnonymousUser
+import uuid
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 from guardian.shortcuts import assign_perm, remove_perm
 
 from research_governance.accounts.models import User
 from research_governance.accounts.selectors import is_secretariat
 
-from .models import Protocol, ProtocolStatus, ProtocolUserObjectPermission
+from .models import DashboardStamp, Protocol, ProtocolStatus, ProtocolUserObjectPermission
 
 VIEW = "view_protocol"
 CHANGE = "change_protocol"
@@ -28,17 +33,56 @@ def grant_team_access(*, user: User, protocol: Protocol, can_edit: bool) -> None
             assign_perm(codename, user, protocol)
         else:
             remove_perm(codename, user, protocol)
+    restamp_dashboards(user_ids=[user.pk])
 
 
 def revoke_team_access(*, user: User, protocol: Protocol) -> None:
     ProtocolUserObjectPermission.objects.filter(user=user, content_object=protocol).delete()
+    restamp_dashboards(user_ids=[user.pk])
+
+
+def restamp_dashboards(*, user_ids: Iterable[int] = (), protocol: Protocol | None = None) -> None:
+    """Give these users (and everyone on ``protocol``'s team) a fresh dashboard stamp.
+
+    Called by every service that changes a protocol or its access, inside its transaction."""
+    ids = set(user_ids)
+    if protocol is not None:
+        ids |= set(
+            ProtocolUserObjectPermission.objects.filter(content_object=protocol).values_list("user_id", flat=True)
+        )
+    # Sorted, so concurrent writers lock the stamp rows in the same order.
+    stamps = [DashboardStamp(user_id=user_id, token=uuid.uuid4().hex) for user_id in sorted(ids)]
+    DashboardStamp.objects.bulk_create(stamps, update_conflicts=True, unique_fields=["user"], update_fields=["token"])
+
+
+def dashboard_stamp(user: User) -> str:
+    return DashboardStamp.objects.filter(user=user).values_list("token", flat=True).first() or "none"
+
+
+_permission_ids: dict[str, int] = {}
+
+
+def permission_id(codename: str) -> int:
+    """The id of one of the protocol permissions, looked up once per process.
+
+    Filtering on the id instead of joining auth_permission by codename lets PostgreSQL
+    estimate the user's rows from the unique index, and saves a join on every check."""
+    if codename not in _permission_ids:
+        _permission_ids[codename] = Permission.objects.get(content_type__app_label="protocols", codename=codename).pk
+    return _permission_ids[codename]
+
+
+@receiver(post_migrate)
+def _forget_permission_ids(**kwargs: object) -> None:
+    # migrate and flush (tests) may recreate the permission rows with new ids.
+    _permission_ids.clear()
 
 
 def _has_object_permission(user: User | AnonymousUser, protocol: Protocol, codename: str) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return ProtocolUserObjectPermission.objects.filter(
-        user=user, content_object=protocol, permission__codename=codename
+        user=user, content_object=protocol, permission_id=permission_id(codename)
     ).exists()
 
 
@@ -63,7 +107,7 @@ def can_submit(user: User | AnonymousUser, protocol: Protocol) -> bool:
 def _permission_exists(user: User, codename: str) -> Exists:
     return Exists(
         ProtocolUserObjectPermission.objects.filter(
-            content_object=OuterRef("pk"), user=user, permission__codename=codename
+            content_object=OuterRef("pk"), user=user, permission_id=permission_id(codename)
         )
     )
 

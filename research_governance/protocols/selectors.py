@@ -2,25 +2,59 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 
 from research_governance.accounts.models import User
 from research_governance.audit.models import AuditEvent
 
 from . import permissions
 from .application import missing_items
-from .models import DataRecipient, Document, DocumentVersion, Protocol, ProtocolStatus, ProtocolVersion, TeamMember
+from .models import (
+    DataRecipient,
+    Document,
+    DocumentVersion,
+    Protocol,
+    ProtocolStatus,
+    ProtocolUserObjectPermission,
+    ProtocolVersion,
+    TeamMember,
+)
+
+# What a list row shows: loading only these keeps each row cheap.
+LIST_COLUMNS = (
+    "id",
+    "reference",
+    "status",
+    "title_ja",
+    "title_en",
+    "last_submitted_at",
+    "updated_at",
+    "principal_investigator__name_ja",
+    "principal_investigator__name_latin",
+    "principal_investigator__email",
+)
 
 
 def protocol_list(*, user: User, status: str = "", query: str = "", team_only: bool = True) -> QuerySet[Protocol]:
     """The protocols a user may list, newest change first. Query count does not grow with rows."""
     base = permissions.team_protocols(user) if team_only else permissions.visible_protocols(user)
-    qs = base.select_related("principal_investigator")
+    qs = base.select_related("principal_investigator").only(*LIST_COLUMNS)
     if status:
         qs = qs.filter(status=status)
     if query:
         qs = qs.filter(Q(title_ja__icontains=query) | Q(title_en__icontains=query) | Q(reference__icontains=query))
     return qs.order_by("-updated_at", "-id")
+
+
+def dashboard_fingerprint(user: User) -> str:
+    """Changes whenever anything the dashboard shows for this user may have changed.
+
+    The user's dashboard stamp gets a fresh token from every service that writes to one of
+    their protocols or changes their access. The number and newest id of their permission
+    rows are checked as well, from an index alone, so even a grant or revocation made
+    outside the services (a shell, a data migration) cannot leave a stale list."""
+    found = ProtocolUserObjectPermission.objects.filter(user=user).aggregate(rows=Count("id"), last_grant=Max("id"))
+    return f"{found['rows']}-{found['last_grant']}-{permissions.dashboard_stamp(user)}"
 
 
 def drafts_waiting_for(user: User) -> QuerySet[Protocol]:
@@ -87,7 +121,9 @@ _COLLAPSED_ACTIONS = {"protocol.draft_saved"}
 def history(protocol: Protocol, *, limit: int = 200) -> list[TimelineEntry]:
     """The protocol's events, newest first, with runs of draft saves by one person collapsed."""
     entries: list[TimelineEntry] = []
-    for event in AuditEvent.objects.filter(protocol=protocol).select_related("actor").order_by("-id")[:limit]:
+    # Actors are fetched by id in a second query: a join would make PostgreSQL scan the users.
+    events = AuditEvent.objects.filter(protocol=protocol).prefetch_related("actor").order_by("-id")[:limit]
+    for event in events:
         previous = entries[-1] if entries else None
         if (
             previous is not None

@@ -62,6 +62,7 @@ def _locked_editable_protocol(protocol: Protocol, by: User) -> Protocol:
 def _touch(protocol: Protocol) -> None:
     """Mark the draft as changed (for the dashboard's dates) without bumping the form's lock."""
     Protocol.objects.filter(pk=protocol.pk).update(updated_at=timezone.now())
+    permissions.restamp_dashboards(protocol=protocol)
 
 
 @transaction.atomic
@@ -105,6 +106,7 @@ def protocol_update_draft(*, protocol: Protocol, by: User, data: dict[str, Any],
     locked.lock_version += 1
     locked.full_clean(exclude=["reference"])
     locked.save(update_fields=[*changed, "lock_version", "updated_at"])
+    permissions.restamp_dashboards(protocol=locked)
     audit_record(
         actor=by, action="protocol.draft_saved", target=locked, protocol=locked, data={"fields": sorted(changed)}
     )

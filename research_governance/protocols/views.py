@@ -5,11 +5,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -49,9 +53,10 @@ def get_protocol_for_editor(request: HttpRequest, pk: int) -> Protocol:
     return protocol
 
 
-@login_required
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+DASHBOARD_CACHE_SECONDS = 600
+
+
+def _dashboard_body(request: HttpRequest) -> str:
     status = request.GET.get("status", "")
     if status not in ProtocolStatus.values:
         status = ""
@@ -59,17 +64,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     protocols = selectors.protocol_list(user=request.user, status=status, query=query)
     page = Paginator(protocols, PAGE_SIZE).get_page(request.GET.get("page"))
     drafts = list(selectors.drafts_waiting_for(request.user).only("pk", "reference", "title_ja", "title_en")[:5])
-    return render(
-        request,
-        "protocols/dashboard.html",
-        {
-            "page": page,
-            "status": status,
-            "query": query,
-            "statuses": ProtocolStatus.choices,
-            "drafts": drafts,
-        },
-    )
+    context = {"page": page, "status": status, "query": query, "statuses": ProtocolStatus.choices, "drafts": drafts}
+    return render_to_string("protocols/partials/dashboard_body.html", context, request=request)
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """My protocols. The unfiltered first page, the one people land on, is cached per user
+    under a fingerprint of everything it shows (see selectors.dashboard_fingerprint), so any
+    change to the user's protocols or access makes a new key and nothing stale is served."""
+    if request.GET:
+        body = _dashboard_body(request)
+    else:
+        key = f"dashboard:{request.user.pk}:{get_language()}:{selectors.dashboard_fingerprint(request.user)}"
+        body = cache.get(key)
+        if body is None:
+            body = _dashboard_body(request)
+            cache.set(key, body, DASHBOARD_CACHE_SECONDS)
+    return render(request, "protocols/dashboard.html", {"body": mark_safe(body)})  # noqa: S308 (our rendered HTML)
 
 
 @login_required

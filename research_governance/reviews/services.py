@@ -75,6 +75,7 @@ def protocol_submit(*, protocol: Protocol, by: User) -> Submission:
     # Any editor still open on the draft must reload: their next save is a conflict.
     locked.lock_version += 1
     locked.save(update_fields=["status", "last_submitted_at", "lock_version", "updated_at"])
+    permissions.restamp_dashboards(protocol=locked)
     audit_record(
         actor=by,
         action=transition.audit_action,
@@ -97,6 +98,7 @@ def _apply(*, submission: Submission, by: User, action: str) -> Submission:
     locked.save(update_fields=["status", "status_changed_at"])
     protocol.status = transition.protocol_status
     protocol.save(update_fields=["status", "updated_at"])
+    permissions.restamp_dashboards(protocol=protocol)
     audit_record(
         actor=by,
         action=transition.audit_action,

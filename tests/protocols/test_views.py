@@ -13,6 +13,7 @@ from research_governance.protocols import services
 from research_governance.protocols.forms import ProtocolDraftForm
 from research_governance.protocols.models import Protocol, ProtocolStatus
 from research_governance.reviews.services import protocol_submit
+from research_governance.reviews.services import submission_accept as accept_submission
 from tests.factories import UserFactory, attach, make_complete, make_draft
 
 
@@ -26,7 +27,11 @@ def protocol(pi, coinvestigator):
 
 def listing(response) -> str:
     """The dashboard's table of protocols, without the "waiting for you" panel."""
-    return response.content.decode().split('id="list-heading"', 1)[1]
+    return listing_of(response.content.decode())
+
+
+def listing_of(page: str) -> str:
+    return page.split('id="list-heading"', 1)[1]
 
 
 def draft_post(protocol, **changes) -> dict:
@@ -454,3 +459,70 @@ def test_an_edit_page_for_a_submitted_protocol_sends_the_pi_back_with_a_reason(c
     response = client.get(url("edit", protocol), follow=True)
     assert "can no longer be edited" in response.content.decode()
     assert Protocol.objects.get().status == ProtocolStatus.SUBMITTED
+
+
+# ---- the cached dashboard ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_cached_dashboard_shows_a_status_change_made_by_someone_else(client_for, pi, secretariat):
+    protocol = make_complete(pi)
+    submission = protocol_submit(protocol=protocol, by=pi)
+    client = client_for(pi)
+    badge = '<span class="badge rounded-pill text-bg-info">In review</span>'
+    assert badge not in listing(client.get(reverse("protocols:dashboard")))
+    accept_submission(submission=submission, by=secretariat)
+    assert badge in listing(client.get(reverse("protocols:dashboard")))
+
+
+@pytest.mark.django_db
+def test_someone_removed_from_the_team_no_longer_sees_it_on_the_cached_dashboard(client_for, pi, coinvestigator):
+    protocol = make_draft(pi, title_ja="共同研究の課題")
+    member = services.team_member_add(
+        protocol=protocol, by=pi, user=coinvestigator, role="co_investigator", can_edit=False
+    )
+    client = client_for(coinvestigator)
+    assert "共同研究の課題" in listing(client.get(reverse("protocols:dashboard")))
+    services.team_member_remove(member=member, by=pi)
+    assert "共同研究の課題" not in client.get(reverse("protocols:dashboard")).content.decode()
+
+
+@pytest.mark.django_db
+def test_someone_added_to_a_team_sees_it_on_the_cached_dashboard_at_once(client_for, pi, coinvestigator):
+    client = client_for(coinvestigator)
+    assert "You have no protocols yet." in client.get(reverse("protocols:dashboard")).content.decode()
+    protocol = make_draft(pi, title_ja="新しい課題")
+    services.team_member_add(protocol=protocol, by=pi, user=coinvestigator, role="staff", can_edit=True)
+    page = client.get(reverse("protocols:dashboard")).content.decode()
+    assert "新しい課題" in listing_of(page)
+    assert "Continue the draft" in page
+
+
+@pytest.mark.django_db
+def test_a_title_changed_by_a_colleague_shows_on_the_cached_dashboard(client_for, pi, coinvestigator):
+    protocol = make_draft(pi, title_ja="古い題名")
+    services.team_member_add(protocol=protocol, by=pi, user=coinvestigator, role="staff", can_edit=True)
+    client = client_for(pi)
+    assert "古い題名" in listing(client.get(reverse("protocols:dashboard")))
+    protocol.refresh_from_db()
+    services.protocol_update_draft(
+        protocol=protocol, by=coinvestigator, data={"title_ja": "新しい題名"}, lock_version=protocol.lock_version
+    )
+    page = listing(client.get(reverse("protocols:dashboard")))
+    assert "新しい題名" in page
+    assert "古い題名" not in page
+
+
+@pytest.mark.django_db
+def test_a_repeated_dashboard_visit_is_served_with_fewer_queries(client_for, pi):
+    for _ in range(5):
+        make_draft(pi)
+    client = client_for(pi)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("protocols:dashboard"))
+        return len(captured)
+
+    first = queries()
+    assert queries() < first

@@ -1,5 +1,6 @@
 from django import template
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -12,9 +13,11 @@ STATUS_STYLES = {
 }
 
 
-@register.inclusion_tag("partials/status_badge.html")
-def status_badge(value: str, label: str) -> dict[str, str]:
-    return {"label": label, "css": STATUS_STYLES.get(value, "text-bg-secondary")}
+@register.simple_tag
+def status_badge(value: str, label: str) -> str:
+    # A simple tag, not an inclusion template: list pages render one per row.
+    css = STATUS_STYLES.get(value, "text-bg-secondary")
+    return format_html('<span class="badge rounded-pill {}">{}</span>', css, label)
 
 
 @register.simple_tag(takes_context=True)
