@@ -116,11 +116,12 @@ def missing_items(
 
     def need_field(name: str) -> None:
         if _is_empty(getattr(protocol, name)):
-            missing.append(
-                MissingItem(
-                    SECTION_OF_FIELD[name], f"id_{name}", gettext("%(field)s is required.") % {"field": _label(name)}
-                )
-            )
+            field = Protocol._meta.get_field(name)
+            if field.choices or field.get_internal_type() == "BooleanField":
+                message = gettext("Answer the question “%(field)s”.") % {"field": _label(name)}
+            else:
+                message = gettext("%(field)s is required.") % {"field": _label(name)}
+            missing.append(MissingItem(SECTION_OF_FIELD[name], f"id_{name}", message))
 
     def need_document(kind: str, why: str = "") -> None:
         if kind not in document_kinds:

@@ -66,7 +66,7 @@ def test_an_incomplete_application_lists_every_missing_item_at_once(pi):
     messages = [item.message for item in incomplete.value.missing]
     assert "Title (English) is required." in messages
     assert "Summary is required." in messages
-    assert "Consent procedure is required." in messages
+    assert "Answer the question “Consent procedure”." in messages
     assert "Attach the document: Research protocol." in messages
     assert len(messages) >= 15
     protocol.refresh_from_db()
