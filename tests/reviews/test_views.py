@@ -176,3 +176,15 @@ def test_the_secretariat_accepts_from_the_protocol_page(client_for, pi, secretar
     client_for(secretariat).post(accept_url(submission))
     protocol.refresh_from_db()
     assert protocol.status == ProtocolStatus.IN_REVIEW
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_sign_in_for_every_submission_page(client_for, pi):
+    submission = protocol_submit(protocol=make_complete(pi), by=pi)
+    for url in (reverse("reviews:secretariat_queue"), withdraw_url(submission), submit_url(submission.protocol)):
+        response = client_for(None).get(url)
+        assert response.status_code == 302
+        assert response.url.startswith("/accounts/login/")
+    assert client_for(None).post(accept_url(submission)).status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.SUBMITTED
