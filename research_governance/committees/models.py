@@ -45,7 +45,7 @@ class CommitteeMembership(models.Model):
     class Category(models.TextChoices):
         # JP-ERC-01: each member counts toward at most one category (JP-ERC-02).
         NATURAL_SCIENCE = "natural_science", _("Natural-science expert (medicine, health care)")
-        HUMANITIES = "humanities", _("Humanities / social-science expert (ethics, law)")
+        HUMANITIES_SOCIAL = "humanities_social", _("Humanities / social-science expert (ethics, law)")
         GENERAL_PUBLIC = "general_public", _("General public's viewpoint")
 
     class Sex(models.TextChoices):

@@ -36,12 +36,21 @@ class Deidentification(models.TextChoices):
 
 
 class ConsentProcedure(models.TextChoices):
-    # The procedures of JP-IC-01..08; the rules engine decides which are allowed.
+    # The procedures of JP-IC-01..08; the rules engine decides which are allowed. Electronic
+    # IC counts as written IC for the rules (JP-IC-01) but needs its own materials (JP-IC-12).
     WRITTEN_IC = "written_ic", _("Written informed consent")
     ELECTRONIC_IC = "electronic_ic", _("Electronic informed consent (e-IC)")
     ORAL_IC_WITH_RECORD = "oral_ic_with_record", _("Oral informed consent with a record")
     APPROPRIATE_CONSENT = "appropriate_consent", _("Appropriate consent")
-    BROAD_CONSENT_NOTICE = "broad_consent_notice", _("Prior broad consent plus notice with a chance to refuse")
+    BROAD_CONSENT_WITH_NOTICE = (
+        "broad_consent_with_notice",
+        _("Prior broad consent plus notice with a chance to refuse"),
+    )
+    PSEUDONYMISED_WITH_NOTICE = (
+        "pseudonymised_with_notice",
+        _("Newly created pseudonymously processed information plus notice"),
+    )
+    ANONYMOUSLY_PROCESSED = "anonymously_processed", _("Anonymously processed information (no consent needed)")
     OPT_OUT = "opt_out", _("Opt-out (notice or publication, with a chance to refuse)")
     NO_CONSENT_EXCEPTION = "no_consent_exception", _("Without consent under a guideline exception")
 

@@ -65,7 +65,7 @@ def test_the_demo_ethics_committee_roster_satisfies_jp_erc_01_to_05(settings):
     committee = Committee.objects.get(kind=Committee.Kind.ETHICS)
     voting = committee.memberships.exclude(role=CommitteeMembership.Role.SECRETARIAT)
     # JP-ERC-01 (and JP-ERC-02: one category per member, enforced by the single field)
-    assert set(voting.values_list("category", flat=True)) >= {"natural_science", "humanities", "general_public"}
+    assert set(voting.values_list("category", flat=True)) >= {"natural_science", "humanities_social", "general_public"}
     assert voting.filter(is_external=True).count() >= 2  # JP-ERC-03
     assert set(voting.values_list("sex", flat=True)) >= {"female", "male"}  # JP-ERC-04
     assert voting.count() >= 5  # JP-ERC-05

@@ -48,7 +48,7 @@ DEMO_USERS: list[tuple[str, str, str, list[str], tuple[str, str, bool, str] | No
         "渡辺 法子",
         "Noriko Watanabe",
         [Role.COMMITTEE_MEMBER],
-        (CRole.MEMBER, Category.HUMANITIES, True, Sex.FEMALE),
+        (CRole.MEMBER, Category.HUMANITIES_SOCIAL, True, Sex.FEMALE),
     ),
     (
         "reviewer3@demo.example",
@@ -69,7 +69,7 @@ DEMO_USERS: list[tuple[str, str, str, list[str], tuple[str, str, bool, str] | No
         "加藤 由美",
         "Yumi Kato",
         [Role.COMMITTEE_MEMBER],
-        (CRole.MEMBER, Category.HUMANITIES, False, Sex.FEMALE),
+        (CRole.MEMBER, Category.HUMANITIES_SOCIAL, False, Sex.FEMALE),
     ),
     ("head@demo.example", "山本 学長", "Manabu Yamamoto", [Role.HEAD], None),
     ("dac@demo.example", "松本 彩", "Aya Matsumoto", [Role.DATA_ACCESS_COMMITTEE], None),
