@@ -170,8 +170,8 @@ CONTENT_TYPES = [
 ]
 CONSENTS_BY_ACQUISITION = {
     "new": ["written_ic", "written_ic", "written_ic", "electronic_ic", "oral_ic_with_record", "appropriate_consent"],
-    "existing_own": ["opt_out", "opt_out", "broad_consent_notice", "no_consent_exception", "written_ic"],
-    "provide_to_other": ["opt_out", "broad_consent_notice", "appropriate_consent"],
+    "existing_own": ["opt_out", "opt_out", "broad_consent_with_notice", "no_consent_exception", "written_ic"],
+    "provide_to_other": ["opt_out", "broad_consent_with_notice", "appropriate_consent"],
 }
 CONSENT_DOCUMENTS = {
     "written_ic": ["consent_form"],
