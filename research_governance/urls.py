@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("protocols/", include("research_governance.protocols.urls")),
     path("secretariat/", include("research_governance.reviews.urls")),
+    path("committees/", include("research_governance.committees.urls")),
+    path("rules/", core_views.rulebook, name="rulebook"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,10 +1,17 @@
 from django.http import HttpRequest
 
-from research_governance.accounts.selectors import is_secretariat
+from research_governance.accounts.models import Role
+from research_governance.accounts.selectors import is_secretariat, user_has_role
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_secretariat": is_secretariat(user)}
+    return {
+        "nav_secretariat": is_secretariat(user),
+        "nav_committees": user_has_role(
+            user, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.AUDITOR, Role.COMMITTEE_MEMBER, Role.CHAIR
+        ),
+        "nav_rulebook": user.is_staff or user_has_role(user, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.AUDITOR),
+    }

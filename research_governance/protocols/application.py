@@ -51,6 +51,8 @@ SECTIONS: tuple[Section, ...] = (
             "deidentification",
             "personally_referable",
             "consent_procedure",
+            "consent_exception_requested",
+            "consent_exception_justification",
             "opt_out_notice_text",
         ),
     ),
@@ -150,6 +152,14 @@ def missing_items(
                 )
             )
 
+    if protocol.consent_exception_requested and not protocol.consent_exception_justification.strip():
+        missing.append(
+            MissingItem(
+                "data",
+                "id_consent_exception_justification",
+                gettext("Give the justification for the exception you ask for."),
+            )
+        )
     if site_leads and not any(site_leads):
         missing.append(MissingItem("sites", "sites", gettext("Mark which participating site is the lead site.")))
 

@@ -117,6 +117,16 @@ class Protocol(models.Model):
     consent_procedure = models.CharField(
         _("consent procedure"), max_length=30, choices=ConsentProcedure.choices, blank=True
     )
+    consent_exception_requested = models.BooleanField(
+        _("ask the committee for an exception to the consent rules"),
+        default=False,
+        help_text=_("Only if the procedure you need is not among those allowed; the committee decides."),
+    )
+    consent_exception_justification = models.TextField(
+        _("justification for the exception"),
+        blank=True,
+        help_text=_("Why consent cannot be obtained as the rules require, and how participants are protected."),
+    )
     opt_out_notice_text = models.TextField(
         _("opt-out notice text"),
         blank=True,

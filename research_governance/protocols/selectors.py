@@ -3,13 +3,16 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
 from research_governance.audit.models import AuditEvent
 
 from . import permissions
-from .application import missing_items
+from .application import MissingItem, missing_items
+from .assessment import Assessment, assess
 from .models import (
+    ConsentProcedure,
     DataRecipient,
     Document,
     DocumentVersion,
@@ -73,7 +76,13 @@ def team(protocol: Protocol) -> list[TeamMember]:
     return list(protocol.team_members.select_related("user").order_by("added_at", "id"))
 
 
-def protocol_missing_items(protocol: Protocol) -> list:
+def protocol_assessment(protocol: Protocol) -> Assessment:
+    return assess(protocol, recipients(protocol))
+
+
+def protocol_missing_items(protocol: Protocol, assessment: Assessment | None = None) -> list[MissingItem]:
+    """What the application still lacks, including a consent procedure the rules do not
+    allow without a requested exception."""
     document_kinds = set(
         protocol.documents.filter(withdrawn_at__isnull=True, current_version__isnull=False).values_list(
             "kind", flat=True
@@ -81,9 +90,30 @@ def protocol_missing_items(protocol: Protocol) -> list:
     )
     recipient_kinds = set(protocol.recipients.values_list("kind", flat=True))
     site_leads = list(protocol.sites.values_list("is_lead", flat=True))
-    return missing_items(
+    missing = missing_items(
         protocol, document_kinds=document_kinds, recipient_kinds=recipient_kinds, site_leads=site_leads
     )
+    assessment = assessment or protocol_assessment(protocol)
+    procedure = protocol.consent_procedure
+    if (
+        assessment.complete
+        and procedure
+        and not assessment.allows(procedure)
+        and not protocol.consent_exception_requested
+    ):
+        rule_ids = ", ".join(assessment.verdict["consent"]["rule_ids"]) if assessment.verdict else ""
+        missing.append(
+            MissingItem(
+                "data",
+                "id_consent_procedure",
+                gettext(
+                    "The consent procedure “%(procedure)s” is not allowed for this study (%(rules)s). Choose an "
+                    "allowed one, or ask the committee for an exception with a justification."
+                )
+                % {"procedure": ConsentProcedure(procedure).label, "rules": rule_ids},
+            )
+        )
+    return missing
 
 
 def documents_with_history(protocol: Protocol) -> list[Document]:

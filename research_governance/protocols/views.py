@@ -23,6 +23,7 @@ from research_governance.reviews.workflow import SubmissionStatus, allowed_actio
 
 from . import permissions, selectors, services
 from .application import REQUIRED_FIELDS, SECTIONS, snapshot_sections
+from .assessment import Assessment, present
 from .forms import (
     ACCEPTED_EXTENSIONS,
     DocumentReplaceForm,
@@ -129,6 +130,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": selectors.versions(protocol),
             "history": selectors.history(protocol),
             "missing": selectors.protocol_missing_items(protocol) if protocol.is_editable else [],
+            "assessment": _assessment_for(protocol),
         },
     )
 
@@ -141,6 +143,7 @@ def _edit_context(request: HttpRequest, protocol: Protocol, **forms: Any) -> dic
     ]
     return {
         "protocol": protocol,
+        "assessment": _assessment_for(protocol),
         "draft_form": draft_form,
         "sections": section_fields,
         "team": selectors.team(protocol),
@@ -155,6 +158,10 @@ def _edit_context(request: HttpRequest, protocol: Protocol, **forms: Any) -> dic
         "accepted_extensions": ACCEPTED_EXTENSIONS,
         "required_fields": set(REQUIRED_FIELDS),
     }
+
+
+def _assessment_for(protocol: Protocol) -> dict[str, Any]:
+    return present(selectors.protocol_assessment(protocol), chosen=protocol.consent_procedure)
 
 
 def _not_editable_redirect(request: HttpRequest, protocol: Protocol) -> HttpResponse:
@@ -191,10 +198,17 @@ def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for field, field_errors in invalid.message_dict.items():
                 form.add_error(field if field in form.fields else None, field_errors)
     if request.htmx:
+        # The assessment panel follows the saved facts (an out-of-band swap of #assessment).
         return render(
             request,
             "protocols/partials/autosave_status.html",
-            {"saved": saved, "error": error, "form_errors": form.errors if saved is None else None, "form": form},
+            {
+                "saved": saved,
+                "error": error,
+                "form_errors": form.errors if saved is None else None,
+                "form": form,
+                "oob_assessment": _assessment_for(saved) if saved is not None else None,
+            },
         )
     if saved is not None:
         messages.success(request, _("Draft saved."))
@@ -411,6 +425,11 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "version": version,
             "snapshot": snapshot,
             "sections": snapshot_sections(snapshot),
+            "assessment": present(
+                Assessment(verdict=snapshot.get("assessment")), chosen=snapshot["form"].get("consent_procedure") or ""
+            )
+            if snapshot.get("assessment")
+            else None,
             "team_roles": dict(TeamMember.Role.choices),
             "recipient_kinds": dict(DataRecipient.Kind.choices),
             "document_kinds": dict(Document._meta.get_field("kind").flatchoices),

@@ -41,24 +41,23 @@ def protocol_submit(*, protocol: Protocol, by: User) -> Submission:
         raise PermissionDenied
     current = "" if locked.status == ProtocolStatus.DRAFT else locked.status
     transition = transition_for("submit", current, actors_for(by, locked))
-    missing = selectors.protocol_missing_items(locked)
+    assessment = selectors.protocol_assessment(locked)
+    missing = selectors.protocol_missing_items(locked, assessment)
     if missing:
         raise IncompleteApplication(missing)
 
     documents = selectors.current_documents(locked)
     number = (locked.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    version = ProtocolVersion.objects.create(
-        protocol=locked,
-        number=number,
-        created_by=by,
-        snapshot=build_snapshot(
-            locked,
-            team=selectors.team(locked),
-            sites=list(locked.sites.order_by("-is_lead", "id")),
-            recipients=selectors.recipients(locked),
-            documents=documents,
-        ),
+    snapshot = build_snapshot(
+        locked,
+        team=selectors.team(locked),
+        sites=list(locked.sites.order_by("-is_lead", "id")),
+        recipients=selectors.recipients(locked),
+        documents=documents,
     )
+    # The verdict the application was submitted under, with its rulebook version.
+    snapshot["assessment"] = assessment.verdict
+    version = ProtocolVersion.objects.create(protocol=locked, number=number, created_by=by, snapshot=snapshot)
     version.document_versions.set([document.current_version for document in documents])
     now = timezone.now()
     submission = Submission.objects.create(

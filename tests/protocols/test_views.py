@@ -40,9 +40,13 @@ def draft_post(protocol, **changes) -> dict:
     data = {}
     for field in form:
         value = field.value()
-        if value is None or value is False:
-            continue
-        data[field.name] = {True: "true"}.get(value, value) if field.name != "personally_referable" else "on"
+        if getattr(field.field.widget, "input_type", "") == "checkbox":
+            if value:  # an unticked checkbox sends nothing
+                data[field.name] = "on"
+        elif isinstance(value, bool):
+            data[field.name] = "true" if value else "false"  # the Yes / No radios
+        elif value is not None:
+            data[field.name] = value
     data.update(changes)
     return data
 
