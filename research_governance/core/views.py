@@ -76,6 +76,7 @@ def rulebook(request: HttpRequest) -> HttpResponse:
             "source": rule.source,
             "verified": rule.verified,
             "configurable": rule.configurable,
+            "unverified_parts": rule.unverified_parts,
         }
         for rule in book.rules
     ]

@@ -15,6 +15,8 @@ def test_an_administrator_sees_every_rule_with_its_status(client_for):
         assert f'id="rule-{rule_id}"' in page
     jp_erc_09 = page.split('id="rule-JP-ERC-09"', 1)[1].split("</tr>", 1)[0]
     assert "unverified" in jp_erc_09
+    jp_erc_10 = page.split('id="rule-JP-ERC-10"', 1)[1].split("</tr>", 1)[0]
+    assert "partly unverified" in jp_erc_10
     jp_erc_05 = page.split('id="rule-JP-ERC-05"', 1)[1].split("</tr>", 1)[0]
     assert "verified" in jp_erc_05
     assert "unverified" not in jp_erc_05
