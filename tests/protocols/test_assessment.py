@@ -113,3 +113,18 @@ def test_the_submitted_version_keeps_the_verdict_and_its_rulebook_version(client
 def test_the_edit_page_has_one_assessment_panel(client_for, pi):
     page = client_for(pi).get(edit_url(make_complete(pi))).content.decode()
     assert page.count('id="assessment"') == 1
+
+
+def test_the_form_speaks_the_engines_vocabulary():
+    """The engine has no Django, so its codes are declared twice; they must stay the same."""
+    from research_governance.committees.models import CommitteeMembership
+    from research_governance.protocols import models
+    from research_governance.rules import vocabulary
+
+    assert set(models.Acquisition.values) == {code.value for code in vocabulary.Acquisition}
+    assert set(models.Invasiveness.values) == {code.value for code in vocabulary.Invasiveness}
+    assert set(models.Deidentification.values) == {code.value for code in vocabulary.Deidentification}
+    form_procedures = set(models.ConsentProcedure.values) - {models.ConsentProcedure.ELECTRONIC_IC}
+    assert form_procedures == {code.value for code in vocabulary.ConsentProcedure}
+    assert set(CommitteeMembership.Category.values) == {code.value for code in vocabulary.Category}
+    assert set(CommitteeMembership.Sex.values) == {code.value for code in vocabulary.Sex}
