@@ -16,6 +16,10 @@ class ObligationsPart(TypedDict):
     final_report_required: bool | None  # JP-R-07; None under the US rule set (not in its rulebook)
     continuing_review_required: bool | None  # US-IRB-07; None under the JP rule set
     dpia_required: bool  # XB-03
+    head_permission_before_start: bool | None  # JP-ERC-13; None under the US rule set
+    own_head_permission_only: bool  # JP-ERC-12: central review done, this site asks its own head
+    withdrawal_at_any_time: bool | None  # JP-IC-11; None under the US rule set
+    records_retention_years: int | None  # US-IRB-08; None under the JP rule set
     rule_ids: list[str]
     reasons: list[Reason]
 
@@ -89,6 +93,34 @@ def _jp(facts: StudyFacts, book: Rulebook) -> ObligationsPart:
         )
     reasons.append(
         reason(
+            "JP-ERC-13",
+            "The study may start only after the committee's opinion and then the head of institution's permission "
+            "(in a public-health emergency the head may permit first; the committee's opinion follows without delay).",
+            "倫理審査委員会の意見を聴いた後、研究機関の長の許可を受けてから研究を開始する"
+            "（公衆衛生上の緊急時は長が先に許可し、委員会の意見を遅滞なく聴く）。",
+        )
+    )
+    if facts.multi_site_already_approved:
+        reasons.append(
+            reason(
+                "JP-ERC-12",
+                "Multi-site study already reviewed centrally: no second full review here; this site's principal "
+                "investigator asks the head of this institution for permission.",
+                "一括審査を受けた多機関共同研究のため、当機関での重ねての審査は不要。当機関の研究責任者が当機関の長に"
+                "実施の許可を求める。",
+            )
+        )
+    reasons.append(
+        reason(
+            "JP-IC-11",
+            "Participants may withdraw consent (or refuse) at any time: use and provision then stop without delay, "
+            "or the principal investigator records why they cannot (e.g. already anonymised or published).",
+            "研究対象者はいつでも同意を撤回（又は拒否）できる。その場合は遅滞なく利用・提供を停止し、停止できない"
+            "ときは（既に匿名化・公表済み等）研究責任者がその理由を記録する。",
+        )
+    )
+    reasons.append(
+        reason(
             "JP-R-07",
             "At the end or discontinuation, report the end and a summary of the results to the committee and the head "
             "without delay.",
@@ -103,6 +135,10 @@ def _jp(facts: StudyFacts, book: Rulebook) -> ObligationsPart:
         "final_report_required": True,
         "continuing_review_required": None,
         "dpia_required": False,
+        "head_permission_before_start": True,
+        "own_head_permission_only": facts.multi_site_already_approved,
+        "withdrawal_at_any_time": True,
+        "records_retention_years": None,
         "rule_ids": [],
         "reasons": reasons,
     }
@@ -150,6 +186,16 @@ def _us(book: Rulebook, expedited_eligible: bool) -> ObligationsPart:
                 f"IRBによる継続審査を少なくとも{interval}か月ごとに受ける。",
             )
         ]
+    retention = 3
+    reasons.append(
+        reason(
+            "US-IRB-08",
+            f"The IRB's minutes record attendance, actions and votes (for, against, abstaining); the study's records "
+            f"are kept at least {retention} years after completion.",
+            f"IRBの議事録に出席、決定及び投票（賛成・反対・棄権）を記録し、研究の記録は終了後少なくとも{retention}年間"
+            "保存する。",
+        )
+    )
     return {
         "registry_before_start": False,
         "monitoring_required": False,
@@ -158,6 +204,10 @@ def _us(book: Rulebook, expedited_eligible: bool) -> ObligationsPart:
         "final_report_required": None,
         "continuing_review_required": not expedited_eligible,
         "dpia_required": False,
+        "head_permission_before_start": None,
+        "own_head_permission_only": False,
+        "withdrawal_at_any_time": None,
+        "records_retention_years": retention,
         "rule_ids": [],
         "reasons": reasons,
     }

@@ -237,7 +237,7 @@ def test_us_continuing_review_is_yearly_unless_expedited_eligible_us_irb_07() ->
     assert expedited["continuing_review_required"] is False
     assert any("FDA-regulated" in t for t in en_texts(expedited, "US-IRB-07"))
     for part in (full, expedited):
-        assert part["rule_ids"] == ["US-IRB-07"]
+        assert part["rule_ids"] == ["US-IRB-07", "US-IRB-08"]
         assert part["registry_before_start"] is part["monitoring_required"] is part["sae_procedure_required"] is False
 
 
@@ -268,3 +268,35 @@ def test_the_output_is_json_and_names_the_rulebook() -> None:
     assert result["rulebook_effective_date"] == load_rulebook().effective_date.isoformat()
     assert result["rule_set"] == "JP"
     assert set(result) >= {"consent", "foreign_provision", "review", "obligations", "rule_set", "rulebook_version"}
+
+
+# --- workflow rules stated as obligations -------------------------------------------------
+
+
+def test_a_jp_study_may_start_only_after_the_heads_permission_jp_erc_13() -> None:
+    obligations = assess_study(study())["obligations"]
+    assert obligations["head_permission_before_start"] is True
+    assert "JP-ERC-13" in obligations["rule_ids"]
+    assert any("emergency" in text for text in en_texts(obligations, "JP-ERC-13"))
+
+
+def test_a_centrally_reviewed_multi_site_study_asks_only_its_own_head_jp_erc_12() -> None:
+    central = assess_study(study(multi_site_already_approved=True))["obligations"]
+    assert central["own_head_permission_only"] is True
+    assert "JP-ERC-12" in central["rule_ids"]
+    single = assess_study(study())["obligations"]
+    assert single["own_head_permission_only"] is False
+    assert "JP-ERC-12" not in single["rule_ids"]
+
+
+def test_participants_may_withdraw_at_any_time_jp_ic_11() -> None:
+    obligations = assess_study(study())["obligations"]
+    assert obligations["withdrawal_at_any_time"] is True
+    assert any("records why" in text for text in en_texts(obligations, "JP-IC-11"))
+
+
+def test_us_records_are_kept_three_years_with_minutes_of_the_votes_us_irb_08() -> None:
+    obligations = assess_study(study(rule_set="US"))["obligations"]
+    assert obligations["records_retention_years"] == 3
+    assert any("votes" in text for text in en_texts(obligations, "US-IRB-08"))
+    assert assess_study(study())["obligations"]["records_retention_years"] is None

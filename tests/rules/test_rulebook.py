@@ -37,10 +37,6 @@ PARTLY_UNVERIFIED_IDS = {"JP-ERC-10", "JP-IC-04", "JP-IC-06", "JP-IC-08", "JP-IC
 NOT_ENGINE_IDS = {
     "JP-ERC-09",
     "JP-ERC-11",
-    "JP-ERC-12",
-    "JP-ERC-13",
-    "US-IRB-08",
-    "JP-IC-11",
     "JP-R-03",
     "JP-R-04",
     "JP-R-08",
