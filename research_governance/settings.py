@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "research_governance.committees",
     "research_governance.protocols",
     "research_governance.reviews",
+    "research_governance.notifications",
 ]
 
 MIDDLEWARE = [
