@@ -9,8 +9,12 @@ from research_governance.accounts.models import Institution, localized
 
 class ProtocolStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    RETURNED = "returned", _("Returned for changes")
     SUBMITTED = "submitted", _("Submitted")
     IN_REVIEW = "in_review", _("In review")
+
+
+EDITABLE_STATUSES = frozenset({ProtocolStatus.DRAFT, ProtocolStatus.RETURNED})
 
 
 class Acquisition(models.TextChoices):
@@ -170,7 +174,8 @@ class Protocol(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status == ProtocolStatus.DRAFT
+        # A draft, or an application the secretariat returned with requests to answer.
+        return self.status in EDITABLE_STATUSES
 
 
 class ProtocolUserObjectPermission(UserObjectPermissionBase):

@@ -33,4 +33,10 @@ urlpatterns = [
         review_views.submission_accept,
         name="submission_accept",
     ),
+    path(
+        "<int:pk>/submissions/<int:submission_id>/return/",
+        review_views.submission_return,
+        name="submission_return",
+    ),
+    path("<int:pk>/requests/<int:request_id>/answer/", review_views.request_answer, name="request_answer"),
 ]

@@ -17,9 +17,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from research_governance.reviews.forms import AcceptForm, ReturnForm
 from research_governance.reviews.models import Submission
 from research_governance.reviews.services import actors_for
-from research_governance.reviews.workflow import SubmissionStatus, allowed_actions
+from research_governance.reviews.workflow import ReviewRoute, SubmissionStatus, allowed_actions
 
 from . import permissions, selectors, services
 from .application import REQUIRED_FIELDS, SECTIONS, snapshot_sections
@@ -105,18 +106,41 @@ def protocol_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    protocol = get_protocol_for_viewer(request, pk)
+    return detail_response(request, get_protocol_for_viewer(request, pk))
+
+
+def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> HttpResponse:
+    """The protocol page; ``forms`` carry bound forms with errors back to the page."""
     open_submission = (
         Submission.objects.filter(protocol=protocol, status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED])
         .select_related("version")
         .first()
     )
+    returned = (
+        Submission.objects.filter(protocol=protocol, status=SubmissionStatus.RETURNED, next_round__isnull=True)
+        .prefetch_related("requests")
+        .first()
+        if protocol.status == ProtocolStatus.RETURNED
+        else None
+    )
     actors = actors_for(request.user, protocol)
     actions = allowed_actions(open_submission.status, actors) if open_submission else []
+    assessment = selectors.protocol_assessment(protocol)
     return render(
         request,
         "protocols/detail.html",
         {
+            "returned": returned,
+            "accept_form": forms.get("accept_form")
+            or AcceptForm(
+                initial={
+                    "route": ReviewRoute.EXPEDITED
+                    if assessment.complete and assessment.verdict["review"]["expedited_eligible"]
+                    else ReviewRoute.FULL_BOARD
+                }
+            ),
+            "return_form": forms.get("return_form") or ReturnForm(),
+            "answer_errors": forms.get("answer_errors") or {},
             "protocol": protocol,
             "on_team": permissions.is_on_team(request.user, protocol),
             "can_edit": protocol.is_editable and permissions.can_edit(request.user, protocol),
@@ -129,8 +153,8 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": selectors.current_documents(protocol),
             "versions": selectors.versions(protocol),
             "history": selectors.history(protocol),
-            "missing": selectors.protocol_missing_items(protocol) if protocol.is_editable else [],
-            "assessment": _assessment_for(protocol),
+            "missing": selectors.protocol_missing_items(protocol, assessment) if protocol.is_editable else [],
+            "assessment": present(assessment, chosen=protocol.consent_procedure),
         },
     )
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .workflow import SubmissionKind, SubmissionStatus
+from .workflow import ReviewRoute, SubmissionKind, SubmissionStatus
 
 
 class Submission(models.Model):
@@ -17,6 +17,10 @@ class Submission(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(_("submitted"))
     status_changed_at = models.DateTimeField(_("status changed"))
+    # Pre-screening rounds: a resubmission after a return points at the submission it answers.
+    previous = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_round")
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    route = models.CharField(_("review route"), max_length=20, choices=ReviewRoute.choices, blank=True)
 
     class Meta:
         verbose_name = _("submission")
@@ -29,3 +33,25 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.protocol}"
+
+
+class PrescreenRequest(models.Model):
+    """One itemised request from the secretariat's pre-screening, and the applicant's answer."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="requests")
+    number = models.PositiveSmallIntegerField(_("number"))
+    text = models.TextField(_("request"))
+    response = models.TextField(_("response"), blank=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("pre-screening request")
+        verbose_name_plural = _("pre-screening requests")
+        ordering = ["submission", "number"]
+        constraints = [models.UniqueConstraint(fields=["submission", "number"], name="prescreen_request_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.text[:50]}"

@@ -2,19 +2,21 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from research_governance.accounts.selectors import is_secretariat
 from research_governance.protocols import permissions, selectors
-from research_governance.protocols.views import get_protocol_for_viewer
+from research_governance.protocols.views import detail_response, get_protocol_for_viewer
 
 from . import services
-from .models import Submission
+from .forms import AcceptForm, AnswerForm, ReturnForm
+from .models import PrescreenRequest, Submission
 from .workflow import SubmissionStatus, TransitionRefused, allowed_actions
 
 PAGE_SIZE = 25
@@ -92,12 +94,64 @@ def submission_withdraw(request: HttpRequest, pk: int, submission_id: int) -> Ht
     )
 
 
+def _secretariat_submission(request: HttpRequest, pk: int, submission_id: int) -> Submission:
+    if not is_secretariat(request.user):
+        raise Http404
+    return _get_submission(request, pk, submission_id)
+
+
 @login_required
 @require_POST
 def submission_accept(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
-    if not is_secretariat(request.user):
-        raise Http404
-    return _transition(request, pk, submission_id, services.submission_accept, _("Accepted for review."))
+    submission = _secretariat_submission(request, pk, submission_id)
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        return detail_response(request, submission.protocol, accept_form=form)
+    try:
+        services.submission_accept(submission=submission, by=request.user, route=form.cleaned_data["route"])
+    except TransitionRefused as error:
+        messages.error(request, str(error.reason))
+    else:
+        messages.success(request, _("Accepted for review."))
+    return redirect("protocols:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def submission_return(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+    """Return to the investigator with itemised requests (pre-screening)."""
+    submission = _secretariat_submission(request, pk, submission_id)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return detail_response(request, submission.protocol, return_form=form)
+    try:
+        services.submission_return(submission=submission, by=request.user, requests=form.request_lines())
+    except TransitionRefused as error:
+        messages.error(request, str(error.reason))
+    else:
+        messages.success(request, _("Returned to the investigator with your requests."))
+    return redirect("protocols:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+    """The applicant answers one pre-screening request."""
+    protocol = get_protocol_for_viewer(request, pk)
+    if not permissions.can_submit(request.user, protocol):
+        raise PermissionDenied
+    prescreen_request = get_object_or_404(PrescreenRequest, pk=request_id, submission__protocol=protocol)
+    form = AnswerForm(request.POST, prefix=f"answer-{request_id}")
+    if form.is_valid():
+        try:
+            services.request_answer(request=prescreen_request, by=request.user, response=form.cleaned_data["response"])
+        except (TransitionRefused, ValidationError) as error:
+            messages.error(request, str(getattr(error, "reason", None) or " ".join(error.messages)))
+        else:
+            messages.success(request, _("Answer saved."))
+            return redirect(reverse("protocols:detail", args=[pk]) + f"#request-{request_id}")
+        return redirect("protocols:detail", pk=pk)
+    return detail_response(request, protocol, answer_errors={prescreen_request.pk: form})
 
 
 @login_required

@@ -22,7 +22,14 @@ class SubmissionKind(models.TextChoices):
 class SubmissionStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
+    RETURNED = "returned", _("Returned with requests")
     ACCEPTED = "accepted", _("Accepted for review")
+
+
+class ReviewRoute(models.TextChoices):
+    # JP-ERC-10 / US-IRB-05: expedited review by designated members, or the convened board.
+    EXPEDITED = "expedited", _("Expedited review")
+    FULL_BOARD = "full_board", _("Full-board review")
 
 
 class Actor(StrEnum):
@@ -64,6 +71,16 @@ TRANSITIONS: tuple[Transition, ...] = (
         audit_action="submission.withdrawn",
         label=_("Withdraw submission"),
         refused_reason=_("The secretariat has already accepted this submission; it can no longer be withdrawn."),
+    ),
+    Transition(
+        action="return",
+        sources=frozenset({SubmissionStatus.SUBMITTED}),
+        target=SubmissionStatus.RETURNED,
+        actors=frozenset({Actor.SECRETARIAT}),
+        protocol_status=ProtocolStatus.RETURNED,
+        audit_action="submission.returned",
+        label=_("Return to the investigator"),
+        refused_reason=_("Only a submission waiting for the secretariat can be returned."),
     ),
     Transition(
         action="accept",

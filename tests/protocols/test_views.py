@@ -475,7 +475,7 @@ def test_the_cached_dashboard_shows_a_status_change_made_by_someone_else(client_
     client = client_for(pi)
     badge = '<span class="badge rounded-pill text-bg-info">In review</span>'
     assert badge not in listing(client.get(reverse("protocols:dashboard")))
-    accept_submission(submission=submission, by=secretariat)
+    accept_submission(submission=submission, by=secretariat, route="full_board")
     assert badge in listing(client.get(reverse("protocols:dashboard")))
 
 

@@ -131,7 +131,7 @@ def test_the_applicant_can_withdraw_until_the_secretariat_accepts(pi, secretaria
     assert protocol.status == ProtocolStatus.DRAFT
 
     again = services.protocol_submit(protocol=protocol, by=pi)
-    services.submission_accept(submission=again, by=secretariat)
+    services.submission_accept(submission=again, by=secretariat, route="expedited")
     with pytest.raises(TransitionRefused) as refused:
         services.submission_withdraw(submission=again, by=pi)
     assert "already accepted" in str(refused.value.reason)
@@ -160,9 +160,9 @@ def test_a_delegated_team_member_can_submit(pi, coinvestigator):
 def test_only_the_secretariat_accepts(pi, reviewer):
     submission = services.protocol_submit(protocol=make_complete(pi), by=pi)
     with pytest.raises(TransitionRefused):
-        services.submission_accept(submission=submission, by=pi)
+        services.submission_accept(submission=submission, by=pi, route="full_board")
     with pytest.raises(PermissionDenied):
-        services.submission_accept(submission=submission, by=reviewer)
+        services.submission_accept(submission=submission, by=reviewer, route="full_board")
 
 
 @pytest.mark.django_db

@@ -80,7 +80,7 @@ def test_the_pi_withdraws_and_the_draft_is_editable_again(client_for, pi):
 @pytest.mark.django_db
 def test_withdrawing_after_acceptance_is_refused_with_the_reason(client_for, pi, secretariat):
     submission = protocol_submit(protocol=make_complete(pi), by=pi)
-    client_for(secretariat).post(accept_url(submission))
+    client_for(secretariat).post(accept_url(submission), {"accept-route": "full_board"})
     response = client_for(pi).post(withdraw_url(submission), follow=True)
     assert "already accepted this submission" in response.content.decode()
     submission.refresh_from_db()
@@ -120,7 +120,7 @@ def test_withdrawing_asks_for_confirmation_first(client_for, pi):
 @pytest.mark.django_db
 def test_the_confirmation_is_not_offered_once_accepted(client_for, pi, secretariat):
     submission = protocol_submit(protocol=make_complete(pi), by=pi)
-    client_for(secretariat).post(accept_url(submission))
+    client_for(secretariat).post(accept_url(submission), {"accept-route": "full_board"})
     response = client_for(pi).get(withdraw_url(submission), follow=True)
     assert "cannot be withdrawn now" in response.content.decode()
 
@@ -173,7 +173,7 @@ def test_the_secretariat_accepts_from_the_protocol_page(client_for, pi, secretar
     page = client_for(secretariat).get(reverse("protocols:detail", args=[protocol.pk])).content.decode()
     assert "Accept for review" in page
     assert "Withdraw submission" not in page
-    client_for(secretariat).post(accept_url(submission))
+    client_for(secretariat).post(accept_url(submission), {"accept-route": "full_board"})
     protocol.refresh_from_db()
     assert protocol.status == ProtocolStatus.IN_REVIEW
 

@@ -269,7 +269,7 @@ class Command(BaseCommand):
         self._attach(accepted, pi, "protocol", "Research protocol v1.0", "protocol.pdf")
         self._attach(accepted, pi, "opt_out_notice", "Opt-out notice v1.0", "opt-out-notice.pdf")
         submission = review_services.protocol_submit(protocol=accepted, by=pi)
-        review_services.submission_accept(submission=submission, by=secretariat)
+        review_services.submission_accept(submission=submission, by=secretariat, route="full_board")
 
         other = users["investigator2@demo.example"]
         protocol_services.protocol_create(
