@@ -1,13 +1,30 @@
 """Reads of committees and their rosters."""
 
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from research_governance.accounts.models import Role, User
 from research_governance.accounts.selectors import user_has_role
 
 from .models import Committee, CommitteeMembership
+
+# Account roles that may change a committee's roster and settings; only the
+# administrator may change its rule set (which also changes how studies are assessed).
+MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMINISTRATOR)
+RULE_SET_ROLES = (Role.ADMINISTRATOR,)
+
+
+def can_manage_committee(user: User | AnonymousUser) -> bool:
+    return user_has_role(user, *MANAGER_ROLES)
+
+
+def can_change_rule_set(user: User | AnonymousUser) -> bool:
+    return user_has_role(user, *RULE_SET_ROLES)
 
 
 def current_roster(committee: Committee) -> QuerySet[CommitteeMembership]:
@@ -18,6 +35,40 @@ def current_roster(committee: Committee) -> QuerySet[CommitteeMembership]:
         .select_related("user")
         .order_by("role", "user__name_latin")
     )
+
+
+ROLE_ORDER = {role: rank for rank, role in enumerate(CommitteeMembership.Role.values)}
+
+
+@dataclass
+class Seats:
+    """Every seat of a committee, read in one query and sorted by when it applies."""
+
+    roster: list[CommitteeMembership] = field(default_factory=list)  # sitting today: what the rules check
+    secretariat: list[CommitteeMembership] = field(default_factory=list)  # supporting today
+    upcoming: list[CommitteeMembership] = field(default_factory=list)  # terms that start later
+    former: list[CommitteeMembership] = field(default_factory=list)  # terms that have ended
+
+
+def committee_seats(committee: Committee, *, on: date | None = None) -> Seats:
+    day = on or timezone.localdate()
+    seats = Seats()
+    memberships = sorted(
+        committee.memberships.select_related("user"),
+        key=lambda membership: (ROLE_ORDER.get(membership.role, len(ROLE_ORDER)), membership.user.display_name),
+    )
+    for membership in memberships:
+        if membership.valid_to is not None and membership.valid_to < day:
+            seats.former.append(membership)
+        elif membership.valid_from > day:
+            seats.upcoming.append(membership)
+        elif membership.role == CommitteeMembership.Role.SECRETARIAT:
+            seats.secretariat.append(membership)
+        else:
+            seats.roster.append(membership)
+    # Most recent departures first: that is what the secretariat looks for.
+    seats.former.sort(key=lambda membership: membership.valid_to or day, reverse=True)
+    return seats
 
 
 def roster_as_engine_input(committee: Committee, roster: list[CommitteeMembership]) -> dict[str, Any]:

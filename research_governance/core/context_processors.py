@@ -2,6 +2,7 @@ from django.http import HttpRequest
 
 from research_governance.accounts.models import Role
 from research_governance.accounts.selectors import is_secretariat, user_has_role
+from research_governance.notifications.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -14,4 +15,6 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             user, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.AUDITOR, Role.COMMITTEE_MEMBER, Role.CHAIR
         ),
         "nav_rulebook": user.is_staff or user_has_role(user, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.AUDITOR),
+        "nav_reviewer": user_has_role(user, Role.COMMITTEE_MEMBER, Role.CHAIR),
+        "nav_unread": unread_count(user),
     }

@@ -39,4 +39,14 @@ urlpatterns = [
         name="submission_return",
     ),
     path("<int:pk>/requests/<int:request_id>/answer/", review_views.request_answer, name="request_answer"),
+    path(
+        "<int:pk>/submissions/<int:submission_id>/reviewers/",
+        review_views.reviewer_assign,
+        name="reviewer_assign",
+    ),
+    path(
+        "<int:pk>/assignments/<int:assignment_id>/unassign/",
+        review_views.reviewer_unassign,
+        name="reviewer_unassign",
+    ),
 ]

@@ -1,6 +1,7 @@
 """Investigator-facing pages. Views are thin: they check access, bind forms,
 call a service and render; every write happens in services."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -12,12 +13,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from research_governance.reviews.forms import AcceptForm, ReturnForm
+from research_governance.accounts.selectors import is_secretariat
+from research_governance.reviews import selectors as review_selectors
+from research_governance.reviews.forms import AcceptForm, AssignForm, ReturnForm
 from research_governance.reviews.models import Submission
 from research_governance.reviews.services import actors_for
 from research_governance.reviews.workflow import ReviewRoute, SubmissionStatus, allowed_actions
@@ -38,6 +42,8 @@ from .forms import (
 from .models import DataRecipient, Document, DocumentVersion, Protocol, ProtocolStatus, Site, TeamMember
 
 PAGE_SIZE = 25
+# Default time a reviewer is given; the secretariat changes it per assignment.
+REVIEW_DAYS = 14
 
 
 def get_protocol_for_viewer(request: HttpRequest, pk: int) -> Protocol:
@@ -126,11 +132,21 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
     actors = actors_for(request.user, protocol)
     actions = allowed_actions(open_submission.status, actors) if open_submission else []
     assessment = selectors.protocol_assessment(protocol)
+    reviewers = None
+    assign_form = None
+    if open_submission and open_submission.status == SubmissionStatus.ACCEPTED and is_secretariat(request.user):
+        reviewers = review_selectors.reviewers_context(open_submission)
+        assign_form = forms.get("assign_form") or AssignForm(
+            members=review_selectors.eligible_reviewers(open_submission),
+            initial={"due_date": timezone.localdate() + timedelta(days=REVIEW_DAYS)},
+        )
     return render(
         request,
         "protocols/detail.html",
         {
             "returned": returned,
+            "reviewers": reviewers,
+            "assign_form": assign_form,
             "accept_form": forms.get("accept_form")
             or AcceptForm(
                 initial={

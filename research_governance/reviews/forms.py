@@ -25,3 +25,71 @@ class ReturnForm(StyledFormMixin, forms.Form):
 
 class AnswerForm(StyledFormMixin, forms.Form):
     response = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AssignForm(StyledFormMixin, forms.Form):
+    prefix = "assign"
+    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None, empty_label=_("Choose a member…"))
+    due_date = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args: object, members: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["reviewer"].queryset = members
+        self.fields["reviewer"].label_from_instance = lambda user: user.display_name
+
+
+class ConflictForm(StyledFormMixin, forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label=_("Do you have a conflict of interest with this study?"),
+        choices=[("false", _("No")), ("true", _("Yes"))],
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("What is the conflict?"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(StyledFormMixin, forms.Form):
+    """The checklist: a rating and a comment per section, a recommendation and a summary."""
+
+    recommendation = forms.ChoiceField(label=_("Recommendation"), required=False, widget=forms.RadioSelect)
+    summary = forms.CharField(
+        label=_("Summary for the committee"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: object, sections: object = (), recommendations: object = (), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        rating_choices = [
+            ("adequate", _("Adequate")),
+            ("concern", _("Concern")),
+            ("not_applicable", _("Not applicable")),
+        ]
+        self.section_keys = []
+        for key, label in sections:  # type: ignore[attr-defined]
+            self.fields[f"{key}_rating"] = forms.ChoiceField(
+                label=label, choices=rating_choices, required=False, widget=forms.RadioSelect
+            )
+            self.fields[f"{key}_comment"] = forms.CharField(
+                label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
+            )
+            self.section_keys.append(key)
+        self.fields["recommendation"].choices = recommendations
+        # The recommendation and summary come after the sections.
+        self.order_fields(
+            [
+                *(f for key in self.section_keys for f in (f"{key}_rating", f"{key}_comment")),
+                "recommendation",
+                "summary",
+            ]
+        )
+
+    def checklist(self) -> dict[str, dict[str, str]]:
+        return {
+            key: {
+                "rating": self.cleaned_data.get(f"{key}_rating", ""),
+                "comment": self.cleaned_data.get(f"{key}_comment", ""),
+            }
+            for key in self.section_keys
+        }
+
+    def section_pairs(self) -> list[tuple[object, object]]:
+        return [(self[f"{key}_rating"], self[f"{key}_comment"]) for key in self.section_keys]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .workflow import ReviewRoute, SubmissionKind, SubmissionStatus
 
@@ -25,6 +26,7 @@ class Submission(models.Model):
     class Meta:
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
+        permissions = [("review_submission", "Can review the submission")]
         ordering = ["-submitted_at"]
         indexes = [
             models.Index(fields=["status", "-submitted_at"], name="submission_status_submitted"),
@@ -55,3 +57,76 @@ class PrescreenRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.text[:50]}"
+
+
+class SubmissionUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK object permissions on submissions: reviewers hold ``review_submission``
+    on the submissions assigned to them, granted and revoked by the assignment services."""
+
+    content_object = models.ForeignKey(Submission, on_delete=models.CASCADE)
+
+
+class SubmissionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Submission, on_delete=models.CASCADE)
+
+
+class ConflictDeclaration(models.Model):
+    """A committee member's declaration for one submission (JP-ERC-07, US-IRB-03).
+
+    Investigators on the study are conflicted whether or not they declare (JP-ERC-07/08)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="conflict_declarations")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    has_conflict = models.BooleanField(_("I have a conflict of interest"))
+    reason = models.TextField(_("reason"), blank=True)
+    declared_at = models.DateTimeField(_("declared"))
+
+    class Meta:
+        verbose_name = _("conflict-of-interest declaration")
+        verbose_name_plural = _("conflict-of-interest declarations")
+        constraints = [models.UniqueConstraint(fields=["submission", "member"], name="conflict_declaration_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.member} – {self.submission_id}: {self.has_conflict}"
+
+
+class ReviewerAssignment(models.Model):
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        COMPLETED = "completed", _("Review submitted")
+        WITHDRAWN = "withdrawn", _("Unassigned")
+
+    class Recommendation(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        APPROVE_WITH_CONDITIONS = "approve_with_conditions", _("Approve with conditions")
+        REVISE = "revise", _("Revise and resubmit")
+        NOT_APPROVED = "not_approved", _("Not approved")
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned"))
+    due_date = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ASSIGNED)
+    # The structured checklist: {section: {"rating": ..., "comment": ...}}, saved as the reviewer works.
+    checklist = models.JSONField(default=dict, blank=True)
+    recommendation = models.CharField(_("recommendation"), max_length=30, choices=Recommendation.choices, blank=True)
+    summary = models.TextField(_("summary for the committee"), blank=True)
+    completed_at = models.DateTimeField(_("review submitted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reviewer assignment")
+        verbose_name_plural = _("reviewer assignments")
+        ordering = ["due_date", "id"]
+        constraints = [
+            # One live assignment per reviewer and submission; an unassigned one stays on record.
+            models.UniqueConstraint(
+                fields=["submission", "reviewer"],
+                condition=~models.Q(status="withdrawn"),
+                name="assignment_one_live_per_reviewer",
+            )
+        ]
+        indexes = [models.Index(fields=["reviewer", "status", "due_date"], name="assignment_reviewer_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} – {self.submission_id}"

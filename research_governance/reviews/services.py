@@ -1,22 +1,30 @@
 """Submission state changes. Each consults the workflow table, locks the rows it
 changes, and records the audit event in the same transaction."""
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
-from research_governance.accounts.models import User
+from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.accounts.selectors import is_secretariat
 from research_governance.audit.services import audit_record
+from research_governance.notifications.messages import bilingual, person
+from research_governance.notifications.services import notify
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.application import MissingItem, build_snapshot
-from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolVersion
+from research_governance.protocols.assessment import rule_set_for
+from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolUserObjectPermission, ProtocolVersion
 
-from .models import PrescreenRequest, Submission
+from . import permissions as review_permissions
+from .models import ConflictDeclaration, PrescreenRequest, ReviewerAssignment, Submission
 from .workflow import Actor, ReviewRoute, SubmissionKind, SubmissionStatus, TransitionRefused, transition_for
 
 
@@ -26,6 +34,35 @@ class IncompleteApplication(Exception):
     def __init__(self, missing: list[MissingItem]):
         super().__init__("; ".join(item.message for item in missing))
         self.missing = missing
+
+
+def _about(protocol: Protocol) -> dict[str, Any]:
+    """The parameters every notification about a protocol carries."""
+    return {"reference": protocol.reference, "title": bilingual(protocol.title_ja, protocol.title_en)}
+
+
+def _link(protocol: Protocol) -> str:
+    return reverse("protocols:detail", args=[protocol.pk])
+
+
+def _secretariat_of(protocol: Protocol) -> QuerySet[User]:
+    return User.objects.filter(
+        Exists(
+            RoleMembership.objects.current().filter(
+                user=OuterRef("pk"), institution_id=protocol.institution_id, role=Role.SECRETARIAT
+            )
+        )
+    )
+
+
+def _team_of(protocol: Protocol, codename: str = "view_protocol") -> QuerySet[User]:
+    return User.objects.filter(
+        Exists(
+            ProtocolUserObjectPermission.objects.filter(
+                user=OuterRef("pk"), content_object=protocol, permission__codename=codename
+            )
+        )
+    )
 
 
 def actors_for(user: User, protocol: Protocol) -> set[Actor]:
@@ -88,6 +125,13 @@ def protocol_submit(*, protocol: Protocol, by: User) -> Submission:
         target=submission,
         protocol=locked,
         data={"version": number, "kind": submission.kind, "documents": len(documents), "round": submission.round},
+    )
+    notify(
+        recipients=_secretariat_of(locked),
+        kind="submission.received",
+        params={**_about(locked), "applicant": person(by)},
+        link=_link(locked),
+        protocol=locked,
     )
     return submission
 
@@ -155,7 +199,16 @@ def submission_accept(*, submission: Submission, by: User, route: str) -> Submis
     The route is the secretariat's choice; the rules engine only suggests one (JP-ERC-10)."""
     if route not in ReviewRoute.values:
         raise ValidationError(gettext("Choose the review route: expedited or full board."))
-    return _apply(submission=submission, by=by, action="accept", route=route)
+    accepted = _apply(submission=submission, by=by, action="accept", route=route)
+    protocol = accepted.protocol
+    notify(
+        recipients=_team_of(protocol),
+        kind="submission.accepted",
+        params=_about(protocol),
+        link=_link(protocol),
+        protocol=protocol,
+    )
+    return accepted
 
 
 @transaction.atomic
@@ -175,6 +228,14 @@ def submission_return(*, submission: Submission, by: User, requests: list[str]) 
         target=returned,
         protocol=returned.protocol,
         data={"requests": texts},
+    )
+    protocol = returned.protocol
+    notify(
+        recipients=_team_of(protocol, "submit_protocol"),
+        kind="submission.returned",
+        params=_about(protocol),
+        link=_link(protocol),
+        protocol=protocol,
     )
     return returned
 
@@ -207,9 +268,200 @@ def request_answer(*, request: PrescreenRequest, by: User, response: str) -> Pre
 __all__ = [
     "IncompleteApplication",
     "TransitionRefused",
+    "conflict_declare",
     "protocol_submit",
     "request_answer",
+    "review_save",
+    "review_submit",
+    "reviewer_assign",
+    "reviewer_unassign",
     "submission_accept",
     "submission_return",
     "submission_withdraw",
 ]
+
+
+# ---- reviewers -----------------------------------------------------------------------------------------------------
+
+# The reviewer's checklist (issue 4: scientific validity, risk and benefit, consent and its
+# documents, privacy and data handling, AI and automated analysis, conflicts of interest).
+CHECKLIST_SECTIONS: tuple[tuple[str, Promise], ...] = (
+    ("scientific_validity", gettext_lazy("Scientific validity")),
+    ("risk_benefit", gettext_lazy("Risk and benefit")),
+    ("consent", gettext_lazy("Consent and its documents")),
+    ("privacy", gettext_lazy("Privacy and data handling")),
+    ("ai", gettext_lazy("AI and automated analysis: bias, explainability, data sent to external AI services")),
+    ("conflicts", gettext_lazy("Conflicts of interest")),
+)
+CHECKLIST_RATINGS = ("adequate", "concern", "not_applicable")
+
+
+def _require_secretariat(user: User) -> None:
+    if not is_secretariat(user):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def reviewer_assign(*, submission: Submission, by: User, reviewer: User, due_date: date) -> ReviewerAssignment:
+    """Assign a committee member to review an accepted submission; grants access to it."""
+    _require_secretariat(by)
+    locked = Submission.objects.select_for_update().select_related("protocol").get(pk=submission.pk)
+    if locked.status != SubmissionStatus.ACCEPTED:
+        raise TransitionRefused(gettext("Reviewers are assigned once the submission is accepted for review."))
+    if not review_permissions.ethics_committee_members(locked).filter(user=reviewer).exists():
+        raise ValidationError(gettext("%(name)s is not a current member of the ethics committee.") % {"name": reviewer})
+    rule = review_permissions.conflict_reason(reviewer, locked)
+    if rule:
+        raise ValidationError(
+            gettext("%(name)s has a conflict of interest with this study and cannot review it (%(rule)s).")
+            % {"name": reviewer, "rule": rule}
+        )
+    if locked.assignments.filter(reviewer=reviewer).exclude(status=ReviewerAssignment.Status.WITHDRAWN).exists():
+        raise ValidationError(gettext("%(name)s is already assigned.") % {"name": reviewer})
+    if due_date < timezone.localdate():
+        raise ValidationError(gettext("The due date is in the past."))
+    assignment = ReviewerAssignment.objects.create(
+        submission=locked, reviewer=reviewer, assigned_by=by, assigned_at=timezone.now(), due_date=due_date
+    )
+    review_permissions.grant_review_access(user=reviewer, submission=locked)
+    audit_record(
+        actor=by,
+        action="review.reviewer_assigned",
+        target=locked,
+        protocol=locked.protocol,
+        data={"reviewer_id": reviewer.pk, "email": reviewer.email, "due_date": due_date.isoformat()},
+    )
+    notify(
+        recipients=[reviewer],
+        kind="reviewer.assigned",
+        params={**_about(locked.protocol), "due_date": due_date},
+        link=reverse("reviews:workspace", args=[assignment.pk]),
+        protocol=locked.protocol,
+    )
+    return assignment
+
+
+def _withdraw_assignment(assignment: ReviewerAssignment) -> None:
+    assignment.status = ReviewerAssignment.Status.WITHDRAWN
+    assignment.save(update_fields=["status"])
+    review_permissions.revoke_review_access(user=assignment.reviewer, submission=assignment.submission)
+
+
+@transaction.atomic
+def reviewer_unassign(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssignment:
+    """Take a reviewer off a submission; revokes their access. The assignment stays on record."""
+    _require_secretariat(by)
+    locked = ReviewerAssignment.objects.select_for_update().select_related("submission__protocol").get(pk=assignment.pk)
+    if locked.status == ReviewerAssignment.Status.WITHDRAWN:
+        return locked
+    _withdraw_assignment(locked)
+    audit_record(
+        actor=by,
+        action="review.reviewer_unassigned",
+        target=locked.submission,
+        protocol=locked.submission.protocol,
+        data={"reviewer_id": locked.reviewer_id},
+    )
+    return locked
+
+
+@transaction.atomic
+def conflict_declare(*, submission: Submission, member: User, has_conflict: bool, reason: str) -> ConflictDeclaration:
+    """A member declares, once per submission, whether they have a conflict of interest.
+
+    A declared conflict ends any assignment at once, and with it the access (US-IRB-03)."""
+    locked = Submission.objects.select_for_update().select_related("protocol").get(pk=submission.pk)
+    if not review_permissions.ethics_committee_members(locked).filter(user=member).exists():
+        raise PermissionDenied
+    if has_conflict and not reason.strip():
+        raise ValidationError(gettext("Say briefly what the conflict is."))
+    declaration, _created = ConflictDeclaration.objects.update_or_create(
+        submission=locked,
+        member=member,
+        defaults={"has_conflict": has_conflict, "reason": reason.strip(), "declared_at": timezone.now()},
+    )
+    if has_conflict:
+        for assignment in locked.assignments.select_for_update().filter(
+            reviewer=member, status=ReviewerAssignment.Status.ASSIGNED
+        ):
+            _withdraw_assignment(assignment)
+    audit_record(
+        actor=member,
+        action="review.conflict_declared",
+        target=locked,
+        protocol=locked.protocol,
+        data={"has_conflict": has_conflict, "reason": declaration.reason},
+    )
+    return declaration
+
+
+def _own_open_assignment(assignment: ReviewerAssignment, by: User) -> ReviewerAssignment:
+    locked = ReviewerAssignment.objects.select_for_update().select_related("submission__protocol").get(pk=assignment.pk)
+    if locked.reviewer_id != by.pk or not review_permissions.can_review(by, locked.submission):
+        raise PermissionDenied
+    if locked.status != ReviewerAssignment.Status.ASSIGNED:
+        raise TransitionRefused(gettext("This review has been submitted and can no longer change."))
+    return locked
+
+
+@transaction.atomic
+def review_save(
+    *, assignment: ReviewerAssignment, by: User, checklist: dict[str, dict[str, str]], recommendation: str, summary: str
+) -> ReviewerAssignment:
+    """Save the reviewer's work in progress."""
+    locked = _own_open_assignment(assignment, by)
+    known = {key for key, _label in CHECKLIST_SECTIONS}
+    locked.checklist = {
+        key: {"rating": value.get("rating", ""), "comment": value.get("comment", "").strip()}
+        for key, value in checklist.items()
+        if key in known
+    }
+    locked.recommendation = recommendation
+    locked.summary = summary.strip()
+    locked.full_clean(exclude=["submission", "reviewer", "assigned_by"])
+    locked.save(update_fields=["checklist", "recommendation", "summary"])
+    return locked
+
+
+@transaction.atomic
+def review_submit(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssignment:
+    """Submit the review: every checklist section rated and a recommendation given."""
+    locked = _own_open_assignment(assignment, by)
+    missing = [
+        str(label)
+        for key, label in CHECKLIST_SECTIONS
+        if locked.checklist.get(key, {}).get("rating") not in CHECKLIST_RATINGS
+    ]
+    problems: list[str] = []
+    if missing:
+        problems.append(
+            gettext("Rate every section of the checklist: %(sections)s.") % {"sections": ", ".join(missing)}
+        )
+    if not locked.recommendation:
+        problems.append(gettext("Give your recommendation."))
+    submission = locked.submission
+    if (
+        locked.recommendation == ReviewerAssignment.Recommendation.NOT_APPROVED
+        and submission.route == ReviewRoute.EXPEDITED
+        and rule_set_for(submission.protocol) == "US"
+    ):
+        # US-IRB-05: an expedited reviewer cannot disapprove; only the convened board can.
+        problems.append(
+            gettext(
+                "An expedited reviewer cannot recommend disapproval (US-IRB-05); recommend revision, or ask the "
+                "secretariat to refer the submission to the full board."
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+    locked.status = ReviewerAssignment.Status.COMPLETED
+    locked.completed_at = timezone.now()
+    locked.save(update_fields=["status", "completed_at"])
+    audit_record(
+        actor=by,
+        action="review.submitted",
+        target=submission,
+        protocol=submission.protocol,
+        data={"assignment_id": locked.pk, "recommendation": locked.recommendation},
+    )
+    return locked

@@ -1,22 +1,28 @@
-"""Submitting, withdrawing and accepting submissions, and the secretariat's queue."""
+"""Submitting, pre-screening, the secretariat's queue, and reviewers' work."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from research_governance.accounts.selectors import is_secretariat
 from research_governance.protocols import permissions, selectors
+from research_governance.protocols.application import snapshot_sections
+from research_governance.protocols.assessment import Assessment, present
+from research_governance.protocols.models import DocumentKind
 from research_governance.protocols.views import detail_response, get_protocol_for_viewer
 
+from . import permissions as review_permissions
+from . import selectors as selectors_reviews
 from . import services
-from .forms import AcceptForm, AnswerForm, ReturnForm
-from .models import PrescreenRequest, Submission
+from .forms import AcceptForm, AnswerForm, AssignForm, ConflictForm, ReturnForm, ReviewForm
+from .models import ConflictDeclaration, PrescreenRequest, ReviewerAssignment, Submission
 from .workflow import SubmissionStatus, TransitionRefused, allowed_actions
 
 PAGE_SIZE = 25
@@ -173,3 +179,165 @@ def secretariat_queue(request: HttpRequest) -> HttpResponse:
         "reviews/secretariat_queue.html",
         {"page": page, "status": status, "statuses": SubmissionStatus.choices},
     )
+
+
+# ---- reviewers -----------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def reviewer_assign(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+    submission = _secretariat_submission(request, pk, submission_id)
+    form = AssignForm(request.POST, members=selectors_reviews.eligible_reviewers(submission))
+    if form.is_valid():
+        try:
+            services.reviewer_assign(
+                submission=submission,
+                by=request.user,
+                reviewer=form.cleaned_data["reviewer"],
+                due_date=form.cleaned_data["due_date"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        except TransitionRefused as error:
+            form.add_error(None, str(error.reason))
+        else:
+            messages.success(request, _("Reviewer assigned."))
+            return redirect(reverse("protocols:detail", args=[pk]) + "#reviewers")
+    return detail_response(request, submission.protocol, assign_form=form)
+
+
+@login_required
+@require_POST
+def reviewer_unassign(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+    if not is_secretariat(request.user):
+        raise Http404
+    protocol = get_protocol_for_viewer(request, pk)
+    assignment = get_object_or_404(ReviewerAssignment, pk=assignment_id, submission__protocol=protocol)
+    services.reviewer_unassign(assignment=assignment, by=request.user)
+    messages.success(request, _("Reviewer unassigned; their access to the submission has ended."))
+    return redirect(reverse("protocols:detail", args=[pk]) + "#reviewers")
+
+
+@login_required
+@require_GET
+def my_assignments(request: HttpRequest) -> HttpResponse:
+    """A reviewer's queue: what is assigned to me, by due date."""
+    assignments = (
+        ReviewerAssignment.objects.filter(reviewer=request.user)
+        .exclude(status=ReviewerAssignment.Status.WITHDRAWN)
+        .select_related("submission__protocol", "submission__version")
+        .order_by("status", "due_date", "id")
+    )
+    page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/my_assignments.html", {"page": page, "today": timezone.localdate()})
+
+
+def _assignment_for_reviewer(request: HttpRequest, assignment_id: int) -> ReviewerAssignment:
+    assignment = get_object_or_404(
+        ReviewerAssignment.objects.select_related("submission__protocol__institution", "submission__version"),
+        pk=assignment_id,
+        reviewer=request.user,
+    )
+    if assignment.status == ReviewerAssignment.Status.WITHDRAWN:
+        raise Http404
+    return assignment
+
+
+@login_required
+def review_workspace(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    """The frozen version under review, the assessment, and the reviewer's checklist.
+
+    Nothing of the study is shown before the reviewer has declared conflicts of interest."""
+    assignment = _assignment_for_reviewer(request, assignment_id)
+    submission = assignment.submission
+    declaration = ConflictDeclaration.objects.filter(submission=submission, member=request.user).first()
+    if declaration is None:
+        form = ConflictForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.conflict_declare(
+                    submission=submission,
+                    member=request.user,
+                    has_conflict=form.cleaned_data["has_conflict"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                form.add_error("reason", error)
+            else:
+                if form.cleaned_data["has_conflict"]:
+                    messages.info(request, _("Thank you. You have been taken off this review."))
+                    return redirect("reviews:my_assignments")
+                return redirect("reviews:workspace", assignment_id=assignment.pk)
+        return render(request, "reviews/declare_conflict.html", {"assignment": assignment, "form": form})
+    if not review_permissions.can_review(request.user, submission):
+        raise Http404
+    form = ReviewForm(
+        request.POST or None,
+        sections=services.CHECKLIST_SECTIONS,
+        recommendations=ReviewerAssignment.Recommendation.choices,
+        initial=_review_initial(assignment),
+    )
+    if request.method == "POST" and assignment.status == ReviewerAssignment.Status.ASSIGNED and form.is_valid():
+        try:
+            services.review_save(
+                assignment=assignment,
+                by=request.user,
+                checklist=form.checklist(),
+                recommendation=form.cleaned_data["recommendation"],
+                summary=form.cleaned_data["summary"],
+            )
+            if "submit" in request.POST:
+                services.review_submit(assignment=assignment, by=request.user)
+                messages.success(request, _("Review submitted. Thank you."))
+                return redirect("reviews:my_assignments")
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Review saved."))
+            return redirect("reviews:workspace", assignment_id=assignment.pk)
+    snapshot = submission.version.snapshot
+    return render(
+        request,
+        "reviews/workspace.html",
+        {
+            "assignment": assignment,
+            "submission": submission,
+            "protocol": submission.protocol,
+            "form": form,
+            "snapshot": snapshot,
+            "sections": snapshot_sections(snapshot),
+            "assessment": present(
+                Assessment(verdict=snapshot.get("assessment")), chosen=snapshot["form"].get("consent_procedure") or ""
+            )
+            if snapshot.get("assessment")
+            else None,
+            "document_kinds": dict(DocumentKind.choices),
+            "editable": assignment.status == ReviewerAssignment.Status.ASSIGNED,
+        },
+    )
+
+
+def _review_initial(assignment: ReviewerAssignment) -> dict[str, str]:
+    initial = {"recommendation": assignment.recommendation, "summary": assignment.summary}
+    for key, value in assignment.checklist.items():
+        initial[f"{key}_rating"] = value.get("rating", "")
+        initial[f"{key}_comment"] = value.get("comment", "")
+    return initial
+
+
+@login_required
+@require_GET
+def review_document(request: HttpRequest, assignment_id: int, version_id: int) -> FileResponse:
+    """A document of the version under review, for its reviewer only."""
+    assignment = _assignment_for_reviewer(request, assignment_id)
+    if not review_permissions.can_review(request.user, assignment.submission):
+        raise Http404
+    version = get_object_or_404(assignment.submission.version.document_versions.all(), pk=version_id)
+    response = FileResponse(
+        version.file.open("rb"), as_attachment=True, filename=version.original_name, content_type=version.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,163 @@
+"""What each kind of notification says, in one place.
+
+A notification stores its ``kind`` and JSON ``params``; the text is rendered when it is shown
+or sent, in the reader's language. So the wording can be corrected or translated later and
+old notifications read the new way, and one row serves a Japanese and an English reader alike.
+
+Placeholders are named (``%(reference)s``) so translators may reorder them. A parameter whose
+value is a mapping of language code to text (see ``bilingual``, ``person``, ``in_each_language``)
+is shown in the reader's language; any other value is shown as stored.
+"""
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: Promise
+    body: Promise
+
+    @property
+    def required_params(self) -> frozenset[str]:
+        # Read from the English msgids (override(None) turns translation off); the catalogue test
+        # checks that every translation keeps every placeholder.
+        with translation.override(None):
+            source = f"{self.subject}\n{self.body}"
+        return frozenset(_PLACEHOLDER.findall(source))
+
+
+MESSAGES: dict[str, Message] = {
+    # To the secretariat.
+    "submission.received": Message(
+        subject=_("New submission %(reference)s: %(title)s"),
+        body=_("%(applicant)s submitted %(reference)s: %(title)s. Please pre-screen it."),
+    ),
+    # To the applicant (the PI and the team members who may edit).
+    "submission.returned": Message(
+        subject=_("Submission %(reference)s returned with requests"),
+        body=_(
+            "The secretariat returned %(reference)s: %(title)s with requests for changes. "
+            "Please revise the application and submit it again."
+        ),
+    ),
+    "submission.accepted": Message(
+        subject=_("Submission %(reference)s accepted for review"),
+        body=_(
+            "The secretariat accepted %(reference)s: %(title)s for review. "
+            "You will be notified when the committee has decided."
+        ),
+    ),
+    # To a reviewer.
+    "reviewer.assigned": Message(
+        subject=_("Review requested: %(reference)s, due %(due_date)s"),
+        body=_(
+            "You have been assigned to review %(reference)s: %(title)s. "
+            "Please submit your review by %(due_date)s. "
+            "If you have a conflict of interest, declare it before reading the documents."
+        ),
+    ),
+    # To the applicant.
+    "decision.recorded": Message(
+        subject=_("Committee decision on %(reference)s: %(decision)s"),
+        body=_(
+            "The committee recorded its decision on %(reference)s: %(title)s: %(decision)s. "
+            "Open the application to read the decision and any conditions."
+        ),
+    ),
+    "permission.granted": Message(
+        subject=_("Permission granted for %(reference)s"),
+        body=_(
+            "The head of the institution permitted %(reference)s: %(title)s. "
+            "The research may be conducted as approved, within the approval's period and conditions."
+        ),
+    ),
+    "permission.refused": Message(
+        subject=_("Permission refused for %(reference)s"),
+        body=_(
+            "The head of the institution did not permit %(reference)s: %(title)s. "
+            "Open the application to read the reasons."
+        ),
+    ),
+}
+
+
+def bilingual(ja: str, en: str) -> dict[str, str]:
+    """A parameter shown in Japanese or English, whichever the reader uses (falling back to the other)."""
+    return {"ja": ja, "en": en}
+
+
+def person(user: Any) -> dict[str, str]:
+    """A person's name as a parameter: the Japanese name for Japanese readers, the Latin one otherwise."""
+    return bilingual(user.name_ja or user.email, user.name_latin or user.email)
+
+
+def in_each_language(text: str | Promise) -> dict[str, str]:
+    """A translatable label (a choice label, say) evaluated now in every language, for storing as a parameter."""
+    rendered: dict[str, str] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            rendered[code] = str(text)
+    return rendered
+
+
+def clean_params(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters as they will be stored (dates become ISO strings), checked against the kind.
+
+    Raises ValueError for an unknown kind, a missing placeholder or a value JSON cannot hold:
+    these are programming errors, better found when notifying than when a reader opens the list.
+    """
+    message = MESSAGES.get(kind)
+    if message is None:
+        raise ValueError(f"Unknown notification kind: {kind!r}")
+    missing = message.required_params - set(params)
+    if missing:
+        raise ValueError(f"Notification {kind!r} needs the parameters: {', '.join(sorted(missing))}")
+    try:
+        return json.loads(json.dumps(dict(params), cls=DjangoJSONEncoder))
+    except TypeError as error:
+        raise ValueError(f"Notification {kind!r} parameters cannot be stored as JSON: {error}") from error
+
+
+def _localize(value: Any) -> Any:
+    if isinstance(value, dict) and value and set(value) <= {code for code, _name in settings.LANGUAGES}:
+        language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        order = [language, "en", "ja", *value]
+        return next((value[code] for code in order if value.get(code)), "")
+    return value
+
+
+def _format(template: Promise, params: Mapping[str, Any]) -> str:
+    text = str(template)
+    try:
+        return text % {key: _localize(value) for key, value in params.items()}
+    except (KeyError, TypeError, ValueError):
+        # A row written before a wording change must still display: show the text unfilled.
+        return text
+
+
+def render_subject(kind: str, params: Mapping[str, Any]) -> str:
+    """The subject in the active language; one line, so it is safe as an email header."""
+    message = MESSAGES.get(kind)
+    if message is None:
+        return kind
+    return " ".join(_format(message.subject, params).split())
+
+
+def render_body(kind: str, params: Mapping[str, Any]) -> str:
+    message = MESSAGES.get(kind)
+    if message is None:
+        return ""
+    return _format(message.body, params)

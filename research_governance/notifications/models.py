@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import messages
+
+
+class Notification(models.Model):
+    """One message to one person: shown in the in-app list and sent by email (the outbox).
+
+    The text is not stored: ``kind`` and ``params`` are, and ``messages`` renders them in the
+    reader's language when the list is shown or the email is sent.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    params = models.JSONField(_("parameters"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # A path on this site ("/protocols/12/"), never an absolute URL: the read view redirects to it.
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    # For filtering a protocol's notifications; no database constraint, like the audit trail's.
+    protocol = models.ForeignKey(
+        "protocols.Protocol",
+        verbose_name=_("protocol"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Set when the email is claimed for sending; a conditional UPDATE on it makes sending idempotent.
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The list page: one person's notifications, newest first.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_recent"),
+            # The navbar's unread count runs on every page; a partial index holds only unread rows.
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+    @property
+    def subject(self) -> str:
+        """The subject in the active language."""
+        return messages.render_subject(self.kind, self.params)
+
+    @property
+    def body(self) -> str:
+        """The body in the active language."""
+        return messages.render_body(self.kind, self.params)
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

@@ -1,0 +1,175 @@
+"""Notifying people of each step, and sending the emails.
+
+Notifications are not business events, so these services write no audit events: the step that
+causes a notification (``submission.accepted``, say) is audited by the service that takes it,
+and a notification can always be rebuilt from that. Read marks are personal, not governance.
+
+Callers use ``notify`` inside their own transaction. Emails go out after commit through
+``deliver``, which takes ids and is idempotent, so it can become a Celery task unchanged.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from research_governance.accounts.models import User
+
+from . import messages
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_PREFIX = "[Research Governance] "
+
+
+class DeliveryFailed(Exception):
+    """Some emails could not be sent; their notifications stay unsent, so running ``deliver`` again retries them."""
+
+    def __init__(self, notification_ids: list[int]) -> None:
+        super().__init__(f"Could not email notifications {notification_ids}")
+        self.notification_ids = notification_ids
+
+
+def is_local_path(link: str) -> bool:
+    """A path on this site. Browsers read "//host" and "/\\host" as other hosts, and drop tabs and
+    newlines ("/\\t/host"), so those are refused, as is any other whitespace or control character."""
+    return (
+        link.startswith("/")
+        and not link.startswith(("//", "/\\"))
+        and not any(char.isspace() or not char.isprintable() for char in link)
+    )
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    params: Mapping[str, Any],
+    link: str = "",
+    protocol: models.Model | None = None,
+) -> list[Notification]:
+    """Record one notification per active recipient and email them after the caller's transaction commits.
+
+    Inactive users and repeated recipients are skipped. An unknown kind, missing parameters or a
+    link that is not a local path raise ValueError: they are programming errors.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        # Outside a transaction the email would go out even if the caller's change later failed.
+        raise RuntimeError("notify must be called inside the transaction that makes the change.")
+    stored = messages.clean_params(kind, params)
+    if link and not is_local_path(link):
+        raise ValueError(f"A notification link must be a path on this site, not {link!r}")
+    unique: dict[int, User] = {}
+    for user in recipients:
+        if user.is_active and user.pk not in unique:
+            unique[user.pk] = user
+    if not unique:
+        return []
+    now = timezone.now()
+    # One INSERT; PostgreSQL (and SQLite >= 3.35) return the ids that deliver needs.
+    created = Notification.objects.bulk_create(
+        [
+            Notification(recipient=user, kind=kind, params=stored, link=link, protocol=protocol, created_at=now)
+            for user in unique.values()
+        ]
+    )
+    ids = [notification.pk for notification in created]
+
+    def deliver_after_commit() -> None:
+        deliver(ids)
+
+    # robust: a mail server that is down must not turn a committed change into an error page.
+    # A named function, not functools.partial: Django logs a robust callback's __qualname__.
+    transaction.on_commit(deliver_after_commit, robust=True)
+    return created
+
+
+def deliver(notification_ids: Iterable[int]) -> int:
+    """Email the notifications not emailed yet, each in its recipient's language. Returns how many were sent.
+
+    Idempotent: each notification is claimed with a conditional UPDATE of ``emailed_at`` before it
+    is sent, so a second run, or a concurrent one (a redelivered task), never sends it again. If
+    sending fails, the claim is released and DeliveryFailed is raised after the others were tried.
+    """
+    pending = list(
+        Notification.objects.filter(pk__in=list(notification_ids), emailed_at__isnull=True)
+        .select_related("recipient")
+        .order_by("pk")
+    )
+    # A user deactivated since being notified gets no email; the row stays unsent.
+    pending = [n for n in pending if n.recipient.is_active and n.recipient.email]
+    if not pending:
+        return 0
+    sent = 0
+    failed: list[int] = []
+    with mail.get_connection() as connection:
+        for notification in pending:
+            claimed_at = timezone.now()
+            claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+                emailed_at=claimed_at
+            )
+            if claimed != 1:
+                continue  # Another run sent it (or is sending it) already.
+            try:
+                _email(notification, connection).send()
+            except Exception:
+                logger.exception("Could not email notification %s", notification.pk)
+                Notification.objects.filter(pk=notification.pk, emailed_at=claimed_at).update(emailed_at=None)
+                failed.append(notification.pk)
+            else:
+                sent += 1
+    if failed:
+        raise DeliveryFailed(failed)
+    return sent
+
+
+def _email(notification: Notification, connection: Any) -> mail.EmailMultiAlternatives:
+    recipient = notification.recipient
+    with translation.override(recipient.preferred_language or settings.LANGUAGE_CODE):
+        subject = notification.subject
+        # Emails need an absolute address; without SITE_URL the email says where to look instead.
+        site_url = getattr(settings, "SITE_URL", "").rstrip("/")
+        context = {
+            "recipient": recipient,
+            "name": recipient.display_name,
+            "subject": subject,
+            "body": notification.body,
+            "url": f"{site_url}{notification.link}" if site_url and notification.link else "",
+        }
+        text = render_to_string("notifications/email.txt", context)
+        html = render_to_string("notifications/email.html", context)
+    message = mail.EmailMultiAlternatives(
+        subject=SUBJECT_PREFIX + subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def mark_read(*, notification: Notification, by: User) -> Notification:
+    """Mark one notification read. Only its recipient may."""
+    if notification.recipient_id != by.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        now = timezone.now()
+        # Conditional, so a second click (or tab) keeps the first time it was read.
+        if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+            notification.read_at = now
+        else:
+            notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def mark_all_read(*, user: User) -> int:
+    """Mark all of a user's unread notifications read. Returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,48 @@
+"""The in-app notification list. Views check access and call services; nothing is written here."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .models import Notification
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/list.html",
+        {"page": page, "unread": selectors.unread_count(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark read, then open the notification's link. Another user's notification is a 404 (not disclosed)."""
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    services.mark_read(notification=notification, by=request.user)
+    link = notification.link
+    # The link is stored by our own code, but a redirect target is checked where it is used:
+    # only a path on this site, never an absolute or scheme-relative URL (no open redirect).
+    if services.is_local_path(link) and url_has_allowed_host_and_scheme(link, allowed_hosts=set()):
+        return redirect(link)
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    if services.mark_all_read(user=request.user):
+        messages.success(request, _("All notifications are marked as read."))
+    return redirect("notifications:list")

@@ -1,0 +1,65 @@
+"""Who may review a submission.
+
+Reviewers hold ``review_submission`` on the submissions assigned to them (a direct-FK
+guardian row), granted and revoked by the assignment services. A member with a
+conflict never reviews: investigators on the study are conflicted whatever they
+declare (JP-ERC-07, JP-ERC-08), and a declared conflict counts too (US-IRB-03)."""
+
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.db.models import QuerySet
+
+from research_governance.accounts.models import User
+from research_governance.committees.models import Committee, CommitteeMembership
+from research_governance.protocols import permissions as protocol_permissions
+
+from .models import ConflictDeclaration, Submission, SubmissionUserObjectPermission
+
+REVIEW = "review_submission"
+
+
+def _review_permission() -> Permission:
+    return Permission.objects.get(content_type__app_label="reviews", codename=REVIEW)
+
+
+def grant_review_access(*, user: User, submission: Submission) -> None:
+    SubmissionUserObjectPermission.objects.get_or_create(
+        user=user, content_object=submission, permission=_review_permission()
+    )
+
+
+def revoke_review_access(*, user: User, submission: Submission) -> None:
+    SubmissionUserObjectPermission.objects.filter(
+        user=user, content_object=submission, permission__codename=REVIEW
+    ).delete()
+
+
+def conflict_reason(user: User, submission: Submission) -> str:
+    """Why the user is conflicted on the submission ("" when not): a rule ID and a code."""
+    if protocol_permissions.is_on_team(user, submission.protocol):
+        return "JP-ERC-07"
+    if ConflictDeclaration.objects.filter(submission=submission, member=user, has_conflict=True).exists():
+        return "US-IRB-03"
+    return ""
+
+
+def can_review(user: User | AnonymousUser, submission: Submission) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    granted = SubmissionUserObjectPermission.objects.filter(
+        user=user, content_object=submission, permission__codename=REVIEW
+    ).exists()
+    return granted and not conflict_reason(user, submission)
+
+
+def ethics_committee_members(submission: Submission) -> QuerySet[CommitteeMembership]:
+    """Current members (not the secretariat) of the ethics committee of the protocol's institution."""
+    return (
+        CommitteeMembership.objects.filter(
+            CommitteeMembership.current_q(),
+            committee__institution_id=submission.protocol.institution_id,
+            committee__kind=Committee.Kind.ETHICS,
+        )
+        .exclude(role=CommitteeMembership.Role.SECRETARIAT)
+        .select_related("user")
+        .order_by("user__name_latin")
+    )

@@ -1,0 +1,89 @@
+"""The message registry: every kind renders, in the reader's language, and mistakes are caught early."""
+
+from datetime import date
+
+import pytest
+from django.utils import translation
+
+from research_governance.notifications import messages
+from research_governance.notifications.messages import MESSAGES, bilingual, clean_params, render_body, render_subject
+
+PARAMS = {
+    "reference": "R-2026-001",
+    "title": bilingual("日本語の題名", "An English title"),
+    "applicant": bilingual("申請 太郎", "Taro Shinsei"),
+    "due_date": "2026-12-15",
+    "decision": bilingual("承認", "Approved"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MESSAGES))
+def test_every_kind_renders_in_english_with_every_placeholder_filled(kind):
+    with translation.override("en"):
+        subject = render_subject(kind, PARAMS)
+        body = render_body(kind, PARAMS)
+    assert "R-2026-001" in subject
+    assert "%(" not in subject
+    assert "%(" not in body
+    assert "An English title" in body
+
+
+def test_the_issue_s_kinds_are_all_declared():
+    assert {
+        "submission.received",
+        "submission.returned",
+        "submission.accepted",
+        "reviewer.assigned",
+        "decision.recorded",
+        "permission.granted",
+        "permission.refused",
+    } <= set(MESSAGES)
+
+
+def test_a_new_submission_reads_as_the_secretariat_expects():
+    with translation.override("en"):
+        assert render_subject("submission.received", PARAMS) == "New submission R-2026-001: An English title"
+        assert render_subject("reviewer.assigned", PARAMS) == "Review requested: R-2026-001, due 2026-12-15"
+
+
+def test_a_bilingual_parameter_follows_the_reader_s_language():
+    with translation.override("ja"):
+        assert "日本語の題名" in render_body("submission.accepted", PARAMS)
+    with translation.override("en"):
+        assert "日本語の題名" not in render_body("submission.accepted", PARAMS)
+
+
+def test_a_bilingual_parameter_falls_back_to_the_other_language_when_one_is_empty():
+    params = {**PARAMS, "title": bilingual("日本語だけ", "")}
+    with translation.override("en"):
+        assert "日本語だけ" in render_body("submission.accepted", params)
+
+
+def test_an_unknown_kind_is_a_programming_error():
+    with pytest.raises(ValueError, match="Unknown notification kind"):
+        clean_params("submission.teleported", PARAMS)
+
+
+def test_missing_parameters_are_named():
+    with pytest.raises(ValueError, match="due_date"):
+        clean_params("reviewer.assigned", {"reference": "R-1", "title": "T"})
+
+
+def test_dates_are_stored_as_iso_strings_and_unstorable_values_are_refused():
+    assert clean_params("reviewer.assigned", {**PARAMS, "due_date": date(2026, 12, 15)})["due_date"] == "2026-12-15"
+    with pytest.raises(ValueError, match="JSON"):
+        clean_params("submission.accepted", {**PARAMS, "extra": object()})
+
+
+def test_a_row_whose_kind_was_removed_still_displays():
+    assert render_subject("retired.kind", {}) == "retired.kind"
+    assert render_body("retired.kind", {}) == ""
+
+
+def test_a_row_missing_a_parameter_shows_the_unfilled_text_rather_than_failing():
+    with translation.override("en"):
+        assert render_subject("submission.accepted", {}) == "Submission %(reference)s accepted for review"
+
+
+def test_in_each_language_stores_a_label_for_every_configured_language():
+    assert set(messages.in_each_language("Approved")) == {"ja", "en"}
