@@ -253,3 +253,5 @@ LOGGING = {
 
 # Institution defaults (JP-R-01: progress report interval, institution default 12 months).
 PROGRESS_REPORT_INTERVAL_MONTHS = envint("PROGRESS_REPORT_INTERVAL_MONTHS", 12)
+# An approval's period when the decision does not say (months from the permission, or the US decision).
+APPROVAL_VALIDITY_MONTHS = envint("APPROVAL_VALIDITY_MONTHS", 12)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from research_governance.core.forms import StyledFormMixin
 
-from .models import Committee, CommitteeMembership
+from .models import AgendaItem, Committee, CommitteeMembership, Vote
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
@@ -115,3 +115,87 @@ class CommitteeSettingsForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if not can_change_rule_set:
             del self.fields["rule_set"]
+
+
+# --- meetings -------------------------------------------------------------------------------
+
+
+class MeetingScheduleForm(StyledFormMixin, forms.Form):
+    prefix = "meeting"
+    scheduled_at = forms.DateTimeField(
+        label=_("Date and time"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+
+
+class AgendaAddForm(StyledFormMixin, forms.Form):
+    prefix = "agenda"
+    submission = forms.ModelChoiceField(label=_("Submission"), queryset=None)  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].queryset = candidates  # type: ignore[attr-defined]
+
+
+class AttendanceForm(StyledFormMixin, forms.Form):
+    prefix = "attendance"
+    present = forms.ModelMultipleChoiceField(
+        label=_("Present"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,  # type: ignore[arg-type]
+    )
+
+    def __init__(self, *args: Any, seats: list[CommitteeMembership], present_ids: list[int], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"present": present_ids})
+        super().__init__(*args, **kwargs)
+        field = self.fields["present"]
+        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats])  # type: ignore[attr-defined]
+        field.label_from_instance = lambda seat: f"{seat.user.display_name} ({seat.get_role_display()})"  # type: ignore[attr-defined]
+
+
+class RecusalForm(StyledFormMixin, forms.Form):
+    prefix = "recusal"
+    membership = forms.ModelChoiceField(label=_("Member"), queryset=None)  # type: ignore[arg-type]
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, seats: list[CommitteeMembership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["membership"]
+        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats])  # type: ignore[attr-defined]
+        field.label_from_instance = lambda seat: seat.user.display_name  # type: ignore[attr-defined]
+
+
+class VoteForm(StyledFormMixin, forms.Form):
+    prefix = "vote"
+    choice = forms.ChoiceField(label=_("Your vote"), choices=Vote.Choice.choices, widget=forms.RadioSelect)
+
+
+class DecideForm(StyledFormMixin, forms.Form):
+    prefix = "decide"
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=AgendaItem.Outcome.choices)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
+    conditions = forms.CharField(
+        label=_("Conditions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One condition per line; needed for an approval with conditions."),
+    )
+
+    def clean_conditions(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["conditions"].splitlines() if line.strip()]
+
+
+class MinutesForm(StyledFormMixin, forms.Form):
+    prefix = "minutes"
+    narrative = forms.CharField(
+        label=_("Narrative"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Discussion and anything else the minutes should say. "
+            "Attendance, votes and decisions are added from the record."
+        ),
+    )

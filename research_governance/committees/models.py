@@ -83,3 +83,118 @@ class CommitteeMembership(models.Model):
     def current_q(cls) -> Q:
         today = timezone.localdate()
         return Q(valid_from__lte=today) & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+
+
+class Meeting(models.Model):
+    """A convened meeting of a committee (full-board review). Quorum is judged per agenda
+    item from the attendance and that item's conflicts (JP-ERC-06..08, US-IRB-03/04)."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        HELD = "held", _("Held")
+        CLOSED = "closed", _("Closed")
+
+    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="meetings")
+    scheduled_at = models.DateTimeField(_("date and time"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    # US-IRB-08: the secretariat's narrative; the facts (attendance, votes, decisions) are generated.
+    minutes_narrative = models.TextField(_("minutes narrative"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-scheduled_at", "-id"]
+        indexes = [models.Index(fields=["committee", "-scheduled_at"], name="meeting_committee_scheduled")]
+
+    def __str__(self) -> str:
+        return f"{self.committee.code} {timezone.localtime(self.scheduled_at):%Y-%m-%d %H:%M}"
+
+
+class AgendaItem(models.Model):
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        APPROVE_WITH_CONDITIONS = "approve_with_conditions", _("Approve with conditions")
+        REVISE = "revise", _("Revise and resubmit")
+        NOT_APPROVED = "not_approved", _("Not approved")
+        NOT_APPLICABLE = "not_applicable", _("Not applicable (no review needed)")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    submission = models.ForeignKey("reviews.Submission", on_delete=models.PROTECT, related_name="agenda_items")
+    order = models.PositiveSmallIntegerField(_("order"))
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    # The tally and the quorum verdict at the moment of the decision, kept as facts for the minutes.
+    tally = models.JSONField(default=dict, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "submission"], name="agenda_item_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.submission}"
+
+
+class Attendance(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    membership = models.ForeignKey(CommitteeMembership, on_delete=models.PROTECT, related_name="+")
+    present = models.BooleanField(_("present"))
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["meeting", "membership"], name="attendance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.present}"
+
+
+class Recusal(models.Model):
+    """A recusal recorded by the secretariat (the member asked, or the chair excused them).
+
+    Investigators on the study (JP-ERC-07/08) and declared conflicts (US-IRB-03) are
+    computed from the study and the declarations, and are not stored here."""
+
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="recusals")
+    membership = models.ForeignKey(CommitteeMembership, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("recusal")
+        verbose_name_plural = _("recusals")
+        constraints = [models.UniqueConstraint(fields=["agenda_item", "membership"], name="recusal_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} – {self.agenda_item_id}"
+
+
+class Vote(models.Model):
+    class Choice(models.TextChoices):
+        FOR = "for", _("For")
+        AGAINST = "against", _("Against")
+        ABSTAIN = "abstain", _("Abstain")
+
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
+    membership = models.ForeignKey(CommitteeMembership, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(_("vote"), max_length=10, choices=Choice.choices)
+    cast_at = models.DateTimeField(_("cast"))
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [models.UniqueConstraint(fields=["agenda_item", "membership"], name="vote_one_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.choice}"

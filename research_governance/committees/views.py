@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,8 +19,20 @@ from research_governance.protocols.assessment import reason_text
 from research_governance.rules import check_committee
 
 from . import selectors, services
-from .forms import CommitteeSettingsForm, MembershipAddForm, MembershipEditForm, MembershipEndForm
-from .models import Committee, CommitteeMembership
+from .forms import (
+    AgendaAddForm,
+    AttendanceForm,
+    CommitteeSettingsForm,
+    DecideForm,
+    MeetingScheduleForm,
+    MembershipAddForm,
+    MembershipEditForm,
+    MembershipEndForm,
+    MinutesForm,
+    RecusalForm,
+    VoteForm,
+)
+from .models import AgendaItem, Committee, CommitteeMembership, Meeting
 
 
 def get_committee_for_viewer(request: HttpRequest, pk: int) -> Committee:
@@ -209,3 +222,299 @@ def committee_settings(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("committees:detail", pk=committee.pk)
     messages.error(request, _("The settings were not saved. Correct the fields marked below."))
     return _detail_response(request, committee, settings_form=form)
+
+
+# --- meetings -------------------------------------------------------------------------------
+
+MEETINGS_PER_PAGE = 20
+
+
+def get_meeting(request: HttpRequest, pk: int, meeting_id: int) -> Meeting:
+    committee = get_committee_for_viewer(request, pk)
+    meeting = get_object_or_404(Meeting.objects.select_related("committee"), pk=meeting_id, committee=committee)
+    return meeting
+
+
+def get_item(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> AgendaItem:
+    """The item if the user may take part in it: a conflicted member gets 404 (JP-ERC-07/08, US-IRB-03)."""
+    meeting = get_meeting(request, pk, meeting_id)
+    item = get_object_or_404(
+        AgendaItem.objects.select_related("submission__protocol", "decided_by"), pk=item_id, meeting=meeting
+    )
+    item.meeting = meeting
+    if selectors.conflict_of(request.user, item) is not None:
+        raise Http404
+    return item
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not selectors.can_manage_committee(request.user):
+        raise PermissionDenied
+
+
+def _meeting_list_response(
+    request: HttpRequest, committee: Committee, *, form: MeetingScheduleForm | None = None
+) -> HttpResponse:
+    page = Paginator(selectors.meetings_for(committee), MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    can_manage = selectors.can_manage_committee(request.user)
+    context = {
+        "committee": committee,
+        "page": page,
+        "can_manage": can_manage,
+        "form": (form or MeetingScheduleForm()) if can_manage else None,
+    }
+    return render(request, "committees/meeting_list.html", context)
+
+
+@login_required
+@require_GET
+def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
+    return _meeting_list_response(request, get_committee_for_viewer(request, pk))
+
+
+@login_required
+@require_POST
+def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    committee = get_committee_for_manager(request, pk)
+    form = MeetingScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            meeting = services.meeting_schedule(committee=committee, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The meeting was scheduled."))
+            return redirect("committees:meeting_detail", pk=committee.pk, meeting_id=meeting.pk)
+    messages.error(request, _("The meeting was not scheduled. Correct the fields marked below."))
+    return _meeting_list_response(request, committee, form=form)
+
+
+def _item_rows(request: HttpRequest, meeting: Meeting) -> list[dict[str, Any]]:
+    items = meeting.items.select_related("submission__protocol").prefetch_related("recusals__membership__user")
+    rows = []
+    for item in items:
+        item.meeting = meeting
+        conflict = selectors.conflict_of(request.user, item)
+        row: dict[str, Any] = {"item": item, "recused": conflict is not None}
+        if conflict is None:
+            row["quorum"] = selectors.quorum_for_item(item)
+            row["tally"] = selectors.tally_of(item)
+        rows.append(row)
+    return rows
+
+
+def _meeting_detail_response(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    agenda_form: AgendaAddForm | None = None,
+    attendance_form: AttendanceForm | None = None,
+) -> HttpResponse:
+    can_manage = selectors.can_manage_committee(request.user)
+    seats = selectors.sitting_on(meeting.committee, selectors.meeting_day(meeting))
+    attendance = selectors.attendance_of(meeting)
+    context: dict[str, Any] = {
+        "committee": meeting.committee,
+        "meeting": meeting,
+        "rows": _item_rows(request, meeting),
+        "seats": [{"seat": seat, "present": attendance.get(seat.pk)} for seat in seats],
+        "can_manage": can_manage,
+    }
+    if can_manage and meeting.status != Meeting.Status.CLOSED:
+        context["agenda_form"] = agenda_form or AgendaAddForm(candidates=selectors.agenda_candidates(meeting))
+        context["attendance_form"] = attendance_form or AttendanceForm(
+            seats=seats, present_ids=[pk for pk, here in attendance.items() if here]
+        )
+    return render(request, "committees/meeting_detail.html", context)
+
+
+@login_required
+@require_GET
+def meeting_detail(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+    return _meeting_detail_response(request, get_meeting(request, pk, meeting_id))
+
+
+@login_required
+@require_POST
+def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+    meeting = get_meeting(request, pk, meeting_id)
+    _require_manager(request)
+    form = AgendaAddForm(request.POST, candidates=selectors.agenda_candidates(meeting))
+    if form.is_valid():
+        try:
+            services.agenda_add(meeting=meeting, by=request.user, submission=form.cleaned_data["submission"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The submission was put on the agenda."))
+            return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
+    messages.error(request, _("The submission was not put on the agenda."))
+    return _meeting_detail_response(request, meeting, agenda_form=form)
+
+
+@login_required
+@require_POST
+def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+    meeting = get_meeting(request, pk, meeting_id)
+    _require_manager(request)
+    seats = selectors.sitting_on(meeting.committee, selectors.meeting_day(meeting))
+    form = AttendanceForm(request.POST, seats=seats, present_ids=[])
+    if form.is_valid():
+        try:
+            services.attendance_record(meeting=meeting, by=request.user, present=form.cleaned_data["present"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The attendance was recorded."))
+            return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
+    messages.error(request, _("The attendance was not recorded."))
+    return _meeting_detail_response(request, meeting, attendance_form=form)
+
+
+def _item_response(
+    request: HttpRequest,
+    item: AgendaItem,
+    *,
+    vote_form: VoteForm | None = None,
+    decide_form: DecideForm | None = None,
+    recusal_form: RecusalForm | None = None,
+) -> HttpResponse:
+    meeting = item.meeting
+    quorum, refusals = services.decision_refusals(item)
+    seat = selectors.seat_at_meeting(request.user, meeting)
+    can_manage = selectors.can_manage_committee(request.user)
+    is_open = meeting.status != Meeting.Status.CLOSED and not item.outcome
+    own_vote = item.votes.filter(membership=seat).first() if seat else None
+    may_vote = (
+        is_open and seat is not None and own_vote is None and seat.pk in quorum["present_ids"]
+    )  # conflicted members never get here (get_item)
+    seats_by_id = {s.pk: s for s in quorum["seats"]}
+    context: dict[str, Any] = {
+        "committee": meeting.committee,
+        "meeting": meeting,
+        "item": item,
+        "quorum": quorum,
+        "tally": selectors.tally_of(item),
+        "conflicts": [
+            {"seat": seats_by_id[membership_id], "conflict": conflict}
+            for membership_id, conflict in quorum["conflicts"].items()
+            if membership_id in seats_by_id
+        ],
+        "own_vote": own_vote,
+        "vote_form": (vote_form or VoteForm()) if may_vote else None,
+        "is_open": is_open,
+        "can_decide": is_open and services.can_decide(request.user, item),
+        "decide_blocked": [services.refusal_text(refusal) for refusal in refusals],
+        "decide_form": decide_form or DecideForm(),
+        "recusal_form": (recusal_form or RecusalForm(seats=quorum["seats"])) if can_manage and is_open else None,
+    }
+    return render(request, "committees/item.html", context)
+
+
+@login_required
+@require_GET
+def item_detail(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+    return _item_response(request, get_item(request, pk, meeting_id, item_id))
+
+
+@login_required
+@require_POST
+def vote(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+    item = get_item(request, pk, meeting_id, item_id)
+    form = VoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.vote_cast(item=item, by=request.user, choice=form.cleaned_data["choice"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Your vote was recorded."))
+            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
+    messages.error(request, _("Your vote was not recorded."))
+    return _item_response(request, item, vote_form=form)
+
+
+@login_required
+@require_POST
+def recusal_add(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+    item = get_item(request, pk, meeting_id, item_id)
+    _require_manager(request)
+    seats = selectors.sitting_on(item.meeting.committee, selectors.meeting_day(item.meeting))
+    form = RecusalForm(request.POST, seats=seats)
+    if form.is_valid():
+        try:
+            services.recusal_add(item=item, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The recusal was recorded."))
+            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
+    messages.error(request, _("The recusal was not recorded."))
+    return _item_response(request, item, recusal_form=form)
+
+
+@login_required
+@require_POST
+def item_decide(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+    item = get_item(request, pk, meeting_id, item_id)
+    if not services.can_decide(request.user, item):
+        raise PermissionDenied
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.item_decide(item=item, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The decision was recorded."))
+            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
+    messages.error(request, _("The decision was not recorded."))
+    return _item_response(request, item, decide_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+    """The minutes (US-IRB-08): attendance, recusals, votes and decisions as recorded, and the
+    secretariat's narrative, the only part anyone types."""
+    meeting = get_meeting(request, pk, meeting_id)
+    can_edit = selectors.can_manage_committee(request.user) and meeting.status != Meeting.Status.CLOSED
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = MinutesForm(request.POST)
+        if form.is_valid():
+            services.minutes_update(meeting=meeting, by=request.user, narrative=form.cleaned_data["narrative"])
+            messages.success(request, _("The minutes were saved."))
+            return redirect("committees:minutes", pk=pk, meeting_id=meeting.pk)
+    else:
+        form = MinutesForm(initial={"narrative": meeting.minutes_narrative})
+    seats = selectors.sitting_on(meeting.committee, selectors.meeting_day(meeting))
+    attendance = selectors.attendance_of(meeting)
+    items = []
+    for item in meeting.items.select_related("submission__protocol", "decided_by").prefetch_related(
+        "recusals__membership__user"
+    ):
+        item.meeting = meeting
+        conflicts = selectors.item_conflicts(item, seats)
+        seats_by_id = {seat.pk: seat for seat in seats}
+        items.append(
+            {
+                "item": item,
+                "tally": item.tally if item.outcome else selectors.tally_of(item),
+                "recused": [
+                    {"seat": seats_by_id[membership_id], "conflict": conflict}
+                    for membership_id, conflict in conflicts.items()
+                    if membership_id in seats_by_id
+                ],
+            }
+        )
+    context = {
+        "committee": meeting.committee,
+        "meeting": meeting,
+        "present": [seat for seat in seats if attendance.get(seat.pk)],
+        "absent": [seat for seat in seats if not attendance.get(seat.pk)],
+        "items": items,
+        "form": form if can_edit else None,
+    }
+    return render(request, "committees/minutes.html", context)

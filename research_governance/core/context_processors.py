@@ -16,5 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         ),
         "nav_rulebook": user.is_staff or user_has_role(user, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.AUDITOR),
         "nav_reviewer": user_has_role(user, Role.COMMITTEE_MEMBER, Role.CHAIR),
+        "nav_chair": user_has_role(user, Role.CHAIR),
+        "nav_head": user_has_role(user, Role.HEAD),
         "nav_unread": unread_count(user),
     }

@@ -12,6 +12,14 @@ class ProtocolStatus(models.TextChoices):
     RETURNED = "returned", _("Returned for changes")
     SUBMITTED = "submitted", _("Submitted")
     IN_REVIEW = "in_review", _("In review")
+    # After the committee's decision (reviews.workflow.DECISION_PROTOCOL_STATUS).
+    AWAITING_PERMISSION = "awaiting_permission", _("Awaiting the head's permission")
+    APPROVED = "approved", _("Approved")
+    NOT_APPROVED = "not_approved", _("Not approved")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    NOT_PERMITTED = "not_permitted", _("Not permitted by the head")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
 
 
 EDITABLE_STATUSES = frozenset({ProtocolStatus.DRAFT, ProtocolStatus.RETURNED})

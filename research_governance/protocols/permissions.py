@@ -2,8 +2,9 @@
 
 Team members hold django-guardian object permissions (direct-FK rows in
 ProtocolUserObjectPermission), granted and revoked only by the services that
-change the team. The secretariat sees every protocol once it is submitted.
-Everybody else gets 404: the existence of another study is not disclosed.
+change the team. The secretariat sees every protocol once it is submitted; the committee chair and the
+head of institution see the submitted protocols of their own institution (they decide,
+sign off and permit: JP-ERC-13). Everybody else gets 404: the existence of another study is not disclosed.
 """
 
 import uuid
@@ -15,7 +16,7 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from guardian.shortcuts import assign_perm, remove_perm
 
-from research_governance.accounts.models import User
+from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.accounts.selectors import is_secretariat
 
 from .models import DashboardStamp, Protocol, ProtocolStatus, ProtocolUserObjectPermission
@@ -90,10 +91,25 @@ def is_on_team(user: User | AnonymousUser, protocol: Protocol) -> bool:
     return _has_object_permission(user, protocol, VIEW)
 
 
+OFFICER_ROLES = (Role.CHAIR, Role.HEAD)
+
+
+def _officer_memberships(user: User) -> QuerySet[RoleMembership]:
+    return RoleMembership.objects.current().filter(user=user, role__in=OFFICER_ROLES)
+
+
 def can_view(user: User | AnonymousUser, protocol: Protocol) -> bool:
     if is_on_team(user, protocol):
         return True
-    return is_secretariat(user) and protocol.status != ProtocolStatus.DRAFT
+    if protocol.status == ProtocolStatus.DRAFT:
+        return False
+    if is_secretariat(user):
+        return True
+    return (
+        user.is_authenticated
+        and user.is_active
+        and _officer_memberships(user).filter(institution_id=protocol.institution_id).exists()
+    )
 
 
 def can_edit(user: User | AnonymousUser, protocol: Protocol) -> bool:
@@ -131,4 +147,7 @@ def visible_protocols(user: User | AnonymousUser) -> QuerySet[Protocol]:
     condition = _permission_exists(user, VIEW)
     if is_secretariat(user):
         condition = condition | ~Q(status=ProtocolStatus.DRAFT)
+    else:
+        officer = Exists(_officer_memberships(user).filter(institution_id=OuterRef("institution_id")))
+        condition = condition | (officer & ~Q(status=ProtocolStatus.DRAFT))
     return Protocol.objects.filter(condition)

@@ -23,6 +23,7 @@ from research_governance.accounts.selectors import is_secretariat
 from research_governance.reviews import selectors as review_selectors
 from research_governance.reviews.forms import AcceptForm, AssignForm, ReturnForm
 from research_governance.reviews.models import Submission
+from research_governance.reviews.panels import decision_panels
 from research_governance.reviews.services import actors_for
 from research_governance.reviews.workflow import ReviewRoute, SubmissionStatus, allowed_actions
 
@@ -171,6 +172,7 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
             "history": selectors.history(protocol),
             "missing": selectors.protocol_missing_items(protocol, assessment) if protocol.is_editable else [],
             "assessment": present(assessment, chosen=protocol.consent_procedure),
+            "decisions": decision_panels(protocol, actors, open_submission, forms),
         },
     )
 

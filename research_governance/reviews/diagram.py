@@ -1,8 +1,8 @@
-"""A Mermaid state diagram of the submission workflow, generated from the table."""
+"""Mermaid state diagrams of the review workflows, generated from the tables."""
 
 from django.utils import translation
 
-from .workflow import TRANSITIONS, SubmissionStatus
+from .workflow import DECISION_PROTOCOL_STATUS, WORKFLOWS, SubmissionStatus
 
 
 def workflow_markdown() -> str:
@@ -12,27 +12,33 @@ def workflow_markdown() -> str:
             "",
             "Generated from `research_governance/reviews/workflow.py` by",
             "`python manage.py workflow_diagram > docs/workflow.md`; a test checks it is current.",
-            "",
-            "```mermaid",
-            "stateDiagram-v2",
         ]
-        for status in SubmissionStatus:
-            lines.append(f"    {status.value}: {status.label}")
-        for transition in TRANSITIONS:
-            actors = ", ".join(sorted(transition.actors))
-            for source in sorted(transition.sources):
-                start = source or "[*]"
-                lines.append(f"    {start} --> {transition.target}: {transition.action} ({actors})")
-        lines += [
-            "```",
-            "",
-            "| action | from | to | who | protocol becomes | audit event |",
-            "|---|---|---|---|---|---|",
-        ]
-        for t in TRANSITIONS:
-            sources = ", ".join(sorted(s or "(new)" for s in t.sources))
-            actors = ", ".join(sorted(t.actors))
-            lines.append(
-                f"| {t.action} | {sources} | {t.target} | {actors} | {t.protocol_status} | `{t.audit_action}` |"
-            )
+        for title, states, transitions in WORKFLOWS:
+            used = {s for t in transitions for s in t.sources} | {t.target for t in transitions}
+            lines += ["", f"## {title}", "", "```mermaid", "stateDiagram-v2"]
+            for status in states:
+                if states is SubmissionStatus or status.value in used:
+                    lines.append(f"    {status.value}: {status.label}")
+            for transition in transitions:
+                actors = ", ".join(sorted(transition.actors))
+                for source in sorted(transition.sources):
+                    start = source or "[*]"
+                    lines.append(f"    {start} --> {transition.target}: {transition.action} ({actors})")
+            lines += [
+                "```",
+                "",
+                "| action | from | to | who | protocol becomes | audit event |",
+                "|---|---|---|---|---|---|",
+            ]
+            for t in transitions:
+                sources = ", ".join(sorted(s or "(new)" for s in t.sources))
+                actors = ", ".join(sorted(t.actors))
+                protocol_status = t.protocol_status or ("by outcome" if t.action == "decide" else "(unchanged)")
+                lines.append(
+                    f"| {t.action} | {sources} | {t.target} | {actors} | {protocol_status} | `{t.audit_action}` |"
+                )
+        lines += ["", "## Protocol status after a decision", "", "| outcome | rule set | protocol becomes |"]
+        lines.append("|---|---|---|")
+        for (outcome, rule_set), status in DECISION_PROTOCOL_STATUS.items():
+            lines.append(f"| {outcome} | {rule_set} | {status} |")
     return "\n".join(lines) + "\n"

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from research_governance.core.forms import StyledFormMixin
 
-from .workflow import ReviewRoute
+from .models import Condition
+from .workflow import DecisionOutcome, ReviewRoute
 
 
 class AcceptForm(StyledFormMixin, forms.Form):
@@ -93,3 +94,56 @@ class ReviewForm(StyledFormMixin, forms.Form):
 
     def section_pairs(self) -> list[tuple[object, object]]:
         return [(self[f"{key}_rating"], self[f"{key}_comment"]) for key in self.section_keys]
+
+
+class DecisionForm(StyledFormMixin, forms.Form):
+    """The expedited decision, recorded by the secretariat or the chair (JP-ERC-10, US-IRB-05)."""
+
+    prefix = "decision"
+    outcome = forms.ChoiceField(label=_("Decision"), choices=DecisionOutcome.choices, widget=forms.RadioSelect)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
+    conditions = forms.CharField(
+        label=_("Conditions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only for an approval with conditions: one condition per line; each is numbered."),
+    )
+    validity_months = forms.IntegerField(
+        label=_("Approval period (months)"),
+        required=False,
+        min_value=1,
+        max_value=120,
+        help_text=_("Leave empty for the institution's default."),
+    )
+
+    def condition_lines(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["conditions"].splitlines() if line.strip()]
+
+
+class SignOffForm(StyledFormMixin, forms.Form):
+    """A sign-off is a signature: its meaning is stated with the printed name, date and time (US-R-01)."""
+
+    meaning = forms.ChoiceField(
+        label=_("Meaning of your signature"), choices=Condition.Meaning.choices, widget=forms.RadioSelect
+    )
+
+
+class HeadPermissionForm(StyledFormMixin, forms.Form):
+    prefix = "permission"
+    decision = forms.ChoiceField(
+        label=_("Your decision"),
+        choices=[("permit", _("Permit the research")), ("refuse", _("Refuse permission"))],
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you refuse."),
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if cleaned.get("decision") == "refuse" and not (cleaned.get("reasons") or "").strip():
+            self.add_error("reasons", _("Give the reasons for refusing permission."))
+        return cleaned

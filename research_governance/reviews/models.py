@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from .workflow import ReviewRoute, SubmissionKind, SubmissionStatus
+from .workflow import ApprovalStatus, ConditionState, DecisionOutcome, ReviewRoute, SubmissionKind, SubmissionStatus
 
 
 class Submission(models.Model):
@@ -130,3 +130,115 @@ class ReviewerAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} – {self.submission_id}"
+
+
+class Decision(models.Model):
+    """The committee's decision on one submission (the committee's opinion under JP-ERC-13).
+
+    Recorded only by ``services.decision_record``: on the expedited route by the secretariat or the
+    chair (JP-ERC-10, US-IRB-05), on the full-board route by the meetings service after the vote."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(_("decision"), max_length=30, choices=DecisionOutcome.choices)
+    reasons = models.TextField(_("reasons"), blank=True)
+    decided_at = models.DateTimeField(_("decided"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    route = models.CharField(_("review route"), max_length=20, choices=ReviewRoute.choices)
+    # The meetings app's AgendaItem id; no foreign key, so the apps stay decoupled.
+    meeting_item_id = models.IntegerField(_("agenda item"), null=True, blank=True)
+    # {"for": n, "against": n, "abstain": n} on the full-board route (US-IRB-08).
+    votes = models.JSONField(_("votes"), null=True, blank=True)
+    # None: settings.APPROVAL_VALIDITY_MONTHS.
+    validity_months = models.PositiveSmallIntegerField(_("approval period (months)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} – {self.submission_id}"
+
+
+class Condition(models.Model):
+    """One itemised condition of an approval with conditions: the investigator's answer and the
+    sign-off. The chair's sign-off is an electronic signature: printed name, date and time, and
+    meaning (US-R-01), stored on the row it signs."""
+
+    class Meaning(models.TextChoices):
+        REVIEW = "review", _("Review")
+        APPROVAL = "approval", _("Approval")
+        RESPONSIBILITY = "responsibility", _("Responsibility")
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="conditions")
+    number = models.PositiveSmallIntegerField(_("number"))
+    text = models.TextField(_("condition"))
+    response = models.TextField(_("response"), blank=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signature_name = models.CharField(_("printed name"), max_length=200, blank=True)
+    signature_meaning = models.CharField(
+        _("meaning of the signature"), max_length=20, choices=Meaning.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("condition")
+        verbose_name_plural = _("conditions")
+        ordering = ["decision", "number"]
+        constraints = [models.UniqueConstraint(fields=["decision", "number"], name="condition_unique_number")]
+        indexes = [models.Index(fields=["signed_off_at", "responded_at"], name="condition_sign_off_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.text[:50]}"
+
+    @property
+    def state(self) -> str:
+        if self.signed_off_at:
+            return ConditionState.SIGNED_OFF
+        if self.responded_at:
+            return ConditionState.ANSWERED
+        return ConditionState.OPEN
+
+
+class Permission(models.Model):
+    """The head of the institution's permission, or refusal, after the committee's opinion (JP-ERC-13)."""
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="permission")
+    granted = models.BooleanField(_("granted"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("decided"))
+    reasons = models.TextField(_("reasons"), blank=True)
+
+    class Meta:
+        verbose_name = _("head's permission")
+        verbose_name_plural = _("head's permissions")
+
+    def __str__(self) -> str:
+        return f"{'granted' if self.granted else 'refused'} – {self.decision_id}"
+
+
+class Approval(models.Model):
+    """The approval under which the research may be conducted: reference, period and status."""
+
+    protocol = models.ForeignKey("protocols.Protocol", on_delete=models.PROTECT, related_name="approvals")
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="approval")
+    reference = models.CharField(_("approval reference"), max_length=40, unique=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.ACTIVE, db_index=True
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference

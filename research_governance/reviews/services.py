@@ -1,12 +1,15 @@
 """Submission state changes. Each consults the workflow table, locks the rows it
 changes, and records the audit event in the same transaction."""
 
+import calendar
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -16,7 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.accounts.selectors import is_secretariat
 from research_governance.audit.services import audit_record
-from research_governance.notifications.messages import bilingual, person
+from research_governance.notifications.messages import bilingual, in_each_language, person
 from research_governance.notifications.services import notify
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.application import MissingItem, build_snapshot
@@ -24,8 +27,31 @@ from research_governance.protocols.assessment import rule_set_for
 from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolUserObjectPermission, ProtocolVersion
 
 from . import permissions as review_permissions
-from .models import ConflictDeclaration, PrescreenRequest, ReviewerAssignment, Submission
-from .workflow import Actor, ReviewRoute, SubmissionKind, SubmissionStatus, TransitionRefused, transition_for
+from .models import (
+    Approval,
+    Condition,
+    ConflictDeclaration,
+    Decision,
+    Permission,
+    PrescreenRequest,
+    ReviewerAssignment,
+    Submission,
+)
+from .workflow import (
+    APPROVAL_TRANSITIONS,
+    APPROVING_OUTCOMES,
+    CONDITION_TRANSITIONS,
+    DECISION_PROTOCOL_STATUS,
+    PERMISSION_TRANSITIONS,
+    Actor,
+    ApprovalStatus,
+    DecisionOutcome,
+    ReviewRoute,
+    SubmissionKind,
+    SubmissionStatus,
+    TransitionRefused,
+    transition_for,
+)
 
 
 class IncompleteApplication(Exception):
@@ -65,12 +91,22 @@ def _team_of(protocol: Protocol, codename: str = "view_protocol") -> QuerySet[Us
     )
 
 
+_OFFICER_ACTORS = {Role.CHAIR: Actor.CHAIR, Role.HEAD: Actor.HEAD}
+
+
 def actors_for(user: User, protocol: Protocol) -> set[Actor]:
+    """The workflow actors the user is for this protocol; the chair and the head count only at
+    the protocol's own institution."""
     actors: set[Actor] = set()
     if permissions.can_submit(user, protocol):
         actors.add(Actor.APPLICANT)
     if is_secretariat(user):
         actors.add(Actor.SECRETARIAT)
+    if user.is_authenticated and user.is_active:
+        roles = RoleMembership.objects.current().filter(
+            user=user, institution_id=protocol.institution_id, role__in=list(_OFFICER_ACTORS)
+        )
+        actors |= {_OFFICER_ACTORS[role] for role in roles.values_list("role", flat=True)}
     return actors
 
 
@@ -137,11 +173,15 @@ def protocol_submit(*, protocol: Protocol, by: User) -> Submission:
 
 
 def _returned_submission(protocol: Protocol) -> Submission | None:
-    """The submission this one answers, when the secretariat returned the last round."""
+    """The submission this one answers, when the last round was returned or decided "revise"."""
     if protocol.status != ProtocolStatus.RETURNED:
         return None
+    # Returned at pre-screening, or decided "revise and resubmit" by the committee.
+    answered = Q(status=SubmissionStatus.RETURNED) | Q(
+        status=SubmissionStatus.DECIDED, decision__outcome=DecisionOutcome.REVISE
+    )
     return (
-        Submission.objects.filter(protocol=protocol, status=SubmissionStatus.RETURNED, next_round__isnull=True)
+        Submission.objects.filter(answered, protocol=protocol, next_round__isnull=True)
         .order_by("-submitted_at")
         .first()
     )
@@ -268,7 +308,14 @@ def request_answer(*, request: PrescreenRequest, by: User, response: str) -> Pre
 __all__ = [
     "IncompleteApplication",
     "TransitionRefused",
+    "approval_close",
+    "approval_suspend",
+    "condition_answer",
+    "condition_sign_off",
     "conflict_declare",
+    "decision_record",
+    "head_permit",
+    "head_refuse",
     "protocol_submit",
     "request_answer",
     "review_save",
@@ -465,3 +512,337 @@ def review_submit(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssign
         data={"assignment_id": locked.pk, "recommendation": locked.recommendation},
     )
     return locked
+
+
+# ---- decisions, conditions, the head's permission and the approval -----------------------------------------------
+
+VOTE_KEYS = ("for", "against", "abstain")
+
+
+def _clean_votes(votes: Any) -> dict[str, int]:
+    if (
+        not isinstance(votes, dict)
+        or set(votes) != set(VOTE_KEYS)
+        or not all(isinstance(votes[key], int) and votes[key] >= 0 for key in VOTE_KEYS)
+    ):
+        raise ValidationError(gettext("The votes must give the numbers for, against and abstaining."))
+    return {key: votes[key] for key in VOTE_KEYS}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when that day does not exist)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _approval_issue(*, decision: Decision, protocol: Protocol, by: User) -> Approval:
+    """The approval, from today, for the decision's period. The protocol row is locked by the caller."""
+    valid_from = timezone.localdate()
+    months = decision.validity_months or settings.APPROVAL_VALIDITY_MONTHS
+    number = Approval.objects.filter(protocol=protocol).count() + 1
+    approval = Approval.objects.create(
+        protocol=protocol,
+        decision=decision,
+        reference=f"A-{protocol.reference}-{number}",
+        valid_from=valid_from,
+        valid_until=add_months(valid_from, months),
+        status=ApprovalStatus.ACTIVE,
+        created_at=timezone.now(),
+    )
+    audit_record(
+        actor=by,
+        action="approval.issued",
+        target=approval,
+        protocol=protocol,
+        data={
+            "reference": approval.reference,
+            "valid_from": valid_from.isoformat(),
+            "valid_until": approval.valid_until.isoformat(),
+            "decision_id": decision.pk,
+        },
+    )
+    return approval
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    submission: Submission,
+    by: User,
+    outcome: str,
+    reasons: str,
+    conditions: Sequence[str] = (),
+    validity_months: int | None = None,
+    meeting_item_id: int | None = None,
+    votes: dict[str, int] | None = None,
+) -> Decision:
+    """Record the committee's decision on an accepted submission.
+
+    Expedited route (JP-ERC-10, US-IRB-05): the secretariat or the chair records it once at least
+    one review is submitted; under the US rule set it cannot be disapproval; every committee member
+    is informed. Full-board route: the meetings service calls this after the quorum and the vote,
+    with the agenda item and the votes. The protocol's status follows DECISION_PROTOCOL_STATUS."""
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    protocol = Protocol.objects.select_for_update().get(pk=locked.protocol_id)
+    if not permissions.can_view(by, protocol):
+        raise PermissionDenied
+    transition = transition_for("decide", locked.status, actors_for(by, protocol))
+    if outcome not in DecisionOutcome.values:
+        raise ValidationError(gettext("Choose the decision."))
+    rule_set = rule_set_for(protocol)
+    if locked.route == ReviewRoute.FULL_BOARD:
+        if meeting_item_id is None or votes is None:
+            raise TransitionRefused(
+                gettext(
+                    "This submission is on the full-board route: its decision is recorded at a meeting, "
+                    "with the agenda item and the votes."
+                )
+            )
+        votes = _clean_votes(votes)
+    else:
+        if meeting_item_id is not None or votes is not None:
+            raise ValidationError(gettext("An expedited decision is not taken at a meeting; it has no votes."))
+        if not locked.assignments.filter(status=ReviewerAssignment.Status.COMPLETED).exists():
+            raise TransitionRefused(gettext("Record the decision once at least one reviewer has submitted a review."))
+        if outcome == DecisionOutcome.NOT_APPROVED and rule_set == "US":
+            raise TransitionRefused(
+                gettext(
+                    "An expedited review cannot disapprove (US-IRB-05): disapproval needs the convened board. "
+                    "Decide “revise and resubmit”, or refer the submission to the full board."
+                )
+            )
+    texts = [text.strip() for text in conditions if text.strip()]
+    if outcome == DecisionOutcome.APPROVE_WITH_CONDITIONS and not texts:
+        raise ValidationError(gettext("Write at least one condition, one per line."))
+    if outcome != DecisionOutcome.APPROVE_WITH_CONDITIONS and texts:
+        raise ValidationError(gettext("Only an approval with conditions has conditions."))
+    if validity_months is not None and not 1 <= validity_months <= 120:
+        raise ValidationError(gettext("The approval period is between 1 and 120 months."))
+
+    now = timezone.now()
+    previous = locked.status
+    locked.status = transition.target
+    locked.status_changed_at = now
+    locked.save(update_fields=["status", "status_changed_at"])
+    decision = Decision.objects.create(
+        submission=locked,
+        outcome=outcome,
+        reasons=reasons.strip(),
+        decided_at=now,
+        decided_by=by,
+        route=locked.route,
+        meeting_item_id=meeting_item_id,
+        votes=votes,
+        validity_months=validity_months,
+    )
+    Condition.objects.bulk_create(
+        Condition(decision=decision, number=number, text=text) for number, text in enumerate(texts, 1)
+    )
+    protocol.status = DECISION_PROTOCOL_STATUS[(outcome, rule_set)]
+    protocol.save(update_fields=["status", "updated_at"])
+    permissions.restamp_dashboards(protocol=protocol)
+    audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=locked,
+        protocol=protocol,
+        data={
+            "from": previous,
+            "to": locked.status,
+            "version": locked.version.number,
+            "outcome": outcome,
+            "reasons": decision.reasons,
+            "conditions": texts,
+            "route": decision.route,
+            "rule_set": rule_set,
+            "validity_months": validity_months,
+            "meeting_item_id": meeting_item_id,
+            "votes": votes,
+        },
+    )
+    if rule_set == "US" and outcome in APPROVING_OUTCOMES:
+        # Under the US rule set the IRB's approval is the approval; conditions are still tracked.
+        _approval_issue(decision=decision, protocol=protocol, by=by)
+    params = {**_about(protocol), "decision": in_each_language(decision.get_outcome_display())}
+    team = _team_of(protocol)
+    notify(recipients=team, kind="decision.recorded", params=params, link=_link(protocol), protocol=protocol)
+    if decision.route == ReviewRoute.EXPEDITED:
+        # JP-ERC-10 / US-IRB-05: an expedited result is the committee's opinion; every member is told.
+        members = User.objects.filter(
+            pk__in=review_permissions.ethics_committee_members(locked).values("user_id")
+        ).exclude(pk__in=team.values("pk"))
+        notify(recipients=members, kind="decision.recorded", params=params, protocol=protocol)
+    return decision
+
+
+def _condition_for_update(condition: Condition, by: User) -> tuple[Condition, Protocol]:
+    locked = Condition.objects.select_for_update().select_related("decision__submission").get(pk=condition.pk)
+    protocol = Protocol.objects.get(pk=locked.decision.submission.protocol_id)
+    if not permissions.can_view(by, protocol):
+        raise PermissionDenied
+    return locked, protocol
+
+
+@transaction.atomic
+def condition_answer(*, condition: Condition, by: User, response: str) -> Condition:
+    """The applicant answers a condition; it can change until it is signed off."""
+    locked, protocol = _condition_for_update(condition, by)
+    transition = transition_for("answer", locked.state, actors_for(by, protocol), CONDITION_TRANSITIONS)
+    if not response.strip():
+        raise ValidationError(gettext("Write an answer."))
+    locked.response = response.strip()
+    locked.responded_at = timezone.now()
+    locked.responded_by = by
+    locked.save(update_fields=["response", "responded_at", "responded_by"])
+    audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=locked.decision.submission,
+        protocol=protocol,
+        data={"condition_id": locked.pk, "number": locked.number, "response": locked.response},
+    )
+    return locked
+
+
+@transaction.atomic
+def condition_sign_off(*, condition: Condition, by: User, meaning: str) -> Condition:
+    """The secretariat or the chair signs off an answered condition. The signature shows the printed
+    name at signing, the date and time, and its meaning, on the row it signs (US-R-01)."""
+    locked, protocol = _condition_for_update(condition, by)
+    transition = transition_for("sign_off", locked.state, actors_for(by, protocol), CONDITION_TRANSITIONS)
+    if meaning not in Condition.Meaning.values:
+        raise ValidationError(gettext("Choose what your signature means: review, approval or responsibility."))
+    locked.signed_off_at = timezone.now()
+    locked.signed_off_by = by
+    locked.signature_name = by.display_name
+    locked.signature_meaning = meaning
+    locked.save(update_fields=["signed_off_at", "signed_off_by", "signature_name", "signature_meaning"])
+    audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=locked.decision.submission,
+        protocol=protocol,
+        data={
+            "condition_id": locked.pk,
+            "number": locked.number,
+            "signature_name": locked.signature_name,
+            "signature_meaning": meaning,
+            "signed_at": locked.signed_off_at.isoformat(),
+        },
+    )
+    return locked
+
+
+def _decision_for_head(decision: Decision, by: User, action: str) -> tuple[Decision, Protocol, Any]:
+    locked = Decision.objects.select_for_update().select_related("submission").get(pk=decision.pk)
+    protocol = Protocol.objects.select_for_update().get(pk=locked.submission.protocol_id)
+    if not permissions.can_view(by, protocol):
+        raise PermissionDenied
+    transition = transition_for(action, protocol.status, actors_for(by, protocol), PERMISSION_TRANSITIONS)
+    latest = Decision.objects.filter(submission__protocol=protocol).order_by("-decided_at", "-id").first()
+    if latest != locked or Permission.objects.filter(decision=locked).exists():
+        raise TransitionRefused(transition.refused_reason)
+    return locked, protocol, transition
+
+
+@transaction.atomic
+def head_permit(*, decision: Decision, by: User, reasons: str = "") -> Permission:
+    """The head of the institution permits the research after the committee's opinion (JP-ERC-13),
+    once every condition is signed off. The approval starts today."""
+    locked, protocol, transition = _decision_for_head(decision, by, "permit")
+    open_numbers = list(
+        locked.conditions.filter(signed_off_at__isnull=True).order_by("number").values_list("number", flat=True)
+    )
+    if open_numbers:
+        raise TransitionRefused(
+            gettext("Every condition must be signed off before permission; not yet signed off: %(numbers)s.")
+            % {"numbers": ", ".join(str(number) for number in open_numbers)}
+        )
+    permission = Permission.objects.create(
+        decision=locked, granted=True, by=by, at=timezone.now(), reasons=reasons.strip()
+    )
+    approval = _approval_issue(decision=locked, protocol=protocol, by=by)
+    protocol.status = transition.protocol_status
+    protocol.save(update_fields=["status", "updated_at"])
+    permissions.restamp_dashboards(protocol=protocol)
+    audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=locked.submission,
+        protocol=protocol,
+        data={"decision_id": locked.pk, "reasons": permission.reasons, "approval": approval.reference},
+    )
+    notify(
+        recipients=_team_of(protocol),
+        kind="permission.granted",
+        params=_about(protocol),
+        link=_link(protocol),
+        protocol=protocol,
+    )
+    return permission
+
+
+@transaction.atomic
+def head_refuse(*, decision: Decision, by: User, reasons: str) -> Permission:
+    """The head of the institution does not permit the research (JP-ERC-13); the reasons are required."""
+    locked, protocol, transition = _decision_for_head(decision, by, "refuse")
+    if not reasons.strip():
+        raise ValidationError(gettext("Give the reasons for refusing permission."))
+    permission = Permission.objects.create(
+        decision=locked, granted=False, by=by, at=timezone.now(), reasons=reasons.strip()
+    )
+    protocol.status = transition.protocol_status
+    protocol.save(update_fields=["status", "updated_at"])
+    permissions.restamp_dashboards(protocol=protocol)
+    audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=locked.submission,
+        protocol=protocol,
+        data={"decision_id": locked.pk, "reasons": permission.reasons},
+    )
+    notify(
+        recipients=_team_of(protocol),
+        kind="permission.refused",
+        params=_about(protocol),
+        link=_link(protocol),
+        protocol=protocol,
+    )
+    return permission
+
+
+def _approval_change(*, approval: Approval, by: User, action: str, reasons: str) -> Approval:
+    locked = Approval.objects.select_for_update().get(pk=approval.pk)
+    protocol = Protocol.objects.select_for_update().get(pk=locked.protocol_id)
+    if not permissions.can_view(by, protocol):
+        raise PermissionDenied
+    transition = transition_for(action, locked.status, actors_for(by, protocol), APPROVAL_TRANSITIONS)
+    if not reasons.strip():
+        raise ValidationError(gettext("Give the reasons."))
+    previous = locked.status
+    locked.status = transition.target
+    locked.save(update_fields=["status"])
+    protocol.status = transition.protocol_status
+    protocol.save(update_fields=["status", "updated_at"])
+    permissions.restamp_dashboards(protocol=protocol)
+    audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=locked,
+        protocol=protocol,
+        data={"reference": locked.reference, "from": previous, "to": locked.status, "reasons": reasons.strip()},
+    )
+    return locked
+
+
+@transaction.atomic
+def approval_suspend(*, approval: Approval, by: User, reasons: str) -> Approval:
+    """The secretariat or the chair suspends an active approval; the protocol is suspended."""
+    return _approval_change(approval=approval, by=by, action="suspend", reasons=reasons)
+
+
+@transaction.atomic
+def approval_close(*, approval: Approval, by: User, reasons: str) -> Approval:
+    """The secretariat or the chair closes an approval; the protocol is closed."""
+    return _approval_change(approval=approval, by=by, action="close", reasons=reasons)

@@ -9,4 +9,18 @@ urlpatterns = [
     path("assigned/", views.my_assignments, name="my_assignments"),
     path("assignments/<int:assignment_id>/", views.review_workspace, name="workspace"),
     path("assignments/<int:assignment_id>/files/<int:version_id>/", views.review_document, name="document"),
+    path("permission/", views.head_queue, name="head_queue"),
+    path("chair/", views.chair_queue, name="chair_queue"),
+    path(
+        "protocols/<int:pk>/submissions/<int:submission_id>/decision/",
+        views.decision_record,
+        name="decision_record",
+    ),
+    path("protocols/<int:pk>/conditions/<int:condition_id>/answer/", views.condition_answer, name="condition_answer"),
+    path(
+        "protocols/<int:pk>/conditions/<int:condition_id>/sign-off/",
+        views.condition_sign_off,
+        name="condition_sign_off",
+    ),
+    path("protocols/<int:pk>/decisions/<int:decision_id>/permission/", views.head_decide, name="head_decide"),
 ]

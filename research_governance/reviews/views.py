@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,19 +12,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from research_governance.accounts.models import Role, RoleMembership
 from research_governance.accounts.selectors import is_secretariat
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.application import snapshot_sections
 from research_governance.protocols.assessment import Assessment, present
-from research_governance.protocols.models import DocumentKind
+from research_governance.protocols.models import DocumentKind, Protocol, ProtocolStatus
 from research_governance.protocols.views import detail_response, get_protocol_for_viewer
 
 from . import permissions as review_permissions
 from . import selectors as selectors_reviews
 from . import services
-from .forms import AcceptForm, AnswerForm, AssignForm, ConflictForm, ReturnForm, ReviewForm
-from .models import ConflictDeclaration, PrescreenRequest, ReviewerAssignment, Submission
-from .workflow import SubmissionStatus, TransitionRefused, allowed_actions
+from .forms import (
+    AcceptForm,
+    AnswerForm,
+    AssignForm,
+    ConflictForm,
+    DecisionForm,
+    HeadPermissionForm,
+    ReturnForm,
+    ReviewForm,
+    SignOffForm,
+)
+from .models import Condition, ConflictDeclaration, Decision, PrescreenRequest, ReviewerAssignment, Submission
+from .workflow import Actor, SubmissionStatus, TransitionRefused, allowed_actions
 
 PAGE_SIZE = 25
 
@@ -341,3 +353,148 @@ def review_document(request: HttpRequest, assignment_id: int, version_id: int) -
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# ---- decisions, conditions, the head's permission ------------------------------------------------------------------
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, TransitionRefused):
+        return str(error.reason)
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+@login_required
+@require_POST
+def decision_record(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+    """The secretariat or the chair records an expedited decision (JP-ERC-10, US-IRB-05)."""
+    submission = _get_submission(request, pk, submission_id)
+    if not services.actors_for(request.user, submission.protocol) & {Actor.SECRETARIAT, Actor.CHAIR}:
+        raise PermissionDenied
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_record(
+                submission=submission,
+                by=request.user,
+                outcome=form.cleaned_data["outcome"],
+                reasons=form.cleaned_data["reasons"],
+                conditions=form.condition_lines(),
+                validity_months=form.cleaned_data["validity_months"],
+            )
+        except (TransitionRefused, ValidationError) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Decision recorded. The applicants have been notified."))
+            return redirect(reverse("protocols:detail", args=[pk]) + "#decision")
+    return detail_response(request, submission.protocol, decision_form=form)
+
+
+def _condition(request: HttpRequest, pk: int, condition_id: int) -> Condition:
+    protocol = get_protocol_for_viewer(request, pk)
+    return get_object_or_404(
+        Condition.objects.select_related("decision__submission__protocol"),
+        pk=condition_id,
+        decision__submission__protocol=protocol,
+    )
+
+
+@login_required
+@require_POST
+def condition_answer(request: HttpRequest, pk: int, condition_id: int) -> HttpResponse:
+    condition = _condition(request, pk, condition_id)
+    protocol = condition.decision.submission.protocol
+    if not permissions.can_submit(request.user, protocol):
+        raise PermissionDenied
+    form = AnswerForm(request.POST, prefix=f"condition-{condition_id}")
+    if form.is_valid():
+        try:
+            services.condition_answer(condition=condition, by=request.user, response=form.cleaned_data["response"])
+        except (TransitionRefused, ValidationError) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Answer saved."))
+            return redirect(reverse("protocols:detail", args=[pk]) + f"#condition-{condition_id}")
+    return detail_response(request, protocol, condition_errors={condition.pk: form})
+
+
+@login_required
+@require_POST
+def condition_sign_off(request: HttpRequest, pk: int, condition_id: int) -> HttpResponse:
+    condition = _condition(request, pk, condition_id)
+    protocol = condition.decision.submission.protocol
+    if not services.actors_for(request.user, protocol) & {Actor.SECRETARIAT, Actor.CHAIR}:
+        raise PermissionDenied
+    form = SignOffForm(request.POST, prefix=f"signoff-{condition_id}")
+    if form.is_valid():
+        try:
+            services.condition_sign_off(condition=condition, by=request.user, meaning=form.cleaned_data["meaning"])
+        except (TransitionRefused, ValidationError) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Condition signed off."))
+            return redirect(reverse("protocols:detail", args=[pk]) + f"#condition-{condition_id}")
+    return detail_response(request, protocol, condition_errors={condition.pk: form})
+
+
+@login_required
+@require_POST
+def head_decide(request: HttpRequest, pk: int, decision_id: int) -> HttpResponse:
+    """The head of the institution permits, or refuses, the research (JP-ERC-13)."""
+    protocol = get_protocol_for_viewer(request, pk)
+    if Actor.HEAD not in services.actors_for(request.user, protocol):
+        raise PermissionDenied
+    decision = get_object_or_404(Decision, pk=decision_id, submission__protocol=protocol)
+    form = HeadPermissionForm(request.POST)
+    if form.is_valid():
+        reasons = form.cleaned_data["reasons"]
+        try:
+            if form.cleaned_data["decision"] == "permit":
+                services.head_permit(decision=decision, by=request.user, reasons=reasons)
+            else:
+                services.head_refuse(decision=decision, by=request.user, reasons=reasons)
+        except (TransitionRefused, ValidationError) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Your decision is recorded. The investigators have been notified."))
+            return redirect(reverse("protocols:detail", args=[pk]) + "#decision")
+    return detail_response(request, protocol, head_form=form)
+
+
+@login_required
+@require_GET
+def head_queue(request: HttpRequest) -> HttpResponse:
+    """Awaiting my permission: protocols at the head's institutions awaiting permission (JP-ERC-13)."""
+    institutions = RoleMembership.objects.current().filter(user=request.user, role=Role.HEAD)
+    if not institutions.exists():
+        raise Http404
+    decided = Decision.objects.filter(submission__protocol=OuterRef("pk")).order_by("-decided_at", "-id")
+    protocols = (
+        Protocol.objects.filter(
+            institution_id__in=institutions.values("institution_id"), status=ProtocolStatus.AWAITING_PERMISSION
+        )
+        .annotate(decided_at=Subquery(decided.values("decided_at")[:1]))
+        .select_related("principal_investigator")
+        .order_by("decided_at", "id")
+    )
+    page = Paginator(protocols, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/head_queue.html", {"page": page})
+
+
+@login_required
+@require_GET
+def chair_queue(request: HttpRequest) -> HttpResponse:
+    """Conditions answered and waiting for sign-off: the chair's institutions, or all for the secretariat."""
+    conditions = Condition.objects.filter(responded_at__isnull=False, signed_off_at__isnull=True)
+    if not is_secretariat(request.user):
+        chaired = RoleMembership.objects.current().filter(user=request.user, role=Role.CHAIR)
+        if not chaired.exists():
+            raise Http404
+        conditions = conditions.filter(
+            decision__submission__protocol__institution_id__in=chaired.values("institution_id")
+        )
+    conditions = conditions.select_related("decision__submission__protocol", "responded_by").order_by(
+        "responded_at", "id"
+    )
+    page = Paginator(conditions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/chair_queue.html", {"page": page})

@@ -1,6 +1,11 @@
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.db import transaction
 
+from research_governance.audit.display import ACTION_LABELS
 from research_governance.audit.models import AuditEvent
 from research_governance.audit.services import GENESIS_HASH, audit_record, event_hash
 from tests.factories import make_draft
@@ -55,3 +60,20 @@ def test_stored_events_cannot_be_changed_or_deleted_through_the_orm(pi):
     with pytest.raises(TypeError):
         AuditEvent.objects.all().delete()
     assert AuditEvent.objects.get().action == "protocol.created"
+
+
+def test_every_audited_action_has_a_label():
+    """The history timeline shows people words, never raw action names."""
+    source = "\n".join(
+        path.read_text()
+        for path in Path(settings.BASE_DIR, "research_governance").rglob("*.py")
+        if "migrations" not in path.parts
+    )
+    recorded = set(re.findall(r'(?:audit_action|action)="([a-z_]+\.[a-z_]+)"', source))
+    assert recorded
+    protocol_events = {
+        a
+        for a in recorded
+        if not a.startswith(("committee.", "meeting.scheduled", "meeting.attendance", "meeting.minutes"))
+    }
+    assert protocol_events - set(ACTION_LABELS) == set()

@@ -38,7 +38,14 @@ def test_seed_demo_creates_the_users_and_is_idempotent(settings):
     call_command("seed_demo")
     assert (User.objects.count(), Protocol.objects.count(), CommitteeMembership.objects.count()) == counts
     assert set(DEMO_EMAILS) <= set(User.objects.values_list("email", flat=True))
-    assert set(Protocol.objects.values_list("status", flat=True)) == {"draft", "submitted", "in_review"}
+    assert set(Protocol.objects.values_list("status", flat=True)) == {
+        "draft",
+        "submitted",
+        "in_review",
+        "returned",
+        "approved",
+        "awaiting_permission",
+    }
 
 
 @pytest.mark.django_db
@@ -55,7 +62,7 @@ def test_the_demo_investigator_signs_in_with_the_documented_password(settings):
     client = Client()
     response = client.post(reverse("account_login"), {"login": "investigator@demo.example", "password": DEMO_PASSWORD})
     assert response.url == reverse("protocols:dashboard")
-    assert client.get(response.url).content.decode().count("<tr>") == 1 + 3
+    assert client.get(response.url).content.decode().count("<tr>") == 1 + 6
 
 
 @pytest.mark.django_db

@@ -6,10 +6,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from research_governance.protocols.models import EDITABLE_STATUSES, ProtocolStatus
 from research_governance.reviews.diagram import workflow_markdown
 from research_governance.reviews.workflow import (
+    DECISION_PROTOCOL_STATUS,
     TRANSITIONS,
+    WORKFLOWS,
     Actor,
+    DecisionOutcome,
     SubmissionStatus,
     TransitionRefused,
     allowed_actions,
@@ -55,3 +59,33 @@ def test_each_action_is_refused_to_actors_not_named_for_it(transition):
 
 def test_the_workflow_diagram_in_docs_is_current():
     assert (Path(settings.BASE_DIR) / "docs" / "workflow.md").read_text() == workflow_markdown()
+
+
+def _all_transitions():  # type: ignore[no-untyped-def]
+    return [(states, t) for _title, states, table in WORKFLOWS for t in table]
+
+
+@pytest.mark.parametrize(
+    ("states", "transition"), _all_transitions(), ids=lambda v: getattr(v, "action", getattr(v, "__name__", ""))
+)
+def test_every_table_of_decisions_conditions_permission_and_approval_is_walked(states, transition):
+    table = next(table for _title, _states, table in WORKFLOWS if transition in table)
+    assert transition.target in states.values
+    assert transition.sources <= {"", *states.values}
+    assert "." in transition.audit_action
+    for state in {"", *states.values} - transition.sources:
+        with pytest.raises(TransitionRefused):
+            transition_for(transition.action, state, set(Actor), table)
+    source = next(iter(transition.sources))
+    with pytest.raises(TransitionRefused):
+        transition_for(transition.action, source, set(Actor) - transition.actors, table)
+    assert transition_for(transition.action, source, set(transition.actors), table) is transition
+
+
+def test_every_outcome_has_a_protocol_status_under_each_rule_set_jp_erc_13():
+    for outcome in DecisionOutcome.values:
+        for rule_set in ("JP", "US"):
+            assert DECISION_PROTOCOL_STATUS[(outcome, rule_set)] in ProtocolStatus.values
+    assert DECISION_PROTOCOL_STATUS[("approve", "JP")] == ProtocolStatus.AWAITING_PERMISSION
+    assert DECISION_PROTOCOL_STATUS[("approve", "US")] == ProtocolStatus.APPROVED
+    assert {ProtocolStatus.DRAFT, ProtocolStatus.RETURNED} == EDITABLE_STATUSES

@@ -4,19 +4,22 @@ Idempotent: a second run changes nothing. Refuses to run with DEBUG off unless -
 so it cannot put known passwords on a production system by accident."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from research_governance.accounts.models import Department, Institution, Role, RoleMembership, User
+from research_governance.committees import services as committee_services
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.core.samples import minimal_pdf
 from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import Protocol
 from research_governance.reviews import services as review_services
+from research_governance.reviews.models import Submission
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password; DEBUG only)
 Category = CommitteeMembership.Category
@@ -103,6 +106,15 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
 
     def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        # The demo's notifications are recorded in-app; mailing them would only flood the console.
+        backend = settings.EMAIL_BACKEND
+        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+        try:
+            self._seed(force=force)
+        finally:
+            settings.EMAIL_BACKEND = backend
+
+    def _seed(self, *, force: bool) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates users with a known password; it refuses to run with DEBUG off. "
@@ -271,10 +283,83 @@ class Command(BaseCommand):
         submission = review_services.protocol_submit(protocol=accepted, by=pi)
         review_services.submission_accept(submission=submission, by=secretariat, route="full_board")
 
+        self._workflow_states(users, accepted_submission=submission)
+
         other = users["investigator2@demo.example"]
         protocol_services.protocol_create(
             by=other,
             title_ja="小児喘息の吸入指導に関する介入研究",
             title_en="Inhaler coaching for children with asthma",
         )
-        return 4
+        return 7
+
+    def _complete_study(self, pi: User, title_ja: str, title_en: str) -> Protocol:
+        protocol = protocol_services.protocol_create(by=pi, title_ja=title_ja, title_en=title_en)
+        protocol = self._complete(protocol, pi, COMPLETE_STUDY)
+        self._attach(protocol, pi, "protocol", "Research protocol v1.0", "protocol.pdf")
+        self._attach(protocol, pi, "consent_form", "Consent form v1.0", "consent-form.pdf")
+        return protocol
+
+    def _review(self, submission: Submission, secretariat: User, reviewer: User, recommendation: str) -> None:
+        assignment = review_services.reviewer_assign(
+            submission=submission, by=secretariat, reviewer=reviewer, due_date=timezone.localdate() + timedelta(days=14)
+        )
+        review_services.conflict_declare(submission=submission, member=reviewer, has_conflict=False, reason="")
+        checklist = {key: {"rating": "adequate", "comment": ""} for key, _label in review_services.CHECKLIST_SECTIONS}
+        review_services.review_save(
+            assignment=assignment, by=reviewer, checklist=checklist, recommendation=recommendation, summary="Sound."
+        )
+        review_services.review_submit(assignment=assignment, by=reviewer)
+
+    def _workflow_states(self, users: dict[str, User], *, accepted_submission: Submission) -> None:
+        """Protocols in the later states of the workflow: returned, under review, decided at a
+        meeting with votes, and permitted with an active approval."""
+        pi = users["investigator@demo.example"]
+        secretariat = users["secretariat@demo.example"]
+        head = users["head@demo.example"]
+
+        # The accepted full-board study has a reviewer at work (reviewer1's queue).
+        review_services.reviewer_assign(
+            submission=accepted_submission,
+            by=secretariat,
+            reviewer=users["reviewer1@demo.example"],
+            due_date=timezone.localdate() + timedelta(days=14),
+        )
+
+        returned = self._complete_study(
+            pi, "運動習慣と睡眠に関する質問票調査", "Exercise habits and sleep: a questionnaire"
+        )
+        first = review_services.protocol_submit(protocol=returned, by=pi)
+        review_services.submission_return(
+            submission=first, by=secretariat, requests=["Explain how the sample size was chosen."]
+        )
+
+        permitted = self._complete_study(pi, "遠隔診療の満足度調査", "Patient satisfaction with telemedicine")
+        expedited = review_services.protocol_submit(protocol=permitted, by=pi)
+        review_services.submission_accept(submission=expedited, by=secretariat, route="expedited")
+        self._review(expedited, secretariat, users["reviewer2@demo.example"], "approve")
+        decision = review_services.decision_record(
+            submission=expedited, by=secretariat, outcome="approve", reasons="Minimal risk; consent is adequate."
+        )
+        review_services.head_permit(decision=decision, by=head)
+
+        at_meeting = self._complete_study(pi, "新規バイオマーカーの探索的研究", "Exploratory study of a new biomarker")
+        full_board = review_services.protocol_submit(protocol=at_meeting, by=pi)
+        review_services.submission_accept(submission=full_board, by=secretariat, route="full_board")
+        self._review(full_board, secretariat, users["reviewer4@demo.example"], "approve_with_conditions")
+        committee = Committee.objects.get(code="demo-erc")
+        meeting = committee_services.meeting_schedule(
+            committee=committee, by=secretariat, scheduled_at=timezone.now() - timedelta(hours=2), location="Room 301"
+        )
+        item = committee_services.agenda_add(meeting=meeting, by=secretariat, submission=full_board)
+        seats = list(committee.memberships.exclude(role=CommitteeMembership.Role.SECRETARIAT).select_related("user"))
+        committee_services.attendance_record(meeting=meeting, by=secretariat, present=seats)
+        for seat in seats:
+            committee_services.vote_cast(item=item, by=seat.user, choice="for")
+        committee_services.item_decide(
+            item=item,
+            by=secretariat,
+            outcome="approve_with_conditions",
+            reasons="Sound design; the consent form needs one addition.",
+            conditions=["Add the contact for withdrawing consent to the consent form."],
+        )
