@@ -14,8 +14,7 @@ from tests.committees.meetings_support import meeting_with_item
 
 @pytest.mark.django_db(transaction=True)
 def test_two_members_voting_at_once_leave_exactly_two_votes(pi, secretariat):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks")
+    assert connection.vendor == "postgresql", "this test needs PostgreSQL's row locks: run it with make test"
     _committee, members, _meeting, item = meeting_with_item(pi, secretariat)
     voters = [(members[0], "for"), (members[1], "against"), (members[0], "abstain")]  # the last is a repeat
     barrier = threading.Barrier(len(voters))
