@@ -152,7 +152,7 @@ class AttendanceForm(StyledFormMixin, forms.Form):
         kwargs.setdefault("initial", {"present": present_ids})
         super().__init__(*args, **kwargs)
         field = self.fields["present"]
-        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats])  # type: ignore[attr-defined]
+        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats]).select_related("user")  # type: ignore[attr-defined]
         field.label_from_instance = lambda seat: f"{seat.user.display_name} ({seat.get_role_display()})"  # type: ignore[attr-defined]
 
 
@@ -164,7 +164,7 @@ class RecusalForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, seats: list[CommitteeMembership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["membership"]
-        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats])  # type: ignore[attr-defined]
+        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats]).select_related("user")  # type: ignore[attr-defined]
         field.label_from_instance = lambda seat: seat.user.display_name  # type: ignore[attr-defined]
 
 
