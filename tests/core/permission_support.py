@@ -1,0 +1,195 @@
+"""One realistic world for the permission audit (tests/core/test_view_permissions.py).
+
+Everyone works at the same institution. Protocol A has gone far: returned once with a
+pre-screening request, answered, resubmitted, accepted for the full board, reviewed by an
+assigned member, put on a meeting's agenda with attendance, voted on and decided
+"approve with conditions"; the PI has answered the condition, which waits for sign-off.
+Protocol B is another investigator's draft."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from research_governance.accounts.models import Role, RoleMembership, User
+from research_governance.committees import services as committee_services
+from research_governance.committees.models import AgendaItem, Committee, CommitteeMembership, Meeting
+from research_governance.notifications.models import Notification
+from research_governance.protocols import services as protocol_services
+from research_governance.protocols.models import DataRecipient, Document, Protocol, Site, TeamMember
+from research_governance.reviews import services as review_services
+from research_governance.reviews.models import (
+    Condition,
+    ConflictDeclaration,
+    Decision,
+    PrescreenRequest,
+    ReviewerAssignment,
+    Submission,
+)
+from tests.committees.meetings_support import SIX
+from tests.committees.support import make_committee
+from tests.factories import UserFactory, make_complete, make_draft
+
+DUE = timezone.localdate() + timedelta(days=14)
+# Unique strings: a page that shows them to someone outside the study leaks protocol A.
+A_TITLE = "Zebrafish-Alpha cohort study"
+A_SUMMARY = "Secret-summary-of-alpha"
+B_TITLE = "Bravo-hidden draft"
+
+CHECKLIST = {
+    key: {"rating": "adequate", "comment": ""}
+    for key in ("scientific_validity", "risk_benefit", "consent", "privacy", "ai", "conflicts")
+}
+
+
+@dataclass
+class World:
+    people: dict[str, User | None]
+    committee: Committee
+    protocol_a: Protocol
+    protocol_b: Protocol
+    first_submission: Submission
+    submission: Submission
+    prescreen_request: PrescreenRequest
+    assignment: ReviewerAssignment
+    meeting: Meeting
+    item: AgendaItem
+    decision: Decision
+    condition: Condition
+    team_member: TeamMember
+    site: Site
+    recipient: DataRecipient
+    document: Document
+    notification: Notification
+    member_seat: CommitteeMembership
+    ids: dict[str, Any] = field(default_factory=dict)
+
+
+def build_world() -> World:
+    committee, seats = make_committee(SIX)
+    reviewer, member, conflicted, chair = (seat.user for seat in seats[:4])
+    chair_seat = seats[3]
+    chair_seat.role = CommitteeMembership.Role.CHAIR
+    chair_seat.save()
+    RoleMembership.objects.create(user=chair, institution=committee.institution, role=Role.CHAIR)
+
+    pi = UserFactory(email="pi@audit.example", name_latin="Pat Investigator")
+    coinvestigator = UserFactory(email="co@audit.example", name_latin="Cory Coinvestigator")
+    other = UserFactory(email="other@audit.example", name_latin="Olga Other")
+    secretariat = UserFactory(email="secretariat@audit.example", roles=[Role.SECRETARIAT])
+    head = UserFactory(email="head@audit.example", roles=[Role.HEAD])
+    auditor = UserFactory(email="auditor@audit.example", roles=[Role.AUDITOR])
+
+    protocol = make_complete(pi, title_en=A_TITLE, summary=A_SUMMARY)
+    team_member = protocol_services.team_member_add(
+        protocol=protocol, by=pi, user=coinvestigator, role=TeamMember.Role.CO_INVESTIGATOR, can_edit=False
+    )
+    site = protocol_services.site_add(
+        protocol=protocol, by=pi, name="Alpha Hospital", site_investigator="", is_lead=True
+    )
+    recipient = protocol_services.recipient_add(
+        protocol=protocol, by=pi, name="Alpha Lab", kind="research_institution", country="JP", equivalent_measures=False
+    )
+
+    first = review_services.protocol_submit(protocol=protocol, by=pi)
+    review_services.submission_return(submission=first, by=secretariat, requests=["Explain the sample size."])
+    prescreen_request = first.requests.get()
+    review_services.request_answer(request=prescreen_request, by=pi, response="A power analysis is attached.")
+    second = review_services.protocol_submit(protocol=protocol, by=pi)
+    review_services.submission_accept(submission=second, by=secretariat, route="full_board")
+
+    assignment = review_services.reviewer_assign(submission=second, by=secretariat, reviewer=reviewer, due_date=DUE)
+    review_services.conflict_declare(submission=second, member=reviewer, has_conflict=False, reason="")
+    review_services.review_save(
+        assignment=assignment, by=reviewer, checklist=CHECKLIST, recommendation="approve_with_conditions", summary="Ok."
+    )
+    review_services.review_submit(assignment=assignment, by=reviewer)
+    # The conflicted member declares a conflict of interest on A (US-IRB-03); not on A's team.
+    ConflictDeclaration.objects.create(
+        submission=second, member=conflicted, has_conflict=True, reason="Consults", declared_at=timezone.now()
+    )
+
+    meeting = committee_services.meeting_schedule(
+        committee=committee, by=secretariat, scheduled_at=timezone.now() + timedelta(hours=1), location="Room 1"
+    )
+    item = committee_services.agenda_add(meeting=meeting, by=secretariat, submission=second)
+    committee_services.attendance_record(meeting=meeting, by=secretariat, present=seats)
+    for seat in seats:
+        if seat.user != conflicted:
+            committee_services.vote_cast(item=item, by=seat.user, choice="for")
+    committee_services.item_decide(
+        item=item,
+        by=secretariat,
+        outcome="approve_with_conditions",
+        reasons="Sound; the consent form needs one change.",
+        conditions=["Add the withdrawal contact to the consent form."],
+    )
+    second.refresh_from_db()
+    item.refresh_from_db()
+    decision = second.decision
+    condition = decision.conditions.get()
+    review_services.condition_answer(condition=condition, by=pi, response="Added in consent form v1.1.")
+
+    protocol_b = make_draft(other, title_en=B_TITLE)
+    protocol.refresh_from_db()
+    document = protocol.documents.order_by("pk").first()
+    version_under_review = second.version.document_versions.order_by("pk").first()
+    notification = Notification.objects.filter(recipient=pi).order_by("pk").first()
+    assert document is not None
+    assert version_under_review is not None
+    assert notification is not None
+
+    people: dict[str, User | None] = {
+        "anonymous": None,
+        "pi": pi,
+        "coinvestigator": coinvestigator,
+        "other_investigator": other,
+        "reviewer": reviewer,
+        "member": member,
+        "conflicted": conflicted,
+        "secretariat": secretariat,
+        "chair": chair,
+        "head": head,
+        "auditor": auditor,
+    }
+    world = World(
+        people=people,
+        committee=committee,
+        protocol_a=protocol,
+        protocol_b=protocol_b,
+        first_submission=first,
+        submission=second,
+        prescreen_request=prescreen_request,
+        assignment=assignment,
+        meeting=meeting,
+        item=item,
+        decision=decision,
+        condition=condition,
+        team_member=team_member,
+        site=site,
+        recipient=recipient,
+        document=document,
+        notification=notification,
+        member_seat=seats[1],
+    )
+    world.ids = {
+        "pk": protocol.pk,
+        "member_id": team_member.pk,
+        "site_id": site.pk,
+        "recipient_id": recipient.pk,
+        "document_id": document.pk,
+        "version_id": version_under_review.pk,
+        "number": second.version.number,
+        "submission_id": second.pk,
+        "request_id": prescreen_request.pk,
+        "assignment_id": assignment.pk,
+        "condition_id": condition.pk,
+        "decision_id": decision.pk,
+        "committee_pk": committee.pk,
+        "membership_id": seats[1].pk,
+        "meeting_id": meeting.pk,
+        "item_id": item.pk,
+        "notification_pk": notification.pk,
+    }
+    return world

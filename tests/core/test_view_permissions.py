@@ -1,0 +1,480 @@
+"""A permission audit of every URL the app serves (admin/, accounts/, i18n/ and static excepted).
+
+One realistic world (tests/core/permission_support.py): protocol A has gone all the way to
+"approved with conditions" through a full-board meeting; the people around it are the personas
+below. Every GET route is requested as every persona and the status is checked against the
+matrix written out here; every POST route is posted, with a payload that would work, by every
+persona who must not act, and must be refused without changing anything (no new AuditEvent).
+
+Policy, in short: outsiders to a study get 404 (its existence is not disclosed); people who
+may see a study but not do the thing get 403 or are sent back to the page with a message;
+anonymous visitors are sent to /accounts/login/ (except /healthz).
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from research_governance.audit.models import AuditEvent
+from research_governance.committees.models import Vote
+from tests.conftest import signed_in
+from tests.factories import attach, pdf_upload
+
+from .permission_support import A_SUMMARY, A_TITLE, B_TITLE, World, build_world
+
+PERSONAS = (
+    "anonymous",
+    "pi",  # principal investigator of protocol A
+    "coinvestigator",  # on A's team, may not edit or submit
+    "other_investigator",  # PI of protocol B (a draft); nothing to do with A
+    "reviewer",  # committee member assigned to review A
+    "member",  # committee member, not assigned
+    "conflicted",  # committee member who declared a conflict of interest on A
+    "secretariat",
+    "chair",  # committee chair (seat and role)
+    "head",  # head of the institution
+    "auditor",
+)
+
+
+def table(text: str) -> dict[str, dict[str, str]]:
+    """Rows of "route token token ..." in PERSONAS order; lines starting with # are comments."""
+    rows = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            route, *tokens = line.split()
+            assert len(tokens) == len(PERSONAS), route
+            rows[route] = dict(zip(PERSONAS, tokens, strict=True))
+    return rows
+
+
+# Tokens: 200/403/404 the status; LGN a redirect to /accounts/login/; 302 another redirect
+# (for GET: "nothing to do here", e.g. the application is already submitted; for POST: refused
+# with a message and sent back to the page); "ok" (POST only) may act, not posted here.
+EXPECTED_GET = table(
+    """
+# route                           anon pi   co   oth  rev  mem  cnf  sec  chr  head aud
+home                              LGN  302  302  302  302  302  302  302  302  302  302
+healthz                           200  200  200  200  200  200  200  200  200  200  200
+# The rulebook: secretariat, administrators, staff and auditors.
+rulebook                          LGN  404  404  404  404  404  404  200  404  404  200
+# Lists that show only the user's own things (content is checked in a separate test).
+protocols:dashboard               LGN  200  200  200  200  200  200  200  200  200  200
+protocols:create                  LGN  200  200  200  200  200  200  200  200  200  200
+reviews:my_assignments            LGN  200  200  200  200  200  200  200  200  200  200
+notifications:list                LGN  200  200  200  200  200  200  200  200  200  200
+committees:list                   LGN  200  200  200  200  200  200  200  200  200  200
+# Protocol A: the team, and once submitted the secretariat, the chair and the head
+# of its institution. Reviewers work in their workspace, not on the protocol page.
+# The auditor gets 404 today: auditor views of protocols are a later issue.
+protocols:detail                  LGN  200  200  404  404  404  404  200  200  200  404
+protocols:version_detail          LGN  200  200  404  404  404  404  200  200  200  404
+protocols:document_download       LGN  200  200  404  404  404  404  200  200  200  404
+# Submitted, so not editable: the PI is sent back to the page, other viewers are refused.
+protocols:edit                    LGN  302  403  404  404  404  404  403  403  403  404
+protocols:submit                  LGN  302  403  404  404  404  404  403  403  403  404
+# The confirmation page: viewers of A are sent back ("cannot be withdrawn now": accepted).
+protocols:submission_withdraw     LGN  302  302  404  404  404  404  302  302  302  404
+# Queues.
+reviews:secretariat_queue         LGN  404  404  404  404  404  404  200  404  404  404
+reviews:head_queue                LGN  404  404  404  404  404  404  404  404  200  404
+reviews:chair_queue               LGN  404  404  404  404  404  404  200  200  404  404
+# The assigned reviewer only; nobody else, not even the secretariat, opens the workspace.
+reviews:workspace                 LGN  404  404  404  200  404  404  404  404  404  404
+reviews:document                  LGN  404  404  404  200  404  404  404  404  404  404
+# Committee pages: its sitting members, the secretariat, administrators and auditors.
+# The head has no seat: 404. Investigators: 404.
+committees:detail                 LGN  404  404  404  200  200  200  200  200  404  200
+committees:meeting_list           LGN  404  404  404  200  200  200  200  200  404  200
+# The meeting page lists every item; a conflicted member sees A's title marked "recused".
+committees:meeting_detail         LGN  404  404  404  200  200  200  200  200  404  200
+# The minutes: see test_minutes_show_a_conflicted_member_the_item_they_are_kept_out_of.
+committees:minutes                LGN  404  404  404  200  200  200  200  200  404  200
+# The item page (quorum, votes, decision): a conflicted member gets 404 (JP-ERC-07/08,
+# US-IRB-03). The auditor has no seat and so no conflict: 200 today (auditor views are a
+# later issue; read-only, it cannot vote or decide: see the POST matrix).
+committees:item                   LGN  404  404  404  200  200  404  200  200  404  200
+# Editing a seat: managers only; members and auditors see the committee but get 403.
+committees:member_edit            LGN  404  404  404  403  403  403  200  403  404  403
+"""
+)
+
+# Who may act (ok), and how everyone else is refused.
+EXPECTED_POST = table(
+    """
+# route                           anon pi   co   oth  rev  mem  cnf  sec  chr  head aud
+protocols:create                  LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
+protocols:edit                    LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:team_add                LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:team_remove             LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:site_add                LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:site_remove             LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:recipient_add           LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:recipient_remove        LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:document_add            LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:document_replace        LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:document_withdraw       LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:submit                  LGN  ok   403  404  404  404  404  403  403  403  404
+# Viewers of A who are not the applicant are refused by the workflow, with a message.
+protocols:submission_withdraw     LGN  ok   302  404  404  404  404  302  302  302  404
+protocols:submission_accept       LGN  404  404  404  404  404  404  ok   404  404  404
+protocols:submission_return       LGN  404  404  404  404  404  404  ok   404  404  404
+protocols:request_answer          LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:reviewer_assign         LGN  404  404  404  404  404  404  ok   404  404  404
+protocols:reviewer_unassign       LGN  404  404  404  404  404  404  ok   404  404  404
+reviews:workspace                 LGN  404  404  404  ok   404  404  404  404  404  404
+reviews:decision_record           LGN  403  403  404  404  404  404  ok   ok   403  404
+reviews:condition_answer          LGN  ok   403  404  404  404  404  403  403  403  404
+reviews:condition_sign_off        LGN  403  403  404  404  404  404  ok   ok   403  404
+reviews:head_decide               LGN  403  403  404  404  404  404  403  403  ok   404
+# The PI's notification: anyone else gets 404; read-all acts on the user's own only.
+notifications:read                LGN  ok   404  404  404  404  404  404  404  404  404
+notifications:read_all            LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
+committees:settings               LGN  404  404  404  403  403  403  ok   403  404  403
+committees:member_add             LGN  404  404  404  403  403  403  ok   403  404  403
+committees:member_edit            LGN  404  404  404  403  403  403  ok   403  404  403
+committees:member_end             LGN  404  404  404  403  403  403  ok   403  404  403
+committees:meeting_schedule       LGN  404  404  404  403  403  403  ok   403  404  403
+committees:agenda_add             LGN  404  404  404  403  403  403  ok   403  404  403
+committees:attendance             LGN  404  404  404  403  403  403  ok   403  404  403
+committees:minutes                LGN  404  404  404  403  403  403  ok   403  404  403
+committees:recusal_add            LGN  404  404  404  403  403  404  ok   403  404  403
+# Sitting members who are not conflicted may vote (they all have; the item is decided).
+# The auditor reaches the item but has no seat: 403.
+committees:vote                   LGN  404  404  404  ok   ok   404  403  ok   404  403
+committees:item_decide            LGN  404  404  404  403  403  404  ok   ok   404  403
+"""
+)
+
+# Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
+SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
+AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications")
+CORE_ROUTES = ("home", "healthz", "rulebook")
+
+
+def served_routes() -> set[str]:
+    """Every named route of the audited apps, from the URL resolver itself."""
+    names: set[str] = set()
+
+    def walk(resolver, prefix: str, namespace: str) -> None:  # type: ignore[no-untyped-def]
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if route.startswith(SKIPPED_PREFIXES):
+                continue
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern, route, pattern.namespace or namespace)
+            else:
+                assert pattern.name, f"unnamed route {route}"
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver(), "", "")
+    return {name for name in names if name in CORE_ROUTES or name.split(":")[0] in AUDITED_NAMESPACES}
+
+
+ROUTE_ARGUMENTS = {
+    "protocols:detail": ["pk"],
+    "protocols:edit": ["pk"],
+    "protocols:team_add": ["pk"],
+    "protocols:team_remove": ["pk", "member_id"],
+    "protocols:site_add": ["pk"],
+    "protocols:site_remove": ["pk", "site_id"],
+    "protocols:recipient_add": ["pk"],
+    "protocols:recipient_remove": ["pk", "recipient_id"],
+    "protocols:document_add": ["pk"],
+    "protocols:document_replace": ["pk", "document_id"],
+    "protocols:document_withdraw": ["pk", "document_id"],
+    "protocols:document_download": ["pk", "version_id"],
+    "protocols:version_detail": ["pk", "number"],
+    "protocols:submit": ["pk"],
+    "protocols:submission_withdraw": ["pk", "submission_id"],
+    "protocols:submission_accept": ["pk", "submission_id"],
+    "protocols:submission_return": ["pk", "submission_id"],
+    "protocols:request_answer": ["pk", "request_id"],
+    "protocols:reviewer_assign": ["pk", "submission_id"],
+    "protocols:reviewer_unassign": ["pk", "assignment_id"],
+    "reviews:workspace": ["assignment_id"],
+    "reviews:document": ["assignment_id", "version_id"],
+    "reviews:decision_record": ["pk", "submission_id"],
+    "reviews:condition_answer": ["pk", "condition_id"],
+    "reviews:condition_sign_off": ["pk", "condition_id"],
+    "reviews:head_decide": ["pk", "decision_id"],
+    "notifications:read": ["notification_pk"],
+    "committees:detail": ["committee_pk"],
+    "committees:settings": ["committee_pk"],
+    "committees:member_add": ["committee_pk"],
+    "committees:member_edit": ["committee_pk", "membership_id"],
+    "committees:member_end": ["committee_pk", "membership_id"],
+    "committees:meeting_list": ["committee_pk"],
+    "committees:meeting_schedule": ["committee_pk"],
+    "committees:meeting_detail": ["committee_pk", "meeting_id"],
+    "committees:agenda_add": ["committee_pk", "meeting_id"],
+    "committees:attendance": ["committee_pk", "meeting_id"],
+    "committees:minutes": ["committee_pk", "meeting_id"],
+    "committees:item": ["committee_pk", "meeting_id", "item_id"],
+    "committees:vote": ["committee_pk", "meeting_id", "item_id"],
+    "committees:recusal_add": ["committee_pk", "meeting_id", "item_id"],
+    "committees:item_decide": ["committee_pk", "meeting_id", "item_id"],
+}
+# The URL keyword each world id fills (committee and notification routes call theirs "pk").
+URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk"}
+
+
+def url(route: str, ids: dict[str, int]) -> str:
+    kwargs = {URL_KEYWORD.get(key, key): ids[key] for key in ROUTE_ARGUMENTS.get(route, [])}
+    return reverse(route, kwargs=kwargs)
+
+
+def outcome(response) -> str:  # type: ignore[no-untyped-def]
+    if response.status_code == 302:
+        return "LGN" if response.url.startswith("/accounts/login/") else "302"
+    return str(response.status_code)
+
+
+def body(response) -> str:  # type: ignore[no-untyped-def]
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str, object]]:
+    """Form data that would do the thing if the view let the caller through, and files."""
+    ids = world.ids
+    today = timezone.localdate().isoformat()
+    other = world.people["other_investigator"]
+    upload, _size = pdf_upload("intruder")
+    upload.name = "intruder.pdf"
+    data: dict[str, object] = {
+        "protocols:create": {"title_ja": "侵入", "title_en": "Intruder"},
+        "protocols:edit": {"title_en": "Hijacked", "lock_version": world.protocol_a.lock_version},
+        "protocols:team_add": {"team-email": other.email, "team-role": "staff", "team-can_edit": "on"},
+        "protocols:site_add": {"site-name": "Intruder site"},
+        "protocols:recipient_add": {
+            "recipient-name": "Intruder Inc",
+            "recipient-kind": "company",
+            "recipient-country": "US",
+        },
+        "protocols:document_add": {"document-kind": "other", "document-title": "Intruder", "document-file": upload},
+        "protocols:document_replace": {"replace-file": upload},
+        "protocols:submission_accept": {"accept-route": "expedited"},
+        "protocols:submission_return": {"return-requests": "Start again."},
+        "protocols:request_answer": {f"answer-{ids['request_id']}-response": "Hijacked answer"},
+        "protocols:reviewer_assign": {
+            "assign-reviewer": world.member_seat.user_id,
+            "assign-due_date": (timezone.localdate() + timedelta(days=7)).isoformat(),
+        },
+        "reviews:workspace": {"has_conflict": "False", "reason": "", "recommendation": "disapprove", "summary": "x"},
+        "reviews:decision_record": {"decision-outcome": "disapprove", "decision-reasons": "Hijacked"},
+        "reviews:condition_answer": {f"condition-{ids['condition_id']}-response": "Hijacked"},
+        "reviews:condition_sign_off": {f"signoff-{ids['condition_id']}-meaning": "approval"},
+        "reviews:head_decide": {"permission-decision": "permit", "permission-reasons": "Hijacked"},
+        "committees:settings": {"settings-decision_rule": "majority", "settings-rule_set": "US"},
+        "committees:member_add": {
+            "add-email": other.email,
+            "add-role": "member",
+            "add-category": "natural_science",
+            "add-sex": "female",
+            "add-valid_from": today,
+        },
+        "committees:member_edit": {
+            "edit-role": "chair",
+            "edit-category": "natural_science",
+            "edit-sex": "female",
+            "edit-valid_from": today,
+        },
+        "committees:member_end": {f"end-{ids['membership_id']}-valid_to": today},
+        "committees:meeting_schedule": {
+            "meeting-scheduled_at": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+            "meeting-location": "Intruder room",
+        },
+        "committees:agenda_add": {"agenda-submission": ids["submission_id"]},
+        "committees:attendance": {"attendance-present": [ids["membership_id"]]},
+        "committees:minutes": {"minutes-narrative": "Hijacked minutes"},
+        "committees:recusal_add": {"recusal-membership": ids["membership_id"], "recusal-reason": "Hijacked"},
+        "committees:vote": {"vote-choice": "against"},
+        "committees:item_decide": {"decide-outcome": "disapprove", "decide-reasons": "Hijacked"},
+    }.get(route, {})
+    return data, {}
+
+
+def state_of(world: World) -> tuple[object, ...]:
+    """What a refused POST must not change, beyond the audit trail (which not every write touches)."""
+    protocol = world.protocol_a
+    protocol.refresh_from_db()
+    world.notification.refresh_from_db()
+    world.meeting.refresh_from_db()
+    world.committee.refresh_from_db()
+    return (
+        AuditEvent.objects.count(),
+        protocol.status,
+        protocol.title_en,
+        protocol.lock_version,
+        world.notification.read_at,
+        world.meeting.minutes_narrative,
+        world.committee.decision_rule,
+        world.committee.rule_set,
+        Vote.objects.count(),
+        world.protocol_a.team_members.count(),
+        world.protocol_a.documents.count(),
+    )
+
+
+@pytest.fixture
+def world(db) -> World:  # type: ignore[no-untyped-def]
+    return build_world()
+
+
+def test_the_matrices_cover_every_route_the_app_serves():
+    served = served_routes()
+    get_only_or_both = set(EXPECTED_GET)
+    posts = set(EXPECTED_POST)
+    assert served == get_only_or_both | posts, (
+        f"not audited: {sorted(served - get_only_or_both - posts)}; gone: {sorted((get_only_or_both | posts) - served)}"
+    )
+
+
+def test_every_get_route_answers_every_persona_as_the_policy_says(world):
+    expected = EXPECTED_GET
+    mismatches = []
+    actual_rows = []
+    for route, row in expected.items():
+        address = url(route, world.ids)
+        got = {}
+        for persona in PERSONAS:
+            got[persona] = outcome(signed_in(world.people[persona]).get(address))
+            if got[persona] != row[persona]:
+                mismatches.append(f"{route} as {persona}: expected {row[persona]}, got {got[persona]}")
+        actual_rows.append(f"{route:32} " + " ".join(f"{got[p]:4}" for p in PERSONAS))
+    assert not mismatches, "\n".join([*mismatches, "actual:", *actual_rows])
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_with_the_page_to_come_back_to(world):
+    for route in EXPECTED_GET:
+        if route in ("healthz", "home"):
+            continue
+        address = url(route, world.ids)
+        response = signed_in(None).get(address)
+        assert response.url == f"/accounts/login/?next={address}", route
+
+
+def test_every_post_route_refuses_those_who_must_not_act_and_changes_nothing(world):
+    expected = EXPECTED_POST
+    before = state_of(world)
+    mismatches = []
+    for route, row in expected.items():
+        address = url(route, world.ids)
+        for persona in PERSONAS:
+            if row[persona] == "ok":
+                continue
+            data, _files = post_payload(route, world)
+            got = outcome(signed_in(world.people[persona]).post(address, data))
+            if got != row[persona]:
+                mismatches.append(f"POST {route} as {persona}: expected {row[persona]}, got {got}")
+            after = state_of(world)
+            if after != before:
+                mismatches.append(f"POST {route} as {persona} changed something: {before} -> {after}")
+                before = after
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_marking_all_read_touches_only_the_user_s_own_notifications(world):
+    for persona in PERSONAS:
+        if persona != "pi":
+            signed_in(world.people[persona]).post(reverse("notifications:read_all"))
+    world.notification.refresh_from_db()
+    assert world.notification.read_at is None
+
+
+def test_get_pages_accept_no_writes_from_outsiders_by_method_either(world):
+    """The GET-only pages refuse POST (405) before any access decision, so nothing is written."""
+    before = AuditEvent.objects.count()
+    for route in EXPECTED_GET:
+        if route in EXPECTED_POST or route in ("home",):
+            continue
+        response = signed_in(world.people["other_investigator"]).post(url(route, world.ids), {})
+        assert response.status_code in (403, 404, 405), route
+    assert AuditEvent.objects.count() == before
+
+
+# Protocol B is the other investigator's draft: they may edit it. Pointing B's routes at A's
+# children (team member, site, recipient, document, version) must find nothing.
+CROSS_OBJECT_POSTS = {
+    "protocols:team_remove": "member_id",
+    "protocols:site_remove": "site_id",
+    "protocols:recipient_remove": "recipient_id",
+    "protocols:document_replace": "document_id",
+    "protocols:document_withdraw": "document_id",
+}
+
+
+def test_the_owner_of_another_protocol_cannot_reach_a_s_parts_through_their_own(world):
+    other = signed_in(world.people["other_investigator"])
+    ids_through_b = {**world.ids, "pk": world.protocol_b.pk}
+    before = state_of(world)
+    for route in CROSS_OBJECT_POSTS:
+        data, _files = post_payload(route, world)
+        assert other.post(url(route, ids_through_b), data).status_code == 404, route
+    assert state_of(world) == before
+    assert other.get(url("protocols:document_download", ids_through_b)).status_code == 404
+    assert other.get(url("protocols:version_detail", ids_through_b)).status_code == 404
+
+
+def test_a_reviewer_opens_only_the_documents_of_the_version_under_review(world):
+    reviewer = signed_in(world.people["reviewer"])
+    # A document that is not part of the version under review: one of protocol B's.
+    attach(world.protocol_b, world.people["other_investigator"], "protocol", "b.pdf")
+    b_document = world.protocol_b.documents.get().versions.get()
+    ids = {**world.ids, "version_id": b_document.pk}
+    assert reviewer.get(url("reviews:document", ids)).status_code == 404
+
+
+def test_outsiders_see_nothing_of_protocol_a_on_any_page(world):
+    """Lists that every signed-in user may open show only the user's own things."""
+    leaks = []
+    for persona in ("other_investigator", "anonymous"):
+        client = signed_in(world.people[persona])
+        for route in EXPECTED_GET:
+            text = body(client.get(url(route, world.ids), follow=True))
+            for secret in (A_TITLE, A_SUMMARY, world.protocol_a.reference):
+                if secret in text:
+                    leaks.append(f"{route} shows {persona} {secret!r}")
+        # The dashboard's search must not find A either.
+        for query in (A_TITLE[:8], world.protocol_a.reference):
+            text = body(client.get(reverse("protocols:dashboard"), {"q": query}, follow=True))
+            if A_TITLE in text:
+                leaks.append(f"dashboard search {query!r} shows {persona} protocol A")
+    assert not leaks, "\n".join(leaks)
+
+
+def test_b_s_draft_is_seen_by_nobody_but_its_investigator(world):
+    address = reverse("protocols:detail", args=[world.protocol_b.pk])
+    for persona in PERSONAS:
+        response = signed_in(world.people[persona]).get(address)
+        expected = {"anonymous": "LGN", "other_investigator": "200"}.get(persona, "404")
+        assert outcome(response) == expected, persona
+        if persona != "other_investigator":
+            dashboard = signed_in(world.people[persona]).get(reverse("protocols:dashboard"), follow=True)
+            assert B_TITLE not in body(dashboard), persona
+
+
+def test_committee_members_who_are_not_on_the_study_see_the_agenda_but_not_the_application(world):
+    """Unassigned and conflicted members see the meeting (A's title on the agenda); neither
+    sees A's application (its summary) anywhere."""
+    for persona in ("member", "conflicted", "auditor"):
+        client = signed_in(world.people[persona])
+        for route in EXPECTED_GET:
+            assert A_SUMMARY not in body(client.get(url(route, world.ids))), (route, persona)
+
+
+def test_minutes_show_a_conflicted_member_the_item_they_are_kept_out_of(world):
+    """Current behaviour, asserted as such: the item page is 404 for a conflicted member, yet
+    the minutes of the same meeting show them the item's votes, decision, reasons and
+    conditions. Minutes are the committee's record and are read by all its members (and their
+    summary is published), so this is arguably fine, but it is the same data the item page
+    withholds. Flagged for the product owner; change this test if the minutes should redact."""
+    client = signed_in(world.people["conflicted"])
+    assert client.get(url("committees:item", world.ids)).status_code == 404
+    minutes = body(client.get(url("committees:minutes", world.ids)))
+    assert world.item.reasons in minutes
+    assert world.item.conditions[0] in minutes
