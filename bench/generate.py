@@ -341,6 +341,8 @@ def study_facts(rng: random.Random, parts: tuple, created: datetime, *, complete
         ),
         "personally_referable": False,
         "consent_procedure": consent,
+        "consent_exception_requested": False,
+        "consent_exception_justification": "",
         "opt_out_notice_text": (
             "本研究では診療情報を利用します。研究への利用を希望されない方はお申し出ください。"
             "You may refuse the use of your information at any time by contacting the study office."
@@ -359,7 +361,7 @@ def study_facts(rng: random.Random, parts: tuple, created: datetime, *, complete
         for name in list(facts):
             if rng.random() < 0.35:
                 field_default = "" if isinstance(facts[name], str) else None
-                if name in {"personally_referable", "progress_report_interval_months"}:
+                if name in {"personally_referable", "progress_report_interval_months", "consent_exception_requested"}:
                     continue
                 facts[name] = field_default
         if facts["planned_start"] is None or facts["planned_end"] is None:

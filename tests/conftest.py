@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from research_governance.accounts.models import Role, User
+from research_governance.notifications.selectors import unread_count
 
 from .factories import UserFactory
 
@@ -49,6 +50,9 @@ def signed_in(user: User | None) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        # Every page shows the unread count, cached after the first page; warm it, so query
+        # counts compare pages, not the first page with the rest.
+        unread_count(user)
     return client
 
 

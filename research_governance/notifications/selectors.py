@@ -1,5 +1,6 @@
 """Reads of notifications, for the list page and the navbar."""
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from research_governance.accounts.models import User
@@ -7,11 +8,23 @@ from research_governance.accounts.models import User
 from .models import Notification
 
 
+def unread_cache_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
 def unread_count(user: User) -> int:
-    """How many of the user's notifications are unread (one COUNT on a partial index; for the navbar)."""
+    """How many of the user's notifications are unread, for the navbar on every page.
+
+    Cached per user; the services that create or read notifications forget the number
+    (on commit), so the badge is never stale and most pages run no COUNT at all."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    key = unread_cache_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, 3600)
+    return count
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -23,6 +24,7 @@ from research_governance.accounts.models import User
 
 from . import messages
 from .models import Notification
+from .selectors import unread_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +83,13 @@ def notify(
         ]
     )
     ids = [notification.pk for notification in created]
+    # The navbar counts are cached: forget them now and again after commit (a page rendered
+    # in between would otherwise cache the old number).
+    unread_keys = [unread_cache_key(user_id) for user_id in unique]
+    cache.delete_many(unread_keys)
 
     def deliver_after_commit() -> None:
+        cache.delete_many(unread_keys)
         deliver(ids)
 
     # robust: a mail server that is down must not turn a committed change into an error page.
@@ -156,6 +163,14 @@ def _email(notification: Notification, connection: Any) -> mail.EmailMultiAltern
     return message
 
 
+def forget_unread_counts(user_ids: Iterable[int]) -> None:
+    """Drop the cached navbar counts, now and again when the transaction commits (a page
+    rendered in between would otherwise cache the old number)."""
+    keys = [unread_cache_key(user_id) for user_id in user_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def mark_read(*, notification: Notification, by: User) -> Notification:
     """Mark one notification read. Only its recipient may."""
     if notification.recipient_id != by.pk:
@@ -165,6 +180,7 @@ def mark_read(*, notification: Notification, by: User) -> Notification:
         # Conditional, so a second click (or tab) keeps the first time it was read.
         if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
             notification.read_at = now
+            forget_unread_counts([by.pk])
         else:
             notification.refresh_from_db(fields=["read_at"])
     return notification
@@ -172,4 +188,6 @@ def mark_read(*, notification: Notification, by: User) -> Notification:
 
 def mark_all_read(*, user: User) -> int:
     """Mark all of a user's unread notifications read. Returns how many changed."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    forget_unread_counts([user.pk])
+    return changed
