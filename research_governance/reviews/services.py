@@ -94,6 +94,11 @@ def _team_of(protocol: Protocol, codename: str = "view_protocol") -> QuerySet[Us
 _OFFICER_ACTORS = {Role.CHAIR: Actor.CHAIR, Role.HEAD: Actor.HEAD}
 
 
+def _tell_team(protocol: Protocol, kind: str) -> None:
+    """Notify everyone on the protocol's team about a step (after commit, by the outbox)."""
+    notify(recipients=_team_of(protocol), kind=kind, params=_about(protocol), link=_link(protocol), protocol=protocol)
+
+
 def actors_for(user: User, protocol: Protocol) -> set[Actor]:
     """The workflow actors the user is for this protocol; the chair and the head count only at
     the protocol's own institution."""
@@ -241,13 +246,7 @@ def submission_accept(*, submission: Submission, by: User, route: str) -> Submis
         raise ValidationError(gettext("Choose the review route: expedited or full board."))
     accepted = _apply(submission=submission, by=by, action="accept", route=route)
     protocol = accepted.protocol
-    notify(
-        recipients=_team_of(protocol),
-        kind="submission.accepted",
-        params=_about(protocol),
-        link=_link(protocol),
-        protocol=protocol,
-    )
+    _tell_team(protocol, "submission.accepted")
     return accepted
 
 
@@ -773,13 +772,7 @@ def head_permit(*, decision: Decision, by: User, reasons: str = "") -> Permissio
         protocol=protocol,
         data={"decision_id": locked.pk, "reasons": permission.reasons, "approval": approval.reference},
     )
-    notify(
-        recipients=_team_of(protocol),
-        kind="permission.granted",
-        params=_about(protocol),
-        link=_link(protocol),
-        protocol=protocol,
-    )
+    _tell_team(protocol, "permission.granted")
     return permission
 
 
@@ -802,13 +795,7 @@ def head_refuse(*, decision: Decision, by: User, reasons: str) -> Permission:
         protocol=protocol,
         data={"decision_id": locked.pk, "reasons": permission.reasons},
     )
-    notify(
-        recipients=_team_of(protocol),
-        kind="permission.refused",
-        params=_about(protocol),
-        link=_link(protocol),
-        protocol=protocol,
-    )
+    _tell_team(protocol, "permission.refused")
     return permission
 
 
