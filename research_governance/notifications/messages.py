@@ -84,6 +84,19 @@ MESSAGES: dict[str, Message] = {
             "The research may be conducted as approved, within the approval's period and conditions."
         ),
     ),
+    "approval.suspended": Message(
+        subject=_("Approval of %(reference)s suspended"),
+        body=_(
+            "The committee suspended the approval of %(reference)s: %(title)s. The research must not continue "
+            "until the approval is restored. Open the application to read the reasons."
+        ),
+    ),
+    "approval.closed": Message(
+        subject=_("Approval of %(reference)s closed"),
+        body=_(
+            "The committee closed the approval of %(reference)s: %(title)s. Open the application to read the reasons."
+        ),
+    ),
     "permission.refused": Message(
         subject=_("Permission refused for %(reference)s"),
         body=_(

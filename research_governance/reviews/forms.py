@@ -28,6 +28,16 @@ class AnswerForm(StyledFormMixin, forms.Form):
     response = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ApprovalChangeForm(StyledFormMixin, forms.Form):
+    prefix = "approval"
+    action = forms.ChoiceField(
+        label=_("Change"),
+        choices=[("suspend", _("Suspend the approval")), ("close", _("Close the approval"))],
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class AssignForm(StyledFormMixin, forms.Form):
     prefix = "assign"
     reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None, empty_label=_("Choose a member…"))

@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 
 from research_governance.protocols.models import Protocol, ProtocolStatus
 
-from .forms import AnswerForm, DecisionForm, HeadPermissionForm, SignOffForm
+from .forms import AnswerForm, ApprovalChangeForm, DecisionForm, HeadPermissionForm, SignOffForm
 from .models import Condition, Decision, ReviewerAssignment, Submission
 from .workflow import Actor, ReviewRoute, SubmissionStatus
 
@@ -64,6 +64,12 @@ def decision_panels(
             bound if isinstance(bound, SignOffForm) else SignOffForm(prefix=f"signoff-{condition.pk}")
         )
     context["conditions"] = conditions
+    approval = getattr(decision, "approval", None) if decision else None
+    context["approval_form"] = (
+        forms.get("approval_form") or ApprovalChangeForm()
+        if officer and approval is not None and approval.status in {"active", "suspended"}
+        else None
+    )
     context["head_form"] = (
         forms.get("head_form") or HeadPermissionForm()
         if decision is not None and Actor.HEAD in actors and protocol.status == ProtocolStatus.AWAITING_PERMISSION

@@ -820,6 +820,7 @@ def _approval_change(*, approval: Approval, by: User, action: str, reasons: str)
         protocol=protocol,
         data={"reference": locked.reference, "from": previous, "to": locked.status, "reasons": reasons.strip()},
     )
+    _tell_team(protocol, transition.audit_action)  # approval.suspended / approval.closed
     return locked
 
 

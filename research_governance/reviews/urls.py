@@ -5,6 +5,7 @@ from . import views
 app_name = "reviews"
 
 urlpatterns = [
+    path("protocols/<int:pk>/approvals/<int:approval_id>/change/", views.approval_change, name="approval_change"),
     path("secretariat/", views.secretariat_queue, name="secretariat_queue"),
     path("assigned/", views.my_assignments, name="my_assignments"),
     path("assignments/<int:assignment_id>/", views.review_workspace, name="workspace"),

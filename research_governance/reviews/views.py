@@ -26,6 +26,7 @@ from . import services
 from .forms import (
     AcceptForm,
     AnswerForm,
+    ApprovalChangeForm,
     AssignForm,
     ConflictForm,
     DecisionForm,
@@ -34,7 +35,15 @@ from .forms import (
     ReviewForm,
     SignOffForm,
 )
-from .models import Condition, ConflictDeclaration, Decision, PrescreenRequest, ReviewerAssignment, Submission
+from .models import (
+    Approval,
+    Condition,
+    ConflictDeclaration,
+    Decision,
+    PrescreenRequest,
+    ReviewerAssignment,
+    Submission,
+)
 from .workflow import Actor, SubmissionStatus, TransitionRefused, allowed_actions
 
 PAGE_SIZE = 25
@@ -498,3 +507,24 @@ def chair_queue(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(conditions, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reviews/chair_queue.html", {"page": page})
+
+
+@login_required
+@require_POST
+def approval_change(request: HttpRequest, pk: int, approval_id: int) -> HttpResponse:
+    """The secretariat or the chair suspends or closes an approval, with reasons."""
+    protocol = get_protocol_for_viewer(request, pk)
+    if not services.actors_for(request.user, protocol) & {Actor.SECRETARIAT, Actor.CHAIR}:
+        raise PermissionDenied
+    approval = get_object_or_404(Approval, pk=approval_id, protocol=protocol)
+    form = ApprovalChangeForm(request.POST)
+    if form.is_valid():
+        change = services.approval_suspend if form.cleaned_data["action"] == "suspend" else services.approval_close
+        try:
+            change(approval=approval, by=request.user, reasons=form.cleaned_data["reasons"])
+        except (TransitionRefused, ValidationError) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("The approval was changed. The investigators have been notified."))
+            return redirect(reverse("protocols:detail", args=[pk]) + "#approval")
+    return detail_response(request, protocol, approval_form=form)

@@ -20,6 +20,7 @@ from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import DataRecipient, Document, Protocol, Site, TeamMember
 from research_governance.reviews import services as review_services
 from research_governance.reviews.models import (
+    Approval,
     Condition,
     ConflictDeclaration,
     Decision,
@@ -173,7 +174,18 @@ def build_world() -> World:
         notification=notification,
         member_seat=seats[1],
     )
+    # An approval to aim the suspend/close route at. Made directly: the world's condition is
+    # deliberately left unsigned, so the head could not have permitted yet.
+    approval = Approval.objects.create(
+        protocol=protocol,
+        decision=decision,
+        reference=f"A-{protocol.reference}-1",
+        valid_from=timezone.localdate(),
+        valid_until=timezone.localdate() + timedelta(days=365),
+        created_at=timezone.now(),
+    )
     world.ids = {
+        "approval_id": approval.pk,
         "pk": protocol.pk,
         "member_id": team_member.pk,
         "site_id": site.pk,

@@ -129,6 +129,7 @@ reviews:decision_record           LGN  403  403  404  404  404  404  ok   ok   4
 reviews:condition_answer          LGN  ok   403  404  404  404  404  403  403  403  404
 reviews:condition_sign_off        LGN  403  403  404  404  404  404  ok   ok   403  404
 reviews:head_decide               LGN  403  403  404  404  404  404  403  403  ok   404
+reviews:approval_change           LGN  403  403  404  404  404  404  ok   ok   403  404
 # The PI's notification: anyone else gets 404; read-all acts on the user's own only.
 notifications:read                LGN  ok   404  404  404  404  404  404  404  404  404
 notifications:read_all            LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
@@ -200,6 +201,7 @@ ROUTE_ARGUMENTS = {
     "reviews:condition_answer": ["pk", "condition_id"],
     "reviews:condition_sign_off": ["pk", "condition_id"],
     "reviews:head_decide": ["pk", "decision_id"],
+    "reviews:approval_change": ["pk", "approval_id"],
     "notifications:read": ["notification_pk"],
     "committees:detail": ["committee_pk"],
     "committees:settings": ["committee_pk"],
@@ -269,6 +271,7 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
         "reviews:condition_answer": {f"condition-{ids['condition_id']}-response": "Hijacked"},
         "reviews:condition_sign_off": {f"signoff-{ids['condition_id']}-meaning": "approval"},
         "reviews:head_decide": {"permission-decision": "permit", "permission-reasons": "Hijacked"},
+        "reviews:approval_change": {"approval-action": "close", "approval-reasons": "Hijacked"},
         "committees:settings": {"settings-decision_rule": "majority", "settings-rule_set": "US"},
         "committees:member_add": {
             "add-email": other.email,
