@@ -94,6 +94,16 @@ def _team_of(protocol: Protocol, codename: str = "view_protocol") -> QuerySet[Us
 _OFFICER_ACTORS = {Role.CHAIR: Actor.CHAIR, Role.HEAD: Actor.HEAD}
 
 
+def _record_answer(row: PrescreenRequest | Condition, *, by: User, response: str) -> None:
+    """Store an investigator's answer to a pre-screening request or a condition."""
+    if not response.strip():
+        raise ValidationError(gettext("Write an answer."))
+    row.response = response.strip()
+    row.responded_at = timezone.now()
+    row.responded_by = by
+    row.save(update_fields=["response", "responded_at", "responded_by"])
+
+
 def _tell_team(protocol: Protocol, kind: str) -> None:
     """Notify everyone on the protocol's team about a step (after commit, by the outbox)."""
     notify(recipients=_team_of(protocol), kind=kind, params=_about(protocol), link=_link(protocol), protocol=protocol)
@@ -288,12 +298,7 @@ def request_answer(*, request: PrescreenRequest, by: User, response: str) -> Pre
         raise PermissionDenied
     if locked.submission.status != SubmissionStatus.RETURNED or hasattr(locked.submission, "next_round"):
         raise TransitionRefused(gettext("These requests were answered in a later round; they cannot change."))
-    if not response.strip():
-        raise ValidationError(gettext("Write an answer."))
-    locked.response = response.strip()
-    locked.responded_at = timezone.now()
-    locked.responded_by = by
-    locked.save(update_fields=["response", "responded_at", "responded_by"])
+    _record_answer(locked, by=by, response=response)
     audit_record(
         actor=by,
         action="submission.request_answered",
@@ -688,12 +693,7 @@ def condition_answer(*, condition: Condition, by: User, response: str) -> Condit
     """The applicant answers a condition; it can change until it is signed off."""
     locked, protocol = _condition_for_update(condition, by)
     transition = transition_for("answer", locked.state, actors_for(by, protocol), CONDITION_TRANSITIONS)
-    if not response.strip():
-        raise ValidationError(gettext("Write an answer."))
-    locked.response = response.strip()
-    locked.responded_at = timezone.now()
-    locked.responded_by = by
-    locked.save(update_fields=["response", "responded_at", "responded_by"])
+    _record_answer(locked, by=by, response=response)
     audit_record(
         actor=by,
         action=transition.audit_action,
