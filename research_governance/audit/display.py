@@ -36,6 +36,9 @@ ACTION_LABELS = {
     "approval.issued": _("Approval issued"),
     "approval.suspended": _("Approval suspended"),
     "approval.closed": _("Approval closed"),
+    "approval.amended": _("Amendment in force"),
+    "amendment.started": _("Amendment started"),
+    "report.submitted": _("Report submitted"),
 }
 
 

@@ -97,6 +97,22 @@ MESSAGES: dict[str, Message] = {
             "The committee closed the approval of %(reference)s: %(title)s. Open the application to read the reasons."
         ),
     ),
+    # To the secretariat: a post-approval report.
+    "report.received": Message(
+        subject=_("%(kind)s for %(reference)s"),
+        body=_(
+            "%(applicant)s submitted a report on %(reference)s: %(title)s (%(kind)s) at %(reported_at)s. "
+            "Please pre-screen it."
+        ),
+    ),
+    # To the chair and the head of institution at once (JP-R-02).
+    "report.urgent": Message(
+        subject=_("URGENT: %(kind)s reported for %(reference)s"),
+        body=_(
+            "%(applicant)s reported a %(kind)s on %(reference)s: %(title)s at %(reported_at)s. "
+            "The committee's opinion is needed promptly (JP-R-02)."
+        ),
+    ),
     "permission.refused": Message(
         subject=_("Permission refused for %(reference)s"),
         body=_(

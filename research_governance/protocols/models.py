@@ -88,6 +88,9 @@ class Protocol(models.Model):
     last_submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     # Optimistic locking of the draft form: two tabs never overwrite each other silently.
     lock_version = models.PositiveIntegerField(default=1)
+    # The investigators are preparing an amendment of the approved application: the form is open
+    # again while the approval and the version in force stay as they are.
+    amendment_open = models.BooleanField(_("amendment in preparation"), default=False)
 
     # The study
     title_ja = models.CharField(_("title (Japanese)"), max_length=300, blank=True)
@@ -182,8 +185,8 @@ class Protocol(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        # A draft, or an application the secretariat returned with requests to answer.
-        return self.status in EDITABLE_STATUSES
+        # A draft, an application returned with requests to answer, or an amendment being prepared.
+        return self.status in EDITABLE_STATUSES or self.amendment_open
 
 
 class ProtocolUserObjectPermission(UserObjectPermissionBase):

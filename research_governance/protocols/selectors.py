@@ -135,7 +135,7 @@ def recipients(protocol: Protocol) -> list[DataRecipient]:
 
 
 def versions(protocol: Protocol) -> QuerySet[ProtocolVersion]:
-    return protocol.versions.select_related("created_by", "submission").order_by("-number")
+    return protocol.versions.select_related("created_by").order_by("-number")
 
 
 @dataclass

@@ -23,9 +23,15 @@ from research_governance.accounts.selectors import is_secretariat
 from research_governance.reviews import selectors as review_selectors
 from research_governance.reviews.forms import AcceptForm, AssignForm, ReturnForm
 from research_governance.reviews.models import Submission
-from research_governance.reviews.panels import decision_panels
+from research_governance.reviews.panels import OPEN_STATUSES, decision_panels, focus_submission, protocol_submissions
 from research_governance.reviews.services import actors_for
-from research_governance.reviews.workflow import ReviewRoute, SubmissionStatus, allowed_actions
+from research_governance.reviews.workflow import (
+    REPORT_KINDS,
+    ReviewRoute,
+    SubmissionKind,
+    SubmissionStatus,
+    allowed_actions,
+)
 
 from . import permissions, selectors, services
 from .application import REQUIRED_FIELDS, SECTIONS, snapshot_sections
@@ -117,17 +123,15 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> HttpResponse:
-    """The protocol page; ``forms`` carry bound forms with errors back to the page."""
-    open_submission = (
-        Submission.objects.filter(protocol=protocol, status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED])
-        .select_related("version")
-        .first()
-    )
+    """The protocol page; ``forms`` carry bound forms with errors back to the page, and ``focus``
+    the submission they were about (otherwise ?submission= or the one needing action)."""
+    submissions = protocol_submissions(protocol)
+    focus = focus_submission(submissions, getattr(forms.get("focus"), "pk", None) or request.GET.get("submission"))
+    open_submission = focus if focus is not None and focus.status in OPEN_STATUSES else None
+    # A returned round whose requests the applicants answer before they resubmit.
     returned = (
-        Submission.objects.filter(protocol=protocol, status=SubmissionStatus.RETURNED, next_round__isnull=True)
-        .prefetch_related("requests")
-        .first()
-        if protocol.status == ProtocolStatus.RETURNED
+        Submission.objects.filter(pk=focus.pk, next_round__isnull=True).prefetch_related("requests").first()
+        if focus is not None and focus.status == SubmissionStatus.RETURNED
         else None
     )
     actors = actors_for(request.user, protocol)
@@ -141,6 +145,12 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
             members=review_selectors.eligible_reviewers(open_submission),
             initial={"due_date": timezone.localdate() + timedelta(days=REVIEW_DAYS)},
         )
+    expedited_suggested = (
+        getattr(getattr(open_submission, "report", None), "minor_change", False)
+        or (open_submission is not None and open_submission.kind in REPORT_KINDS)
+        if open_submission is not None and open_submission.kind != SubmissionKind.INITIAL
+        else assessment.complete and assessment.verdict["review"]["expedited_eligible"]
+    )
     return render(
         request,
         "protocols/detail.html",
@@ -149,13 +159,7 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
             "reviewers": reviewers,
             "assign_form": assign_form,
             "accept_form": forms.get("accept_form")
-            or AcceptForm(
-                initial={
-                    "route": ReviewRoute.EXPEDITED
-                    if assessment.complete and assessment.verdict["review"]["expedited_eligible"]
-                    else ReviewRoute.FULL_BOARD
-                }
-            ),
+            or AcceptForm(initial={"route": ReviewRoute.EXPEDITED if expedited_suggested else ReviewRoute.FULL_BOARD}),
             "return_form": forms.get("return_form") or ReturnForm(),
             "answer_errors": forms.get("answer_errors") or {},
             "protocol": protocol,
@@ -168,11 +172,11 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
             "sites": list(protocol.sites.all()),
             "recipients": selectors.recipients(protocol),
             "documents": selectors.current_documents(protocol),
-            "versions": selectors.versions(protocol),
+            "submissions": submissions,
             "history": selectors.history(protocol),
             "missing": selectors.protocol_missing_items(protocol, assessment) if protocol.is_editable else [],
             "assessment": present(assessment, chosen=protocol.consent_procedure),
-            "decisions": decision_panels(protocol, actors, open_submission, forms),
+            "decisions": decision_panels(protocol, actors, focus, submissions, forms),
         },
     )
 

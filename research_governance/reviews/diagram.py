@@ -2,7 +2,7 @@
 
 from django.utils import translation
 
-from .workflow import DECISION_PROTOCOL_STATUS, WORKFLOWS, SubmissionStatus
+from .workflow import DECISION_PROTOCOL_STATUS, KIND_RULES, WORKFLOWS, SubmissionKind, SubmissionStatus
 
 
 def workflow_markdown() -> str:
@@ -37,7 +37,26 @@ def workflow_markdown() -> str:
                 lines.append(
                     f"| {t.action} | {sources} | {t.target} | {actors} | {protocol_status} | `{t.audit_action}` |"
                 )
-        lines += ["", "## Protocol status after a decision", "", "| outcome | rule set | protocol becomes |"]
+        lines += [
+            "",
+            "## Kinds of submission",
+            "",
+            "One engine for every kind; the kinds differ only as `KIND_RULES` declares.",
+            "",
+            "| kind | decisions | new version | moves the protocol | approval must be | head permits (JP) "
+            "| review before an expedited decision | urgent | closes the approval | rule |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        yes = {True: "yes", False: "no"}
+        for kind, rules in KIND_RULES.items():
+            statuses = ", ".join(sorted(s or "(none yet)" for s in rules.approval_statuses))
+            lines.append(
+                f"| {SubmissionKind(kind).label} | {', '.join(rules.outcomes)} | {yes[rules.carries_version]} "
+                f"| {yes[rules.moves_protocol]} | {statuses} | {yes[rules.head_permits]} | {yes[rules.needs_review]} "
+                f"| {yes[rules.urgent]} | {yes[rules.closes_approval]} | {rules.rule or '—'} |"
+            )
+        lines += ["", "## Protocol status after a decision on the initial application", ""]
+        lines += ["| outcome | rule set | protocol becomes |"]
         lines.append("|---|---|---|")
         for (outcome, rule_set), status in DECISION_PROTOCOL_STATUS.items():
             lines.append(f"| {outcome} | {rule_set} | {status} |")

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from research_governance.core.forms import StyledFormMixin
 
-from .models import Condition
+from .models import Condition, Report
+from .reports import REPORT_FIELDS, SUMMARY_LABELS
 from .workflow import DecisionOutcome, ReviewRoute
 
 
@@ -157,3 +158,47 @@ class HeadPermissionForm(StyledFormMixin, forms.Form):
         if cleaned.get("decision") == "refuse" and not (cleaned.get("reasons") or "").strip():
             self.add_error("reasons", _("Give the reasons for refusing permission."))
         return cleaned
+
+
+class AmendmentForm(StyledFormMixin, forms.Form):
+    """What an amendment changes, asked when it is submitted."""
+
+    changes_summary = forms.CharField(
+        label=_("What changes, and why"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The committee reads this first; the page also shows each change against the version in force."),
+    )
+    minor_change = forms.BooleanField(
+        label=_("This is a minor change"),
+        required=False,
+        help_text=_(
+            "For example a change of staff or of contact details that does not affect the participants; "
+            "a minor change may be reviewed by expedited review (JP-ERC-10). The secretariat decides the route."
+        ),
+    )
+
+
+class ReportForm(StyledFormMixin, forms.ModelForm):
+    """A post-approval report; the fields are the kind's, as ``reports.REPORT_FIELDS`` declares."""
+
+    class Meta:
+        model = Report
+        fields = [name for names in REPORT_FIELDS.values() for name, _required in names]
+        widgets = {
+            name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            for name in ("period_from", "period_to", "occurred_on", "became_aware_on", "completed_on")
+        } | {name: forms.Textarea(attrs={"rows": 4}) for name in ("summary", "actions_taken", "results_summary")}
+
+    def __init__(self, *args: object, kind: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        wanted = dict(REPORT_FIELDS[kind])
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+            else:
+                self.fields[name].required = wanted[name]
+        self.fields["summary"].label = SUMMARY_LABELS[kind]
+        self.order_fields([name for name, _required in REPORT_FIELDS[kind]])
+        if "causality" in self.fields:
+            self.fields["causality"].choices = [("", "—"), *Report.Causality.choices]

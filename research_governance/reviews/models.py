@@ -3,18 +3,30 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from .workflow import ApprovalStatus, ConditionState, DecisionOutcome, ReviewRoute, SubmissionKind, SubmissionStatus
+from .workflow import (
+    ApprovalStatus,
+    ConditionState,
+    DecisionOutcome,
+    PermissionState,
+    ReviewRoute,
+    SubmissionKind,
+    SubmissionStatus,
+)
 
 
 class Submission(models.Model):
     """One request for a decision on a protocol, carrying the frozen version it asks about.
 
-    Its status changes only through the transitions declared in ``workflow.py``."""
+    The initial application and an amendment carry a version of their own; a report refers to the
+    version in force when it was made. Its status changes only through the transitions declared in
+    ``workflow.py``."""
 
     protocol = models.ForeignKey("protocols.Protocol", on_delete=models.PROTECT, related_name="submissions")
-    version = models.OneToOneField("protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="submission")
+    version = models.ForeignKey("protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="submissions")
     kind = models.CharField(_("kind"), max_length=30, choices=SubmissionKind.choices, default=SubmissionKind.INITIAL)
     status = models.CharField(_("status"), max_length=20, choices=SubmissionStatus.choices, db_index=True)
+    # A serious adverse event goes to the top of every queue (JP-R-02).
+    urgent = models.BooleanField(_("urgent"), default=False)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(_("submitted"))
     status_changed_at = models.DateTimeField(_("status changed"))
@@ -28,13 +40,64 @@ class Submission(models.Model):
         verbose_name_plural = _("submissions")
         permissions = [("review_submission", "Can review the submission")]
         ordering = ["-submitted_at"]
+        constraints = [
+            # A version is carried by one submission; reports only refer to the version in force.
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=models.Q(kind__in=["initial", "amendment"]),
+                name="submission_one_per_carried_version",
+            )
+        ]
         indexes = [
             models.Index(fields=["status", "-submitted_at"], name="submission_status_submitted"),
             models.Index(fields=["protocol", "-submitted_at"], name="submission_protocol_submitted"),
+            models.Index(fields=["status", "-urgent", "submitted_at"], name="submission_queue_urgent"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.protocol}"
+
+
+class Report(models.Model):
+    """What the investigator tells the committee with a post-approval submission: a report, or
+    for an amendment the summary of its changes. Which fields a kind asks for is declared in
+    ``reports.REPORT_FIELDS``."""
+
+    class Causality(models.TextChoices):
+        RELATED = "related", _("Related to the research")
+        POSSIBLY = "possibly", _("Possibly related")
+        UNRELATED = "unrelated", _("Not related")
+        UNKNOWN = "unknown", _("Not yet known")
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="report")
+    summary = models.TextField(_("summary"))
+    # Amendment.
+    minor_change = models.BooleanField(
+        _("minor change"),
+        default=False,
+        help_text=_("A minor change may be reviewed by expedited review (JP-ERC-10)."),
+    )
+    # Progress report (JP-R-01) and final report (JP-R-07).
+    period_from = models.DateField(_("period from"), null=True, blank=True)
+    period_to = models.DateField(_("period to"), null=True, blank=True)
+    participants_enrolled = models.PositiveIntegerField(_("participants enrolled so far"), null=True, blank=True)
+    # Serious adverse event (JP-R-02) and deviation (JP-R-04).
+    occurred_on = models.DateField(_("date it occurred"), null=True, blank=True)
+    became_aware_on = models.DateField(_("date the investigator learned of it"), null=True, blank=True)
+    causality = models.CharField(_("causality"), max_length=20, choices=Causality.choices, blank=True)
+    unexpected = models.BooleanField(_("unexpected (not described in the protocol)"), default=False)
+    serious = models.BooleanField(_("serious non-compliance"), default=False)
+    actions_taken = models.TextField(_("actions taken"), blank=True)
+    # Final report (JP-R-07).
+    completed_on = models.DateField(_("date the research ended"), null=True, blank=True)
+    results_summary = models.TextField(_("summary of results"), blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return f"{self.submission}"
 
 
 class PrescreenRequest(models.Model):
@@ -150,13 +213,35 @@ class Decision(models.Model):
     votes = models.JSONField(_("votes"), null=True, blank=True)
     # None: settings.APPROVAL_VALIDITY_MONTHS.
     validity_months = models.PositiveSmallIntegerField(_("approval period (months)"), null=True, blank=True)
+    # The head of institution must permit this decision before it takes effect (JP-ERC-13).
+    needs_permission = models.BooleanField(_("needs the head's permission"), default=False)
 
     class Meta:
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
+        indexes = [
+            models.Index(
+                fields=["decided_at"], condition=models.Q(needs_permission=True), name="decision_awaiting_permission"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} – {self.submission_id}"
+
+    @property
+    def permission_state(self) -> str:
+        """Where the head's permission stands; "" when the decision needs none."""
+        if not self.needs_permission:
+            return ""
+        permission = getattr(self, "permission", None)
+        if permission is None:
+            return PermissionState.AWAITING
+        return PermissionState.PERMITTED if permission.granted else PermissionState.REFUSED
+
+    @property
+    def permission_state_label(self) -> str:
+        state = self.permission_state
+        return str(PermissionState(state).label) if state else ""
 
 
 class Condition(models.Model):
@@ -227,6 +312,10 @@ class Approval(models.Model):
 
     protocol = models.ForeignKey("protocols.Protocol", on_delete=models.PROTECT, related_name="approvals")
     decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="approval")
+    # The version of the application in force: the one approved, then each approved amendment.
+    version = models.ForeignKey(
+        "protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("version in force")
+    )
     reference = models.CharField(_("approval reference"), max_length=40, unique=True)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))

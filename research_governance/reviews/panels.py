@@ -1,43 +1,122 @@
-"""What the protocol page shows of the decision, its conditions, the head's permission and the
-approval, and which of their forms the viewer gets. ``protocols.views.detail_response`` adds this
-to its context; bound forms with errors come back through ``forms``."""
+"""What the protocol page shows of its submissions, the decision in focus, its conditions, the
+head's permission and the approval, and which of their forms the viewer gets.
+``protocols.views.detail_response`` adds this to its context; bound forms with errors come back
+through ``forms``."""
 
+from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
-from research_governance.protocols.models import Protocol, ProtocolStatus
+from research_governance.protocols.models import Protocol
 
 from .forms import AnswerForm, ApprovalChangeForm, DecisionForm, HeadPermissionForm, SignOffForm
-from .models import Condition, Decision, ReviewerAssignment, Submission
-from .workflow import Actor, ReviewRoute, SubmissionStatus
+from .models import Approval, Condition, Decision, ReviewerAssignment, Submission
+from .reports import report_rows
+from .services import add_months
+from .workflow import (
+    KIND_RULES,
+    REPORT_KINDS,
+    Actor,
+    ApprovalStatus,
+    DecisionOutcome,
+    PermissionState,
+    ReviewRoute,
+    SubmissionKind,
+    SubmissionStatus,
+)
+
+OPEN_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 
 
-def latest_decision(protocol: Protocol) -> Decision | None:
+def protocol_submissions(protocol: Protocol) -> list[Submission]:
+    """Every submission on the protocol, newest first, with what the table shows (3 queries)."""
+    return list(
+        Submission.objects.filter(protocol=protocol)
+        .select_related("version", "decision__permission", "report", "submitted_by")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def focus_submission(submissions: list[Submission], requested: Any = None) -> Submission | None:
+    """The submission the page is about: the one asked for, else the first needing someone's
+    action (an urgent one first, then the oldest waiting), else the latest."""
+    by_id = {str(submission.pk): submission for submission in submissions}
+    if requested is not None and str(requested) in by_id:
+        return by_id[str(requested)]
+    waiting = sorted(
+        (s for s in submissions if s.status in OPEN_STATUSES), key=lambda s: (not s.urgent, s.submitted_at)
+    )
+    if waiting:
+        return waiting[0]
+    for submission in submissions:
+        decision = getattr(submission, "decision", None)
+        if decision is not None and decision.permission_state == PermissionState.AWAITING:
+            return submission
+    unsigned = set(
+        Condition.objects.filter(
+            decision__submission__in=[s.pk for s in submissions], signed_off_at__isnull=True
+        ).values_list("decision__submission_id", flat=True)
+    )
+    for submission in submissions:
+        if submission.pk in unsigned:
+            return submission
+    return submissions[0] if submissions else None
+
+
+def _decision_of(submission: Submission) -> Decision | None:
     return (
-        Decision.objects.filter(submission__protocol=protocol)
-        .select_related("decided_by", "submission__version", "permission__by", "approval")
+        Decision.objects.filter(submission=submission)
+        .select_related("decided_by", "submission__version", "permission__by")
         .prefetch_related(
             Prefetch(
                 "conditions",
                 queryset=Condition.objects.select_related("responded_by", "signed_off_by").order_by("number"),
             )
         )
-        .order_by("-decided_at", "-id")
         .first()
     )
 
 
+def progress_report_due(approval: Approval, protocol: Protocol, submissions: list[Submission]) -> date | None:
+    """When the next progress report is due (JP-R-01): the protocol's interval after the end of
+    the period last reported, or after the approval began; None once the research has ended."""
+    if approval.status not in {ApprovalStatus.ACTIVE, ApprovalStatus.SUSPENDED}:
+        return None
+    reported = [
+        s.report.period_to
+        for s in submissions
+        if s.kind == SubmissionKind.PROGRESS_REPORT
+        and s.status != SubmissionStatus.WITHDRAWN
+        and getattr(s, "report", None) is not None
+        and s.report.period_to
+        and s.submitted_at >= approval.created_at
+    ]
+    start = max(reported) if reported else approval.valid_from
+    interval = protocol.progress_report_interval_months or 12  # JP-R-01: the usual interval
+    return add_months(start, interval)
+
+
 def decision_panels(
-    protocol: Protocol, actors: set[Actor], open_submission: Submission | None, forms: dict[str, Any]
+    protocol: Protocol, actors: set[Actor], focus: Submission | None, submissions: list[Submission], forms: dict
 ) -> dict[str, Any]:
     officer = bool(actors & {Actor.SECRETARIAT, Actor.CHAIR})
-    context: dict[str, Any] = {"decide": None, "decision": latest_decision(protocol)}
+    open_submission = focus if focus is not None and focus.status in OPEN_STATUSES else None
+    decision = _decision_of(focus) if focus is not None and focus.status == SubmissionStatus.DECIDED else None
+    context: dict[str, Any] = {"decide": None, "decision": decision, "focus": focus}
     if open_submission and open_submission.status == SubmissionStatus.ACCEPTED and officer:
         expedited = open_submission.route == ReviewRoute.EXPEDITED
+        rules = KIND_RULES[open_submission.kind]
+        form = forms.get("decision_form") or DecisionForm()
+        form.fields["outcome"].choices = [(value, DecisionOutcome(value).label) for value in rules.outcomes]
+        if rules.kind in REPORT_KINDS:
+            # A report has neither conditions nor an approval period.
+            del form.fields["conditions"], form.fields["validity_months"]
         context["decide"] = {
             "submission": open_submission,
             "expedited": expedited,
+            "needs_review": rules.needs_review,
             "reviews": list(
                 open_submission.assignments.filter(status=ReviewerAssignment.Status.COMPLETED)
                 .select_related("reviewer")
@@ -45,9 +124,8 @@ def decision_panels(
             )
             if expedited
             else [],
-            "form": forms.get("decision_form") or DecisionForm() if expedited else None,
+            "form": form if expedited else None,
         }
-    decision = context["decision"]
     context["can_answer_conditions"] = Actor.APPLICANT in actors
     context["can_sign_off"] = officer
     errors = forms.get("condition_errors") or {}
@@ -64,15 +142,50 @@ def decision_panels(
             bound if isinstance(bound, SignOffForm) else SignOffForm(prefix=f"signoff-{condition.pk}")
         )
     context["conditions"] = conditions
-    approval = getattr(decision, "approval", None) if decision else None
-    context["approval_form"] = (
-        forms.get("approval_form") or ApprovalChangeForm()
-        if officer and approval is not None and approval.status in {"active", "suspended"}
-        else None
-    )
     context["head_form"] = (
         forms.get("head_form") or HeadPermissionForm()
-        if decision is not None and Actor.HEAD in actors and protocol.status == ProtocolStatus.AWAITING_PERMISSION
+        if decision is not None and Actor.HEAD in actors and decision.permission_state == PermissionState.AWAITING
         else None
     )
+    context["report_rows"] = report_rows(focus.report) if focus is not None and hasattr(focus, "report") else []
+
+    approval = (
+        Approval.objects.filter(protocol=protocol).select_related("version").order_by("-created_at", "-id").first()
+    )
+    context["approval"] = approval
+    context["approval_form"] = (
+        forms.get("approval_form") or ApprovalChangeForm()
+        if officer and approval is not None and approval.status in {ApprovalStatus.ACTIVE, ApprovalStatus.SUSPENDED}
+        else None
+    )
+    if approval is not None:
+        due = progress_report_due(approval, protocol, submissions)
+        context["progress_due"] = due
+        context["progress_overdue"] = due is not None and due < timezone.localdate()
+        applicant = Actor.APPLICANT in actors
+        context["report_kinds"] = (
+            [
+                (kind, SubmissionKind(kind).label, KIND_RULES[kind].rule)
+                for kind in REPORT_KINDS
+                if approval.status in KIND_RULES[kind].approval_statuses
+            ]
+            if applicant
+            else []
+        )
+        context["can_amend"] = (
+            applicant
+            and not protocol.amendment_open
+            and approval.status in KIND_RULES[SubmissionKind.AMENDMENT].approval_statuses
+            and not any(
+                s.kind == SubmissionKind.AMENDMENT
+                and (
+                    s.status in OPEN_STATUSES
+                    or (
+                        getattr(s, "decision", None) is not None
+                        and s.decision.permission_state == PermissionState.AWAITING
+                    )
+                )
+                for s in submissions
+            )
+        )
     return context

@@ -34,15 +34,19 @@ from .models import (
     Decision,
     Permission,
     PrescreenRequest,
+    Report,
     ReviewerAssignment,
     Submission,
 )
+from .reports import clean_report
 from .workflow import (
     APPROVAL_TRANSITIONS,
     APPROVING_OUTCOMES,
     CONDITION_TRANSITIONS,
     DECISION_PROTOCOL_STATUS,
+    KIND_RULES,
     PERMISSION_TRANSITIONS,
+    REPORT_KINDS,
     Actor,
     ApprovalStatus,
     DecisionOutcome,
@@ -125,17 +129,41 @@ def actors_for(user: User, protocol: Protocol) -> set[Actor]:
     return actors
 
 
+def current_approval(protocol: Protocol) -> Approval | None:
+    """The protocol's latest approval, whatever its status."""
+    return Approval.objects.filter(protocol=protocol).select_related("version").order_by("-created_at", "-id").first()
+
+
+def _approval_allows(kind: str, approval: Approval | None) -> None:
+    rules = KIND_RULES[kind]
+    status = approval.status if approval else ""
+    if status not in rules.approval_statuses:
+        if kind == SubmissionKind.AMENDMENT:
+            raise TransitionRefused(gettext("An amendment can be made only while the approval is active."))
+        raise TransitionRefused(gettext("Reports are made while the research has an active or suspended approval."))
+
+
 @transaction.atomic
-def protocol_submit(*, protocol: Protocol, by: User) -> Submission:
-    """Freeze the application as a new ProtocolVersion and open an initial submission."""
+def protocol_submit(
+    *, protocol: Protocol, by: User, changes_summary: str = "", minor_change: bool = False
+) -> Submission:
+    """Freeze the application as a new ProtocolVersion and open a submission: the initial
+    application, or an amendment of an approved one (with the summary of its changes)."""
     locked = Protocol.objects.select_for_update().select_related("principal_investigator").get(pk=protocol.pk)
     if not permissions.can_view(by, locked):
         raise PermissionDenied
+    kind = SubmissionKind.AMENDMENT if locked.amendment_open else SubmissionKind.INITIAL
+    rules = KIND_RULES[kind]
     current = "" if locked.is_editable else locked.status
     transition = transition_for("submit", current, actors_for(by, locked))
+    approval = current_approval(locked) if kind == SubmissionKind.AMENDMENT else None
+    if kind == SubmissionKind.AMENDMENT:
+        _approval_allows(kind, approval)
     assessment = selectors.protocol_assessment(locked)
-    returned = _returned_submission(locked)
+    returned = returned_submission(locked, kind)
     missing = selectors.protocol_missing_items(locked, assessment) + _unanswered_requests(returned)
+    if kind == SubmissionKind.AMENDMENT and not changes_summary.strip():
+        missing.append(MissingItem("amendment", "id_changes_summary", gettext("Summarise what the amendment changes.")))
     if missing:
         raise IncompleteApplication(missing)
 
@@ -156,7 +184,7 @@ def protocol_submit(*, protocol: Protocol, by: User) -> Submission:
     submission = Submission.objects.create(
         protocol=locked,
         version=version,
-        kind=SubmissionKind.INITIAL,
+        kind=kind,
         status=transition.target,
         submitted_by=by,
         submitted_at=now,
@@ -164,18 +192,28 @@ def protocol_submit(*, protocol: Protocol, by: User) -> Submission:
         previous=returned,
         round=returned.round + 1 if returned else 1,
     )
-    locked.status = transition.protocol_status
+    if kind == SubmissionKind.AMENDMENT:
+        Report.objects.create(submission=submission, summary=changes_summary.strip(), minor_change=minor_change)
+    if rules.moves_protocol:
+        locked.status = transition.protocol_status
+    locked.amendment_open = False
     locked.last_submitted_at = now
     # Any editor still open on the draft must reload: their next save is a conflict.
     locked.lock_version += 1
-    locked.save(update_fields=["status", "last_submitted_at", "lock_version", "updated_at"])
+    locked.save(update_fields=["status", "amendment_open", "last_submitted_at", "lock_version", "updated_at"])
     permissions.restamp_dashboards(protocol=locked)
     audit_record(
         actor=by,
         action=transition.audit_action,
         target=submission,
         protocol=locked,
-        data={"version": number, "kind": submission.kind, "documents": len(documents), "round": submission.round},
+        data={
+            "version": number,
+            "kind": submission.kind,
+            "documents": len(documents),
+            "round": submission.round,
+            **({"changes_summary": changes_summary.strip(), "minor_change": minor_change} if approval else {}),
+        },
     )
     notify(
         recipients=_secretariat_of(locked),
@@ -187,19 +225,124 @@ def protocol_submit(*, protocol: Protocol, by: User) -> Submission:
     return submission
 
 
-def _returned_submission(protocol: Protocol) -> Submission | None:
-    """The submission this one answers, when the last round was returned or decided "revise"."""
-    if protocol.status != ProtocolStatus.RETURNED:
+@transaction.atomic
+def amendment_start(*, protocol: Protocol, by: User) -> Protocol:
+    """Open the approved application for an amendment. The approval and the version in force stay
+    as they are until the amendment is approved (and, under JP, permitted)."""
+    locked = Protocol.objects.select_for_update().get(pk=protocol.pk)
+    if not permissions.can_submit(by, locked):
+        raise PermissionDenied
+    if locked.amendment_open:
+        raise TransitionRefused(gettext("An amendment is already being prepared."))
+    _approval_allows(SubmissionKind.AMENDMENT, current_approval(locked))
+    if _open_submissions(locked, SubmissionKind.AMENDMENT).exists():
+        raise TransitionRefused(gettext("An amendment is already under review; wait for its decision."))
+    locked.amendment_open = True
+    locked.lock_version += 1
+    locked.save(update_fields=["amendment_open", "lock_version", "updated_at"])
+    permissions.restamp_dashboards(protocol=locked)
+    audit_record(actor=by, action="amendment.started", target=locked, protocol=locked, data={})
+    return locked
+
+
+def _open_submissions(protocol: Protocol, kind: str) -> QuerySet[Submission]:
+    """Submissions of ``kind`` not finished: waiting, in review, or decided and awaiting permission."""
+    awaiting = Q(status=SubmissionStatus.DECIDED, decision__needs_permission=True, decision__permission__isnull=True)
+    return Submission.objects.filter(
+        Q(status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED]) | awaiting, protocol=protocol, kind=kind
+    )
+
+
+@transaction.atomic
+def report_submit(*, protocol: Protocol, by: User, kind: str, data: dict[str, Any]) -> Submission:
+    """Submit a post-approval report: progress (JP-R-01), serious adverse event (JP-R-02),
+    deviation or non-compliance (JP-R-04), or the final report (JP-R-07).
+
+    It refers to the version in force. A serious adverse event is flagged urgent and the chair and
+    the head of institution are told at once, with the time it was reported (JP-R-02)."""
+    if kind not in REPORT_KINDS:
+        raise ValidationError(gettext("Choose what you are reporting."))
+    locked = Protocol.objects.select_for_update().get(pk=protocol.pk)
+    if not permissions.can_submit(by, locked):
+        raise PermissionDenied
+    rules = KIND_RULES[kind]
+    transition = transition_for("submit", "", actors_for(by, locked))
+    approval = current_approval(locked)
+    _approval_allows(kind, approval)
+    assert approval is not None  # _approval_allows refuses a report without an approval
+    if not rules.concurrent and _open_submissions(locked, kind).exists():
+        raise TransitionRefused(
+            gettext("A %(kind)s is already with the committee; wait for its decision.")
+            % {"kind": SubmissionKind(kind).label.lower()}
+        )
+    values = clean_report(kind, data)
+    returned = returned_submission(locked, kind)
+    missing = _unanswered_requests(returned)
+    if missing:
+        raise IncompleteApplication(missing)
+    now = timezone.now()
+    submission = Submission.objects.create(
+        protocol=locked,
+        version=approval.version,
+        kind=kind,
+        status=transition.target,
+        urgent=rules.urgent,
+        submitted_by=by,
+        submitted_at=now,
+        status_changed_at=now,
+        previous=returned,
+        round=returned.round + 1 if returned else 1,
+    )
+    Report.objects.create(submission=submission, **values)
+    permissions.restamp_dashboards(protocol=locked)
+    audit_record(
+        actor=by,
+        action="report.submitted",
+        target=submission,
+        protocol=locked,
+        data={
+            "kind": kind,
+            "round": submission.round,
+            "approval": approval.reference,
+            "version": approval.version.number,
+            "urgent": submission.urgent,
+            **{name: str(value) if isinstance(value, date) else value for name, value in values.items()},
+        },
+    )
+    params = {
+        **_about(locked),
+        "applicant": person(by),
+        "kind": in_each_language(submission.get_kind_display()),
+        "reported_at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z"),
+    }
+    notify(
+        recipients=_secretariat_of(locked), kind="report.received", params=params, link=_link(locked), protocol=locked
+    )
+    if rules.urgent:
+        # JP-R-02: the chair and the head learn of a serious adverse event at once.
+        officers = User.objects.filter(
+            Exists(
+                RoleMembership.objects.current().filter(
+                    user=OuterRef("pk"), institution_id=locked.institution_id, role__in=[Role.CHAIR, Role.HEAD]
+                )
+            )
+        )
+        notify(recipients=officers, kind="report.urgent", params=params, link=_link(locked), protocol=locked)
+    return submission
+
+
+def returned_submission(protocol: Protocol, kind: str = SubmissionKind.INITIAL) -> Submission | None:
+    """The submission of ``kind`` this one answers: the last round, returned at pre-screening or
+    decided "revise and resubmit", not yet answered by a later round."""
+    if kind == SubmissionKind.INITIAL and protocol.status != ProtocolStatus.RETURNED:
         return None
-    # Returned at pre-screening, or decided "revise and resubmit" by the committee.
     answered = Q(status=SubmissionStatus.RETURNED) | Q(
         status=SubmissionStatus.DECIDED, decision__outcome=DecisionOutcome.REVISE
     )
-    return (
-        Submission.objects.filter(answered, protocol=protocol, next_round__isnull=True)
-        .order_by("-submitted_at")
-        .first()
-    )
+    latest = Submission.objects.filter(protocol=protocol, kind=kind).order_by("-submitted_at", "-id").first()
+    if latest is None or not Submission.objects.filter(answered, pk=latest.pk).exists():
+        return None
+    return latest
 
 
 def _unanswered_requests(returned: Submission | None) -> list[MissingItem]:
@@ -228,8 +371,13 @@ def _apply(*, submission: Submission, by: User, action: str, **changes: Any) -> 
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.save(update_fields=["status", "status_changed_at", *changes])
-    protocol.status = transition.protocol_status
-    protocol.save(update_fields=["status", "updated_at"])
+    if KIND_RULES[locked.kind].moves_protocol:
+        protocol.status = transition.protocol_status
+    elif locked.kind == SubmissionKind.AMENDMENT and action in {"withdraw", "return"}:
+        # The amendment goes back to the investigators; the approval stays as it is.
+        protocol.amendment_open = True
+        protocol.lock_version += 1
+    protocol.save(update_fields=["status", "amendment_open", "lock_version", "updated_at"])
     permissions.restamp_dashboards(protocol=protocol)
     audit_record(
         actor=by,
@@ -312,16 +460,20 @@ def request_answer(*, request: PrescreenRequest, by: User, response: str) -> Pre
 __all__ = [
     "IncompleteApplication",
     "TransitionRefused",
+    "amendment_start",
     "approval_close",
     "approval_suspend",
     "condition_answer",
     "condition_sign_off",
     "conflict_declare",
+    "current_approval",
     "decision_record",
     "head_permit",
     "head_refuse",
     "protocol_submit",
+    "report_submit",
     "request_answer",
+    "returned_submission",
     "review_save",
     "review_submit",
     "reviewer_assign",
@@ -548,6 +700,7 @@ def _approval_issue(*, decision: Decision, protocol: Protocol, by: User) -> Appr
     approval = Approval.objects.create(
         protocol=protocol,
         decision=decision,
+        version=decision.submission.version,
         reference=f"A-{protocol.reference}-{number}",
         valid_from=valid_from,
         valid_until=add_months(valid_from, months),
@@ -592,8 +745,18 @@ def decision_record(
     if not permissions.can_view(by, protocol):
         raise PermissionDenied
     transition = transition_for("decide", locked.status, actors_for(by, protocol))
+    rules = KIND_RULES[locked.kind]
     if outcome not in DecisionOutcome.values:
         raise ValidationError(gettext("Choose the decision."))
+    if outcome not in rules.outcomes:
+        raise ValidationError(
+            gettext("“%(outcome)s” is not a decision on a %(kind)s; choose one of: %(choices)s.")
+            % {
+                "outcome": DecisionOutcome(outcome).label,
+                "kind": locked.get_kind_display().lower(),
+                "choices": ", ".join(str(DecisionOutcome(choice).label) for choice in rules.outcomes),
+            }
+        )
     rule_set = rule_set_for(protocol)
     if locked.route == ReviewRoute.FULL_BOARD:
         if meeting_item_id is None or votes is None:
@@ -607,7 +770,7 @@ def decision_record(
     else:
         if meeting_item_id is not None or votes is not None:
             raise ValidationError(gettext("An expedited decision is not taken at a meeting; it has no votes."))
-        if not locked.assignments.filter(status=ReviewerAssignment.Status.COMPLETED).exists():
+        if rules.needs_review and not locked.assignments.filter(status=ReviewerAssignment.Status.COMPLETED).exists():
             raise TransitionRefused(gettext("Record the decision once at least one reviewer has submitted a review."))
         if outcome == DecisionOutcome.NOT_APPROVED and rule_set == "US":
             raise TransitionRefused(
@@ -624,11 +787,17 @@ def decision_record(
     if validity_months is not None and not 1 <= validity_months <= 120:
         raise ValidationError(gettext("The approval period is between 1 and 120 months."))
 
+    approval = None if rules.moves_protocol else current_approval(protocol)
+    if rules.closes_approval and outcome == DecisionOutcome.ACKNOWLEDGE:
+        # JP-R-07: the final report closes the approval; it must still be open.
+        transition_for("close", approval.status if approval else "", {Actor.SECRETARIAT}, APPROVAL_TRANSITIONS)
+
     now = timezone.now()
     previous = locked.status
     locked.status = transition.target
     locked.status_changed_at = now
     locked.save(update_fields=["status", "status_changed_at"])
+    needs_permission = rule_set == "JP" and rules.head_permits and outcome in APPROVING_OUTCOMES
     decision = Decision.objects.create(
         submission=locked,
         outcome=outcome,
@@ -639,12 +808,17 @@ def decision_record(
         meeting_item_id=meeting_item_id,
         votes=votes,
         validity_months=validity_months,
+        needs_permission=needs_permission,
     )
     Condition.objects.bulk_create(
         Condition(decision=decision, number=number, text=text) for number, text in enumerate(texts, 1)
     )
-    protocol.status = DECISION_PROTOCOL_STATUS[(outcome, rule_set)]
-    protocol.save(update_fields=["status", "updated_at"])
+    if rules.moves_protocol:
+        protocol.status = DECISION_PROTOCOL_STATUS[(outcome, rule_set)]
+    elif locked.kind == SubmissionKind.AMENDMENT and outcome == DecisionOutcome.REVISE:
+        protocol.amendment_open = True
+        protocol.lock_version += 1
+    protocol.save(update_fields=["status", "amendment_open", "lock_version", "updated_at"])
     permissions.restamp_dashboards(protocol=protocol)
     audit_record(
         actor=by,
@@ -654,6 +828,7 @@ def decision_record(
         data={
             "from": previous,
             "to": locked.status,
+            "kind": locked.kind,
             "version": locked.version.number,
             "outcome": outcome,
             "reasons": decision.reasons,
@@ -663,11 +838,21 @@ def decision_record(
             "validity_months": validity_months,
             "meeting_item_id": meeting_item_id,
             "votes": votes,
+            "needs_permission": needs_permission,
         },
     )
-    if rule_set == "US" and outcome in APPROVING_OUTCOMES:
+    if outcome in APPROVING_OUTCOMES and not needs_permission:
         # Under the US rule set the IRB's approval is the approval; conditions are still tracked.
-        _approval_issue(decision=decision, protocol=protocol, by=by)
+        _decision_takes_effect(decision=decision, protocol=protocol, by=by)
+    if rules.closes_approval and outcome == DecisionOutcome.ACKNOWLEDGE and approval is not None:
+        _approval_transition(
+            approval=approval,
+            protocol=protocol,
+            by=by,
+            action="close",
+            actors={Actor.SECRETARIAT},
+            reasons=gettext("Final report acknowledged (JP-R-07)."),
+        )
     params = {**_about(protocol), "decision": in_each_language(decision.get_outcome_display())}
     team = _team_of(protocol)
     notify(recipients=team, kind="decision.recorded", params=params, link=_link(protocol), protocol=protocol)
@@ -733,15 +918,36 @@ def condition_sign_off(*, condition: Condition, by: User, meaning: str) -> Condi
     return locked
 
 
+def _decision_takes_effect(*, decision: Decision, protocol: Protocol, by: User) -> None:
+    """An approving decision in force: the initial application's approval is issued; an approved
+    amendment becomes the version in force of the current approval."""
+    if decision.submission.kind == SubmissionKind.INITIAL:
+        _approval_issue(decision=decision, protocol=protocol, by=by)
+        return
+    approval = Approval.objects.select_for_update().get(pk=current_approval(protocol).pk)
+    previous = approval.version
+    approval.version = decision.submission.version
+    approval.save(update_fields=["version"])
+    audit_record(
+        actor=by,
+        action="approval.amended",
+        target=approval,
+        protocol=protocol,
+        data={
+            "reference": approval.reference,
+            "from_version": previous.number,
+            "to_version": approval.version.number,
+            "decision_id": decision.pk,
+        },
+    )
+
+
 def _decision_for_head(decision: Decision, by: User, action: str) -> tuple[Decision, Protocol, Any]:
     locked = Decision.objects.select_for_update().select_related("submission").get(pk=decision.pk)
     protocol = Protocol.objects.select_for_update().get(pk=locked.submission.protocol_id)
     if not permissions.can_view(by, protocol):
         raise PermissionDenied
-    transition = transition_for(action, protocol.status, actors_for(by, protocol), PERMISSION_TRANSITIONS)
-    latest = Decision.objects.filter(submission__protocol=protocol).order_by("-decided_at", "-id").first()
-    if latest != locked or Permission.objects.filter(decision=locked).exists():
-        raise TransitionRefused(transition.refused_reason)
+    transition = transition_for(action, locked.permission_state, actors_for(by, protocol), PERMISSION_TRANSITIONS)
     return locked, protocol, transition
 
 
@@ -761,16 +967,22 @@ def head_permit(*, decision: Decision, by: User, reasons: str = "") -> Permissio
     permission = Permission.objects.create(
         decision=locked, granted=True, by=by, at=timezone.now(), reasons=reasons.strip()
     )
-    approval = _approval_issue(decision=locked, protocol=protocol, by=by)
-    protocol.status = transition.protocol_status
-    protocol.save(update_fields=["status", "updated_at"])
+    _decision_takes_effect(decision=locked, protocol=protocol, by=by)
+    if KIND_RULES[locked.submission.kind].moves_protocol:
+        protocol.status = transition.protocol_status
+        protocol.save(update_fields=["status", "updated_at"])
     permissions.restamp_dashboards(protocol=protocol)
     audit_record(
         actor=by,
         action=transition.audit_action,
         target=locked.submission,
         protocol=protocol,
-        data={"decision_id": locked.pk, "reasons": permission.reasons, "approval": approval.reference},
+        data={
+            "decision_id": locked.pk,
+            "kind": locked.submission.kind,
+            "reasons": permission.reasons,
+            "approval": current_approval(protocol).reference,
+        },
     )
     _tell_team(protocol, "permission.granted")
     return permission
@@ -785,18 +997,44 @@ def head_refuse(*, decision: Decision, by: User, reasons: str) -> Permission:
     permission = Permission.objects.create(
         decision=locked, granted=False, by=by, at=timezone.now(), reasons=reasons.strip()
     )
-    protocol.status = transition.protocol_status
-    protocol.save(update_fields=["status", "updated_at"])
+    if KIND_RULES[locked.submission.kind].moves_protocol:
+        protocol.status = transition.protocol_status
+        protocol.save(update_fields=["status", "updated_at"])
     permissions.restamp_dashboards(protocol=protocol)
     audit_record(
         actor=by,
         action=transition.audit_action,
         target=locked.submission,
         protocol=protocol,
-        data={"decision_id": locked.pk, "reasons": permission.reasons},
+        data={"decision_id": locked.pk, "kind": locked.submission.kind, "reasons": permission.reasons},
     )
     _tell_team(protocol, "permission.refused")
     return permission
+
+
+def _approval_transition(
+    *, approval: Approval, protocol: Protocol, by: User, action: str, actors: set[Actor], reasons: str
+) -> Approval:
+    """Move a locked approval along APPROVAL_TRANSITIONS; the protocol follows."""
+    transition = transition_for(action, approval.status, actors, APPROVAL_TRANSITIONS)
+    if not reasons.strip():
+        raise ValidationError(gettext("Give the reasons."))
+    previous = approval.status
+    approval.status = transition.target
+    approval.save(update_fields=["status"])
+    protocol.status = transition.protocol_status
+    protocol.amendment_open = False
+    protocol.save(update_fields=["status", "amendment_open", "updated_at"])
+    permissions.restamp_dashboards(protocol=protocol)
+    audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=approval,
+        protocol=protocol,
+        data={"reference": approval.reference, "from": previous, "to": approval.status, "reasons": reasons.strip()},
+    )
+    _tell_team(protocol, transition.audit_action)  # approval.suspended / approval.closed
+    return approval
 
 
 def _approval_change(*, approval: Approval, by: User, action: str, reasons: str) -> Approval:
@@ -804,24 +1042,9 @@ def _approval_change(*, approval: Approval, by: User, action: str, reasons: str)
     protocol = Protocol.objects.select_for_update().get(pk=locked.protocol_id)
     if not permissions.can_view(by, protocol):
         raise PermissionDenied
-    transition = transition_for(action, locked.status, actors_for(by, protocol), APPROVAL_TRANSITIONS)
-    if not reasons.strip():
-        raise ValidationError(gettext("Give the reasons."))
-    previous = locked.status
-    locked.status = transition.target
-    locked.save(update_fields=["status"])
-    protocol.status = transition.protocol_status
-    protocol.save(update_fields=["status", "updated_at"])
-    permissions.restamp_dashboards(protocol=protocol)
-    audit_record(
-        actor=by,
-        action=transition.audit_action,
-        target=locked,
-        protocol=protocol,
-        data={"reference": locked.reference, "from": previous, "to": locked.status, "reasons": reasons.strip()},
+    return _approval_transition(
+        approval=locked, protocol=protocol, by=by, action=action, actors=actors_for(by, protocol), reasons=reasons
     )
-    _tell_team(protocol, transition.audit_action)  # approval.suspended / approval.closed
-    return locked
 
 
 @transaction.atomic

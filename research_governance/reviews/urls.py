@@ -6,6 +6,8 @@ app_name = "reviews"
 
 urlpatterns = [
     path("protocols/<int:pk>/approvals/<int:approval_id>/change/", views.approval_change, name="approval_change"),
+    path("protocols/<int:pk>/amend/", views.amendment_start, name="amendment_start"),
+    path("protocols/<int:pk>/reports/<slug:kind>/new/", views.report_new, name="report_new"),
     path("secretariat/", views.secretariat_queue, name="secretariat_queue"),
     path("assigned/", views.my_assignments, name="my_assignments"),
     path("assignments/<int:assignment_id>/", views.review_workspace, name="workspace"),

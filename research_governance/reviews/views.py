@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from research_governance.accounts.selectors import is_secretariat
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.application import snapshot_sections
 from research_governance.protocols.assessment import Assessment, present
-from research_governance.protocols.models import DocumentKind, Protocol, ProtocolStatus
+from research_governance.protocols.models import DocumentKind
 from research_governance.protocols.views import detail_response, get_protocol_for_viewer
 
 from . import permissions as review_permissions
@@ -25,12 +24,14 @@ from . import selectors as selectors_reviews
 from . import services
 from .forms import (
     AcceptForm,
+    AmendmentForm,
     AnswerForm,
     ApprovalChangeForm,
     AssignForm,
     ConflictForm,
     DecisionForm,
     HeadPermissionForm,
+    ReportForm,
     ReturnForm,
     ReviewForm,
     SignOffForm,
@@ -44,14 +45,25 @@ from .models import (
     ReviewerAssignment,
     Submission,
 )
-from .workflow import Actor, SubmissionStatus, TransitionRefused, allowed_actions
+from .reports import report_rows
+from .workflow import (
+    KIND_RULES,
+    REPORT_KINDS,
+    Actor,
+    PermissionState,
+    SubmissionKind,
+    SubmissionStatus,
+    TransitionRefused,
+    allowed_actions,
+)
 
 PAGE_SIZE = 25
 
 
 @login_required
 def protocol_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Review the completeness check, then submit. Every missing item is listed at once."""
+    """Review the completeness check, then submit. Every missing item is listed at once.
+    An amendment also says what it changes."""
     protocol = get_protocol_for_viewer(request, pk)
     if not permissions.can_submit(request.user, protocol):
         raise PermissionDenied
@@ -59,10 +71,17 @@ def protocol_submit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This application is already submitted."))
         return redirect("protocols:detail", pk=protocol.pk)
     missing = selectors.protocol_missing_items(protocol)
+    amendment_form = AmendmentForm(request.POST or None) if protocol.amendment_open else None
     refused = ""
     if request.method == "POST":
+        amendment = amendment_form.cleaned_data if amendment_form is not None and amendment_form.is_valid() else {}
         try:
-            services.protocol_submit(protocol=protocol, by=request.user)
+            submission = services.protocol_submit(
+                protocol=protocol,
+                by=request.user,
+                changes_summary=amendment.get("changes_summary", ""),
+                minor_change=amendment.get("minor_change", False),
+            )
         except services.IncompleteApplication as incomplete:
             missing = incomplete.missing
         except TransitionRefused as error:
@@ -71,11 +90,84 @@ def protocol_submit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Submitted. The secretariat will pre-screen it; you can withdraw it until they accept it.")
             )
-            return redirect("protocols:detail", pk=protocol.pk)
+            return _focused(submission)
     return render(
         request,
         "reviews/submit.html",
-        {"protocol": protocol, "missing": missing, "refused": refused, "attempted": request.method == "POST"},
+        {
+            "protocol": protocol,
+            "missing": missing,
+            "refused": refused,
+            "attempted": request.method == "POST",
+            "amendment_form": amendment_form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def amendment_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open the approved application for an amendment; the approval stays in force meanwhile."""
+    protocol = get_protocol_for_viewer(request, pk)
+    if not permissions.can_submit(request.user, protocol):
+        raise PermissionDenied
+    try:
+        services.amendment_start(protocol=protocol, by=request.user)
+    except TransitionRefused as error:
+        messages.error(request, str(error.reason))
+        return redirect("protocols:detail", pk=pk)
+    messages.success(
+        request,
+        _("Amendment started. Change the application, then check and submit it; the approved version stays in force."),
+    )
+    return redirect("protocols:edit", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A post-approval report: progress (JP-R-01), serious adverse event (JP-R-02), deviation or
+    non-compliance (JP-R-04), final report (JP-R-07). A later round starts from the returned one."""
+    protocol = get_protocol_for_viewer(request, pk)
+    if not permissions.can_submit(request.user, protocol):
+        raise PermissionDenied
+    if kind not in REPORT_KINDS:
+        raise Http404
+    returned = services.returned_submission(protocol, kind)
+    previous = getattr(returned, "report", None)
+    form = ReportForm(request.POST or None, kind=kind, instance=None)
+    if previous is not None and request.method != "POST":
+        form = ReportForm(kind=kind, initial={name: getattr(previous, name) for name in form.fields})
+    refused = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = services.report_submit(protocol=protocol, by=request.user, kind=kind, data=form.cleaned_data)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, field_errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, field_errors)
+            else:
+                form.add_error(None, error)
+        except services.IncompleteApplication as incomplete:
+            form.add_error(None, [item.message for item in incomplete.missing])
+        except TransitionRefused as error:
+            refused = str(error.reason)
+        else:
+            messages.success(request, _("Report submitted. The secretariat has been notified."))
+            return _focused(submission)
+    return render(
+        request,
+        "reviews/report_form.html",
+        {
+            "protocol": protocol,
+            "form": form,
+            "kind": kind,
+            "kind_label": SubmissionKind(kind).label,
+            "rule": KIND_RULES[kind].rule,
+            "urgent": KIND_RULES[kind].urgent,
+            "returned": returned,
+            "refused": refused,
+        },
     )
 
 
@@ -84,6 +176,12 @@ def _get_submission(request: HttpRequest, pk: int, submission_id: int) -> Submis
     return get_object_or_404(
         Submission.objects.select_related("version", "protocol"), pk=submission_id, protocol=protocol
     )
+
+
+def _focused(submission: Submission, anchor: str = "") -> HttpResponse:
+    """Back to the protocol page, about this submission."""
+    url = reverse("protocols:detail", args=[submission.protocol_id])
+    return redirect(f"{url}?submission={submission.pk}{'#' + anchor if anchor else ''}")
 
 
 def _transition(request: HttpRequest, pk: int, submission_id: int, service, success: str) -> HttpResponse:  # type: ignore[no-untyped-def]
@@ -96,7 +194,7 @@ def _transition(request: HttpRequest, pk: int, submission_id: int, service, succ
         raise
     else:
         messages.success(request, success)
-    return redirect("protocols:detail", pk=pk)
+    return _focused(submission)
 
 
 @login_required
@@ -133,14 +231,14 @@ def submission_accept(request: HttpRequest, pk: int, submission_id: int) -> Http
     submission = _secretariat_submission(request, pk, submission_id)
     form = AcceptForm(request.POST)
     if not form.is_valid():
-        return detail_response(request, submission.protocol, accept_form=form)
+        return detail_response(request, submission.protocol, accept_form=form, focus=submission)
     try:
         services.submission_accept(submission=submission, by=request.user, route=form.cleaned_data["route"])
     except TransitionRefused as error:
         messages.error(request, str(error.reason))
     else:
         messages.success(request, _("Accepted for review."))
-    return redirect("protocols:detail", pk=pk)
+    return _focused(submission)
 
 
 @login_required
@@ -150,14 +248,14 @@ def submission_return(request: HttpRequest, pk: int, submission_id: int) -> Http
     submission = _secretariat_submission(request, pk, submission_id)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        return detail_response(request, submission.protocol, return_form=form)
+        return detail_response(request, submission.protocol, return_form=form, focus=submission)
     try:
         services.submission_return(submission=submission, by=request.user, requests=form.request_lines())
     except TransitionRefused as error:
         messages.error(request, str(error.reason))
     else:
         messages.success(request, _("Returned to the investigator with your requests."))
-    return redirect("protocols:detail", pk=pk)
+    return _focused(submission)
 
 
 @login_required
@@ -192,7 +290,8 @@ def secretariat_queue(request: HttpRequest) -> HttpResponse:
     submissions = (
         Submission.objects.filter(status=status)
         .select_related("protocol", "protocol__principal_investigator", "version")
-        .order_by("submitted_at", "id")
+        # A serious adverse event first (JP-R-02), then the oldest.
+        .order_by("-urgent", "submitted_at", "id")
     )
     page = Paginator(submissions, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -224,8 +323,8 @@ def reviewer_assign(request: HttpRequest, pk: int, submission_id: int) -> HttpRe
             form.add_error(None, str(error.reason))
         else:
             messages.success(request, _("Reviewer assigned."))
-            return redirect(reverse("protocols:detail", args=[pk]) + "#reviewers")
-    return detail_response(request, submission.protocol, assign_form=form)
+            return _focused(submission, "reviewers")
+    return detail_response(request, submission.protocol, assign_form=form, focus=submission)
 
 
 @login_required
@@ -336,6 +435,7 @@ def review_workspace(request: HttpRequest, assignment_id: int) -> HttpResponse:
             else None,
             "document_kinds": dict(DocumentKind.choices),
             "editable": assignment.status == ReviewerAssignment.Status.ASSIGNED,
+            "report_rows": report_rows(submission.report) if hasattr(submission, "report") else [],
         },
     )
 
@@ -395,8 +495,8 @@ def decision_record(request: HttpRequest, pk: int, submission_id: int) -> HttpRe
             form.add_error(None, _error_text(error))
         else:
             messages.success(request, _("Decision recorded. The applicants have been notified."))
-            return redirect(reverse("protocols:detail", args=[pk]) + "#decision")
-    return detail_response(request, submission.protocol, decision_form=form)
+            return _focused(submission, "decision")
+    return detail_response(request, submission.protocol, decision_form=form, focus=submission)
 
 
 def _condition(request: HttpRequest, pk: int, condition_id: int) -> Condition:
@@ -423,8 +523,10 @@ def condition_answer(request: HttpRequest, pk: int, condition_id: int) -> HttpRe
             form.add_error(None, _error_text(error))
         else:
             messages.success(request, _("Answer saved."))
-            return redirect(reverse("protocols:detail", args=[pk]) + f"#condition-{condition_id}")
-    return detail_response(request, protocol, condition_errors={condition.pk: form})
+            return _focused(condition.decision.submission, f"condition-{condition_id}")
+    return detail_response(
+        request, protocol, condition_errors={condition.pk: form}, focus=condition.decision.submission
+    )
 
 
 @login_required
@@ -442,8 +544,10 @@ def condition_sign_off(request: HttpRequest, pk: int, condition_id: int) -> Http
             form.add_error(None, _error_text(error))
         else:
             messages.success(request, _("Condition signed off."))
-            return redirect(reverse("protocols:detail", args=[pk]) + f"#condition-{condition_id}")
-    return detail_response(request, protocol, condition_errors={condition.pk: form})
+            return _focused(condition.decision.submission, f"condition-{condition_id}")
+    return detail_response(
+        request, protocol, condition_errors={condition.pk: form}, focus=condition.decision.submission
+    )
 
 
 @login_required
@@ -466,28 +570,29 @@ def head_decide(request: HttpRequest, pk: int, decision_id: int) -> HttpResponse
             form.add_error(None, _error_text(error))
         else:
             messages.success(request, _("Your decision is recorded. The investigators have been notified."))
-            return redirect(reverse("protocols:detail", args=[pk]) + "#decision")
-    return detail_response(request, protocol, head_form=form)
+            return _focused(decision.submission, "decision")
+    return detail_response(request, protocol, head_form=form, focus=decision.submission)
 
 
 @login_required
 @require_GET
 def head_queue(request: HttpRequest) -> HttpResponse:
-    """Awaiting my permission: protocols at the head's institutions awaiting permission (JP-ERC-13)."""
+    """Awaiting my permission: decisions at the head's institutions that need it (JP-ERC-13), the
+    initial application's and each approved amendment's."""
     institutions = RoleMembership.objects.current().filter(user=request.user, role=Role.HEAD)
     if not institutions.exists():
         raise Http404
-    decided = Decision.objects.filter(submission__protocol=OuterRef("pk")).order_by("-decided_at", "-id")
-    protocols = (
-        Protocol.objects.filter(
-            institution_id__in=institutions.values("institution_id"), status=ProtocolStatus.AWAITING_PERMISSION
+    decisions = (
+        Decision.objects.filter(
+            needs_permission=True,
+            permission__isnull=True,
+            submission__protocol__institution_id__in=institutions.values("institution_id"),
         )
-        .annotate(decided_at=Subquery(decided.values("decided_at")[:1]))
-        .select_related("principal_investigator")
+        .select_related("submission__protocol__principal_investigator", "submission__version")
         .order_by("decided_at", "id")
     )
-    page = Paginator(protocols, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reviews/head_queue.html", {"page": page})
+    page = Paginator(decisions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/head_queue.html", {"page": page, "awaiting": PermissionState.AWAITING})
 
 
 @login_required
@@ -506,7 +611,18 @@ def chair_queue(request: HttpRequest) -> HttpResponse:
         "responded_at", "id"
     )
     page = Paginator(conditions, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reviews/chair_queue.html", {"page": page})
+    # Serious adverse events not yet decided, flagged to the chair with the time reported (JP-R-02).
+    urgent = Submission.objects.filter(
+        urgent=True, status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED]
+    ).select_related("protocol", "submitted_by")
+    if not is_secretariat(request.user):
+        urgent = urgent.filter(protocol__institution_id__in=chaired.values("institution_id"))
+    urgent_rows = list(urgent.order_by("submitted_at", "id")[: PAGE_SIZE + 1])
+    return render(
+        request,
+        "reviews/chair_queue.html",
+        {"page": page, "urgent": urgent_rows[:PAGE_SIZE], "more_urgent": len(urgent_rows) > PAGE_SIZE},
+    )
 
 
 @login_required

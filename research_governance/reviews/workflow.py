@@ -2,9 +2,12 @@
 what each action does to the protocol's status. Services consult this table and
 nothing else; reading it shows the whole lifecycle.
 
-Four small tables: the submission (submit ... decide), the decision's conditions
-(answer, sign off), the head's permission (JP-ERC-13) and the approval (suspend, close).
-Every service that changes one of them asks ``transition_for`` with the table.
+One review engine serves every kind of submission (``KIND_RULES`` says how the kinds
+differ: the decisions open to the committee, whether the head permits, what the
+submission does to the protocol and its approval). Four small tables: the submission
+(submit ... decide), the decision's conditions (answer, sign off), the head's
+permission (JP-ERC-13) and the approval (suspend, close). Every service that changes
+one of them asks ``transition_for`` with the table.
 """
 
 from dataclasses import dataclass
@@ -19,6 +22,11 @@ from research_governance.protocols.models import ProtocolStatus
 
 class SubmissionKind(models.TextChoices):
     INITIAL = "initial", _("Initial application")
+    AMENDMENT = "amendment", _("Amendment")
+    PROGRESS_REPORT = "progress_report", _("Progress report")
+    SAFETY_REPORT = "safety_report", _("Serious adverse event")
+    DEVIATION = "deviation", _("Deviation or non-compliance")
+    FINAL_REPORT = "final_report", _("Final report")
 
 
 class SubmissionStatus(models.TextChoices):
@@ -50,6 +58,8 @@ class DecisionOutcome(models.TextChoices):
     REVISE = "revise", _("Revise and resubmit")
     NOT_APPROVED = "not_approved", _("Not approved")
     NOT_APPLICABLE = "not_applicable", _("Not applicable (no review needed)")
+    # A report is not approved; the committee acknowledges it, or asks for more (revise).
+    ACKNOWLEDGE = "acknowledge", _("Acknowledged")
 
 
 APPROVING_OUTCOMES = frozenset({DecisionOutcome.APPROVE, DecisionOutcome.APPROVE_WITH_CONDITIONS})
@@ -74,17 +84,125 @@ DECISION_PROTOCOL_STATUS: dict[tuple[str, str], str] = {
 }
 
 
-class ConditionState(models.TextChoices):
-    OPEN = "open", _("Waiting for the investigator's answer")
-    ANSWERED = "answered", _("Answered, waiting for sign-off")
-    SIGNED_OFF = "signed_off", _("Signed off")
-
-
 class ApprovalStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
     EXPIRED = "expired", _("Expired")
     CLOSED = "closed", _("Closed")
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """How one kind of submission goes through the one review engine."""
+
+    kind: str
+    # The decisions open to the committee.
+    outcomes: tuple[str, ...]
+    # Carries a new frozen version of the application (the initial application, an amendment).
+    carries_version: bool
+    # Submit, return, accept and decide move the protocol's status (only the initial application;
+    # after approval the protocol stays approved while amendments and reports are reviewed).
+    moves_protocol: bool
+    # The approval statuses under which the investigator may submit it ("" for none needed).
+    approval_statuses: frozenset[str]
+    # Under the JP rule set an approving decision goes to the head of institution (JP-ERC-13).
+    head_permits: bool = False
+    # An expedited decision needs a submitted review first; a report may be acknowledged directly.
+    needs_review: bool = True
+    # Flagged to the chair and the head at once, with the time reported (JP-R-02).
+    urgent: bool = False
+    # Acknowledging it closes the approval and the protocol (JP-R-07).
+    closes_approval: bool = False
+    # Several may be with the committee at once (events); otherwise one at a time.
+    concurrent: bool = False
+    # The rule the kind implements, shown to the investigator.
+    rule: str = ""
+
+
+_APPROVAL_DECISIONS = (
+    DecisionOutcome.APPROVE,
+    DecisionOutcome.APPROVE_WITH_CONDITIONS,
+    DecisionOutcome.REVISE,
+    DecisionOutcome.NOT_APPROVED,
+)
+_REPORT_DECISIONS = (DecisionOutcome.ACKNOWLEDGE, DecisionOutcome.REVISE)
+_LIVE = frozenset({ApprovalStatus.ACTIVE, ApprovalStatus.SUSPENDED})
+
+KIND_RULES: dict[str, KindRules] = {
+    rules.kind: rules
+    for rules in (
+        KindRules(
+            kind=SubmissionKind.INITIAL,
+            outcomes=(*_APPROVAL_DECISIONS, DecisionOutcome.NOT_APPLICABLE),
+            carries_version=True,
+            moves_protocol=True,
+            approval_statuses=frozenset({""}),
+            head_permits=True,
+        ),
+        KindRules(
+            kind=SubmissionKind.AMENDMENT,
+            outcomes=_APPROVAL_DECISIONS,
+            carries_version=True,
+            moves_protocol=False,
+            approval_statuses=frozenset({ApprovalStatus.ACTIVE}),
+            head_permits=True,
+            rule="JP-ERC-10",
+        ),
+        KindRules(
+            kind=SubmissionKind.PROGRESS_REPORT,
+            outcomes=_REPORT_DECISIONS,
+            carries_version=False,
+            moves_protocol=False,
+            approval_statuses=_LIVE,
+            needs_review=False,
+            rule="JP-R-01",
+        ),
+        KindRules(
+            kind=SubmissionKind.SAFETY_REPORT,
+            outcomes=_REPORT_DECISIONS,
+            carries_version=False,
+            moves_protocol=False,
+            approval_statuses=_LIVE,
+            needs_review=False,
+            urgent=True,
+            concurrent=True,
+            rule="JP-R-02",
+        ),
+        KindRules(
+            kind=SubmissionKind.DEVIATION,
+            outcomes=_REPORT_DECISIONS,
+            carries_version=False,
+            moves_protocol=False,
+            approval_statuses=_LIVE,
+            needs_review=False,
+            concurrent=True,
+            rule="JP-R-04",
+        ),
+        KindRules(
+            kind=SubmissionKind.FINAL_REPORT,
+            outcomes=_REPORT_DECISIONS,
+            carries_version=False,
+            moves_protocol=False,
+            approval_statuses=_LIVE,
+            needs_review=False,
+            closes_approval=True,
+            rule="JP-R-07",
+        ),
+    )
+}
+REPORT_KINDS = tuple(kind for kind, rules in KIND_RULES.items() if not rules.carries_version)
+
+
+class PermissionState(models.TextChoices):
+    AWAITING = "awaiting", _("Awaiting the head's permission")
+    PERMITTED = "permitted", _("Permitted")
+    REFUSED = "refused", _("Not permitted")
+
+
+class ConditionState(models.TextChoices):
+    OPEN = "open", _("Waiting for the investigator's answer")
+    ANSWERED = "answered", _("Answered, waiting for sign-off")
+    SIGNED_OFF = "signed_off", _("Signed off")
 
 
 @dataclass(frozen=True)
@@ -177,12 +295,13 @@ CONDITION_TRANSITIONS: tuple[Transition, ...] = (
     ),
 )
 
-# Sources are the protocol's status: the head permits after the committee's opinion (JP-ERC-13).
+# Sources are the decision's permission state: the head permits after the committee's opinion
+# (JP-ERC-13). The protocol's status changes only for the initial application (KIND_RULES).
 PERMISSION_TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         action="permit",
-        sources=frozenset({ProtocolStatus.AWAITING_PERMISSION}),
-        target=ProtocolStatus.APPROVED,
+        sources=frozenset({PermissionState.AWAITING}),
+        target=PermissionState.PERMITTED,
         actors=frozenset({Actor.HEAD}),
         protocol_status=ProtocolStatus.APPROVED,
         audit_action="permission.granted",
@@ -191,8 +310,8 @@ PERMISSION_TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         action="refuse",
-        sources=frozenset({ProtocolStatus.AWAITING_PERMISSION}),
-        target=ProtocolStatus.NOT_PERMITTED,
+        sources=frozenset({PermissionState.AWAITING}),
+        target=PermissionState.REFUSED,
         actors=frozenset({Actor.HEAD}),
         protocol_status=ProtocolStatus.NOT_PERMITTED,
         audit_action="permission.refused",
@@ -228,7 +347,7 @@ APPROVAL_TRANSITIONS: tuple[Transition, ...] = (
 WORKFLOWS: tuple[tuple[str, type[models.TextChoices], tuple[Transition, ...]], ...] = (
     ("Submission", SubmissionStatus, TRANSITIONS),
     ("Condition of a decision", ConditionState, CONDITION_TRANSITIONS),
-    ("Head's permission (protocol status, JP-ERC-13)", ProtocolStatus, PERMISSION_TRANSITIONS),
+    ("Head's permission (JP-ERC-13)", PermissionState, PERMISSION_TRANSITIONS),
     ("Approval", ApprovalStatus, APPROVAL_TRANSITIONS),
 )
 

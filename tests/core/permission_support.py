@@ -179,12 +179,14 @@ def build_world() -> World:
     approval = Approval.objects.create(
         protocol=protocol,
         decision=decision,
+        version=second.version,
         reference=f"A-{protocol.reference}-1",
         valid_from=timezone.localdate(),
         valid_until=timezone.localdate() + timedelta(days=365),
         created_at=timezone.now(),
     )
     world.ids = {
+        "kind": "progress_report",
         "approval_id": approval.pk,
         "pk": protocol.pk,
         "member_id": team_member.pk,

@@ -80,6 +80,8 @@ protocols:submission_withdraw     LGN  302  302  404  404  404  404  302  302  3
 # Queues.
 reviews:secretariat_queue         LGN  404  404  404  404  404  404  200  404  404  404
 reviews:head_queue                LGN  404  404  404  404  404  404  404  404  200  404
+# A post-approval report (A's approval is active): the applicant only; other viewers 403.
+reviews:report_new                LGN  200  403  404  404  404  404  403  403  403  404
 reviews:chair_queue               LGN  404  404  404  404  404  404  200  200  404  404
 # The assigned reviewer only; nobody else, not even the secretariat, opens the workspace.
 reviews:workspace                 LGN  404  404  404  200  404  404  404  404  404  404
@@ -130,6 +132,8 @@ reviews:condition_answer          LGN  ok   403  404  404  404  404  403  403  4
 reviews:condition_sign_off        LGN  403  403  404  404  404  404  ok   ok   403  404
 reviews:head_decide               LGN  403  403  404  404  404  404  403  403  ok   404
 reviews:approval_change           LGN  403  403  404  404  404  404  ok   ok   403  404
+reviews:amendment_start           LGN  ok   403  404  404  404  404  403  403  403  404
+reviews:report_new                LGN  ok   403  404  404  404  404  403  403  403  404
 # The PI's notification: anyone else gets 404; read-all acts on the user's own only.
 notifications:read                LGN  ok   404  404  404  404  404  404  404  404  404
 notifications:read_all            LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
@@ -202,6 +206,8 @@ ROUTE_ARGUMENTS = {
     "reviews:condition_sign_off": ["pk", "condition_id"],
     "reviews:head_decide": ["pk", "decision_id"],
     "reviews:approval_change": ["pk", "approval_id"],
+    "reviews:amendment_start": ["pk"],
+    "reviews:report_new": ["pk", "kind"],
     "notifications:read": ["notification_pk"],
     "committees:detail": ["committee_pk"],
     "committees:settings": ["committee_pk"],
@@ -272,6 +278,12 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
         "reviews:condition_sign_off": {f"signoff-{ids['condition_id']}-meaning": "approval"},
         "reviews:head_decide": {"permission-decision": "permit", "permission-reasons": "Hijacked"},
         "reviews:approval_change": {"approval-action": "close", "approval-reasons": "Hijacked"},
+        "reviews:report_new": {
+            "period_from": today,
+            "period_to": today,
+            "participants_enrolled": 3,
+            "summary": "Hijacked report",
+        },
         "committees:settings": {"settings-decision_rule": "majority", "settings-rule_set": "US"},
         "committees:member_add": {
             "add-email": other.email,
@@ -317,6 +329,8 @@ def state_of(world: World) -> tuple[object, ...]:
         world.meeting.minutes_narrative,
         world.committee.decision_rule,
         world.committee.rule_set,
+        protocol.amendment_open,
+        protocol.submissions.count(),
         Vote.objects.count(),
         world.protocol_a.team_members.count(),
         world.protocol_a.documents.count(),

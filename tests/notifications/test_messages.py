@@ -14,6 +14,8 @@ PARAMS = {
     "applicant": bilingual("申請 太郎", "Taro Shinsei"),
     "due_date": "2026-12-15",
     "decision": bilingual("承認", "Approved"),
+    "kind": bilingual("重篤な有害事象", "Serious adverse event"),
+    "reported_at": "2026-11-29 10:15 JST",
 }
 
 

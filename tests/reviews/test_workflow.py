@@ -9,11 +9,16 @@ from django.conf import settings
 from research_governance.protocols.models import EDITABLE_STATUSES, ProtocolStatus
 from research_governance.reviews.diagram import workflow_markdown
 from research_governance.reviews.workflow import (
+    APPROVING_OUTCOMES,
     DECISION_PROTOCOL_STATUS,
+    KIND_RULES,
+    REPORT_KINDS,
     TRANSITIONS,
     WORKFLOWS,
     Actor,
+    ApprovalStatus,
     DecisionOutcome,
+    SubmissionKind,
     SubmissionStatus,
     TransitionRefused,
     allowed_actions,
@@ -83,9 +88,42 @@ def test_every_table_of_decisions_conditions_permission_and_approval_is_walked(s
 
 
 def test_every_outcome_has_a_protocol_status_under_each_rule_set_jp_erc_13():
-    for outcome in DecisionOutcome.values:
+    # Only the initial application moves the protocol's status; its outcomes are all mapped.
+    for outcome in KIND_RULES[SubmissionKind.INITIAL].outcomes:
         for rule_set in ("JP", "US"):
             assert DECISION_PROTOCOL_STATUS[(outcome, rule_set)] in ProtocolStatus.values
     assert DECISION_PROTOCOL_STATUS[("approve", "JP")] == ProtocolStatus.AWAITING_PERMISSION
     assert DECISION_PROTOCOL_STATUS[("approve", "US")] == ProtocolStatus.APPROVED
     assert {ProtocolStatus.DRAFT, ProtocolStatus.RETURNED} == EDITABLE_STATUSES
+
+
+def test_every_kind_of_submission_goes_through_the_one_engine_with_its_rules_declared():
+    assert set(KIND_RULES) == set(SubmissionKind.values)
+    for rules in KIND_RULES.values():
+        assert set(rules.outcomes) <= set(DecisionOutcome.values)
+        assert DecisionOutcome.REVISE in rules.outcomes
+    # Only the initial application moves the protocol's status or can be judged not applicable.
+    assert [kind for kind, rules in KIND_RULES.items() if rules.moves_protocol] == [SubmissionKind.INITIAL]
+
+
+def test_reports_are_acknowledged_not_approved_and_need_a_live_approval_jp_r_01_02_04_07():
+    for kind in REPORT_KINDS:
+        rules = KIND_RULES[kind]
+        assert DecisionOutcome.ACKNOWLEDGE in rules.outcomes
+        assert not set(rules.outcomes) & APPROVING_OUTCOMES
+        assert rules.approval_statuses == {ApprovalStatus.ACTIVE, ApprovalStatus.SUSPENDED}
+        assert not rules.head_permits
+    assert {KIND_RULES[kind].rule for kind in REPORT_KINDS} == {"JP-R-01", "JP-R-02", "JP-R-04", "JP-R-07"}
+
+
+def test_only_a_serious_adverse_event_is_urgent_and_only_the_final_report_closes_jp_r_02_jp_r_07():
+    assert [kind for kind, rules in KIND_RULES.items() if rules.urgent] == [SubmissionKind.SAFETY_REPORT]
+    assert [kind for kind, rules in KIND_RULES.items() if rules.closes_approval] == [SubmissionKind.FINAL_REPORT]
+
+
+def test_an_amendment_needs_an_active_approval_and_under_jp_the_head_s_permission_jp_erc_13():
+    rules = KIND_RULES[SubmissionKind.AMENDMENT]
+    assert rules.carries_version
+    assert rules.head_permits
+    assert rules.approval_statuses == {ApprovalStatus.ACTIVE}
+    assert DecisionOutcome.NOT_APPLICABLE not in rules.outcomes
