@@ -1,10 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.core.forms import StyledFormMixin
 
 from .models import Condition, Report
-from .reports import REPORT_FIELDS, SUMMARY_LABELS
+from .reports import REPORT_FIELDS, SUMMARY_LABELS, clean_report
 from .workflow import DecisionOutcome, ReviewRoute
 
 
@@ -198,7 +199,19 @@ class ReportForm(StyledFormMixin, forms.ModelForm):
                 del self.fields[name]
             else:
                 self.fields[name].required = wanted[name]
+        self.kind = kind
         self.fields["summary"].label = SUMMARY_LABELS[kind]
         self.order_fields([name for name, _required in REPORT_FIELDS[kind]])
         if "causality" in self.fields:
             self.fields["causality"].choices = [("", "—"), *Report.Causality.choices]
+
+    def clean(self) -> dict[str, object]:
+        # The service's checks too (dates in order, none in the future), so every problem shows at once.
+        cleaned = super().clean() or {}
+        try:
+            clean_report(self.kind, cleaned)
+        except ValidationError as invalid:
+            for field, messages in invalid.message_dict.items():
+                if field not in self.errors:
+                    self.add_error(field, messages)
+        return cleaned

@@ -1,7 +1,9 @@
 """The whole way of an application through the committee, on PostgreSQL, through the services:
 submit, return with requests, resubmit, full board (a meeting without quorum cannot decide,
 one with quorum approves with conditions), conditions answered and signed off, the head
-permits, the approval is active; and the expedited route to the same end."""
+permits, the approval is active; then after approval an amendment (a minor change, expedited,
+permitted by the head), a progress report and the final report that closes the approval; and
+the expedited route to the same end."""
 
 from datetime import timedelta
 
@@ -99,6 +101,79 @@ def test_full_board_from_submission_to_an_active_approval(pi, secretariat, chair
     assert approval.status == "active"
     assert approval.valid_until > approval.valid_from
     assert Notification.objects.filter(recipient=pi, kind="permission.granted").exists()
+    assert approval.version == second.version
+
+    # An amendment: the application opens again while the approval stays in force.
+    services.amendment_start(protocol=protocol, by=pi)
+    protocol.refresh_from_db()
+    assert protocol.is_editable
+    assert protocol.status == ProtocolStatus.APPROVED
+    protocol.target_participants = 140
+    protocol.save()
+    amendment = services.protocol_submit(
+        protocol=protocol, by=pi, changes_summary="Enrol 140 instead of 120.", minor_change=True
+    )
+    assert amendment.kind == "amendment"
+    assert amendment.version.number == second.version.number + 1
+    assert amendment.version.snapshot["form"]["target_participants"] == 140
+    services.submission_accept(submission=amendment, by=secretariat, route="expedited")  # JP-ERC-10: minor
+    review(
+        services.reviewer_assign(submission=amendment, by=secretariat, reviewer=members[1].user, due_date=DUE),
+        members[1].user,
+        "approve",
+    )
+    amended = services.decision_record(submission=amendment, by=chair, outcome="approve", reasons="Justified.")
+    approval.refresh_from_db()
+    assert approval.version == second.version  # not in force until the head permits (JP-ERC-13)
+    services.head_permit(decision=amended, by=head)
+    approval.refresh_from_db()
+    protocol.refresh_from_db()
+    assert approval.version == amendment.version
+    assert protocol.status == ProtocolStatus.APPROVED
+    assert Approval.objects.filter(protocol=protocol).count() == 1
+
+    # A progress report at the protocol's interval (JP-R-01), acknowledged without a meeting.
+    today = timezone.localdate()
+    progress = services.report_submit(
+        protocol=protocol,
+        by=pi,
+        kind="progress_report",
+        data={
+            "period_from": approval.valid_from,
+            "period_to": today,
+            "participants_enrolled": 35,
+            "summary": "Recruitment on plan.",
+        },
+    )
+    assert progress.version == amendment.version  # a report refers to the version in force
+    services.submission_accept(submission=progress, by=secretariat, route="expedited")
+    services.decision_record(submission=progress, by=chair, outcome="acknowledge", reasons="Noted.")
+
+    # The final report closes the approval and the protocol (JP-R-07).
+    final = services.report_submit(
+        protocol=protocol,
+        by=pi,
+        kind="final_report",
+        data={
+            "completed_on": today,
+            "participants_enrolled": 138,
+            "results_summary": "Primary endpoint met.",
+            "summary": "Completed as planned.",
+        },
+    )
+    services.submission_accept(submission=final, by=secretariat, route="expedited")
+    services.decision_record(submission=final, by=chair, outcome="acknowledge", reasons="Thank you.")
+    approval.refresh_from_db()
+    protocol.refresh_from_db()
+    assert approval.status == "closed"
+    assert protocol.status == ProtocolStatus.CLOSED
+    with pytest.raises(TransitionRefused):
+        services.report_submit(
+            protocol=protocol,
+            by=pi,
+            kind="progress_report",
+            data={"period_from": today, "period_to": today, "participants_enrolled": 1, "summary": "Late."},
+        )
 
 
 @pytest.mark.django_db
