@@ -173,6 +173,9 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
             "recipients": selectors.recipients(protocol),
             "documents": selectors.current_documents(protocol),
             "submissions": submissions,
+            "also_open": [s for s in submissions if s.status in OPEN_STATUSES and s != open_submission],
+            "amendment_pending": protocol.amendment_open
+            or any(s.kind == SubmissionKind.AMENDMENT and s.status in OPEN_STATUSES for s in submissions),
             "history": selectors.history(protocol),
             "missing": selectors.protocol_missing_items(protocol, assessment) if protocol.is_editable else [],
             "assessment": present(assessment, chosen=protocol.consent_procedure),

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -104,5 +105,5 @@ def report_rows(report: Any) -> list[tuple[str, Any, str]]:
         field = report._meta.get_field(name)
         label = SUMMARY_LABELS[kind] if name == "summary" else field.verbose_name
         display = getattr(report, f"get_{name}_display", None)
-        rows.append((str(label), display() if display else getattr(report, name), name))
+        rows.append((capfirst(str(label)), display() if display else getattr(report, name), name))
     return rows

@@ -311,6 +311,50 @@ class Command(BaseCommand):
         )
         review_services.review_submit(assignment=assignment, by=reviewer)
 
+    def _after_approval(self, protocol: Protocol, pi: User, secretariat: User) -> None:
+        """The approved study lives on: a progress report acknowledged, a serious adverse event
+        waiting for the committee (urgent), and a minor amendment in pre-screening."""
+        today = timezone.localdate()
+        progress = review_services.report_submit(
+            protocol=protocol,
+            by=pi,
+            kind="progress_report",
+            data={
+                "period_from": today,
+                "period_to": today,
+                "participants_enrolled": 18,
+                "summary": "Recruitment started; 18 of 120 patients answered the questionnaire.",
+            },
+        )
+        review_services.submission_accept(submission=progress, by=secretariat, route="expedited")
+        review_services.decision_record(
+            submission=progress, by=secretariat, outcome="acknowledge", reasons="Recruitment on plan."
+        )
+        review_services.report_submit(
+            protocol=protocol,
+            by=pi,
+            kind="safety_report",
+            data={
+                "occurred_on": today,
+                "became_aware_on": today,
+                "causality": "unrelated",
+                "unexpected": False,
+                "summary": "A participant was admitted to hospital with pneumonia after the video consultation.",
+                "actions_taken": "None needed for the study; the participant continues.",
+            },
+        )
+        review_services.amendment_start(protocol=protocol, by=pi)
+        protocol.refresh_from_db()
+        protocol_services.protocol_update_draft(
+            protocol=protocol, by=pi, data={"target_participants": 150}, lock_version=protocol.lock_version
+        )
+        review_services.protocol_submit(
+            protocol=protocol,
+            by=pi,
+            changes_summary="Raise the target from 120 to 150 patients to reach the planned precision.",
+            minor_change=True,
+        )
+
     def _workflow_states(self, users: dict[str, User], *, accepted_submission: Submission) -> None:
         """Protocols in the later states of the workflow: returned, under review, decided at a
         meeting with votes, and permitted with an active approval."""
@@ -342,6 +386,7 @@ class Command(BaseCommand):
             submission=expedited, by=secretariat, outcome="approve", reasons="Minimal risk; consent is adequate."
         )
         review_services.head_permit(decision=decision, by=head)
+        self._after_approval(permitted, pi, secretariat)
 
         at_meeting = self._complete_study(pi, "新規バイオマーカーの探索的研究", "Exploratory study of a new biomarker")
         full_board = review_services.protocol_submit(protocol=at_meeting, by=pi)
