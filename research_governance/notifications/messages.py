@@ -113,6 +113,20 @@ MESSAGES: dict[str, Message] = {
             "The committee's opinion is needed promptly (JP-R-02)."
         ),
     ),
+    "site_permission.granted": Message(
+        subject=_("Permission granted for %(reference)s at %(site)s"),
+        body=_(
+            "The head of %(site)s permitted %(reference)s: %(title)s at that site, after the central review "
+            "(JP-ERC-12)."
+        ),
+    ),
+    "site_permission.refused": Message(
+        subject=_("Permission refused for %(reference)s at %(site)s"),
+        body=_(
+            "The head of %(site)s did not permit %(reference)s: %(title)s at that site. "
+            "Open the application to read the reasons."
+        ),
+    ),
     "permission.refused": Message(
         subject=_("Permission refused for %(reference)s"),
         body=_(

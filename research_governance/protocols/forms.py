@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from research_governance.accounts.models import Institution
 from research_governance.core.forms import StyledFormMixin
 
 from .application import FORM_FIELDS
@@ -113,9 +114,22 @@ class TeamMemberForm(StyledFormMixin, forms.Form):
 
 class SiteForm(StyledFormMixin, forms.Form):
     prefix = "site"
-    name = forms.CharField(label=_("Institution"), max_length=200)
+    institution = forms.ModelChoiceField(
+        label=_("Institution registered here"),
+        queryset=Institution.objects.order_by("code"),
+        required=False,
+        empty_label=_("Not registered here: type its name"),
+        help_text=_("A registered site's head of institution gives the permission for the site here (JP-ERC-12)."),
+    )
+    name = forms.CharField(label=_("Institution"), max_length=200, required=False)
     site_investigator = forms.CharField(label=_("Site investigator"), max_length=150, required=False)
     is_lead = forms.BooleanField(label=_("Lead site"), required=False)
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("institution") and not (cleaned.get("name") or "").strip():
+            self.add_error("name", _("Choose a registered institution or type the site's name."))
+        return cleaned
 
 
 class RecipientForm(StyledFormMixin, forms.Form):

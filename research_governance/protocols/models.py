@@ -242,6 +242,15 @@ class TeamMember(models.Model):
 class Site(models.Model):
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="sites")
     name = models.CharField(_("institution"), max_length=200)
+    # A site at an institution that uses this system: its head permits for the site here (JP-ERC-12).
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="study_sites",
+        verbose_name=_("institution registered here"),
+    )
     site_investigator = models.CharField(_("site investigator"), max_length=150, blank=True)
     is_lead = models.BooleanField(_("lead site"), default=False)
 

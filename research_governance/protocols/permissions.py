@@ -105,11 +105,15 @@ def can_view(user: User | AnonymousUser, protocol: Protocol) -> bool:
         return False
     if is_secretariat(user):
         return True
-    return (
-        user.is_authenticated
-        and user.is_active
-        and _officer_memberships(user).filter(institution_id=protocol.institution_id).exists()
-    )
+    if not (user.is_authenticated and user.is_active):
+        return False
+    officer = _officer_memberships(user)
+    if officer.filter(institution_id=protocol.institution_id).exists():
+        return True
+    # JP-ERC-12: the head of a participating site's institution permits for that site.
+    return officer.filter(
+        role=Role.HEAD, institution_id__in=protocol.sites.filter(institution__isnull=False).values("institution_id")
+    ).exists()
 
 
 def can_edit(user: User | AnonymousUser, protocol: Protocol) -> bool:

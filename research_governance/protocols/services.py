@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from research_governance.accounts.models import User
+from research_governance.accounts.models import Institution, User
 from research_governance.audit.services import audit_record
 
 from . import permissions
@@ -152,12 +152,26 @@ def team_member_remove(*, member: TeamMember, by: User) -> None:
 
 
 @transaction.atomic
-def site_add(*, protocol: Protocol, by: User, name: str, site_investigator: str, is_lead: bool) -> Site:
+def site_add(
+    *,
+    protocol: Protocol,
+    by: User,
+    name: str,
+    site_investigator: str,
+    is_lead: bool,
+    institution: Institution | None = None,
+) -> Site:
     locked = _locked_editable_protocol(protocol, by)
     if is_lead:
         # One lead site: naming a new lead demotes the old one.
         Site.objects.filter(protocol=locked, is_lead=True).update(is_lead=False)
-    site = Site(protocol=locked, name=name.strip(), site_investigator=site_investigator.strip(), is_lead=is_lead)
+    site = Site(
+        protocol=locked,
+        name=name.strip() or (institution.name if institution else ""),
+        institution=institution,
+        site_investigator=site_investigator.strip(),
+        is_lead=is_lead,
+    )
     site.full_clean()
     site.save()
     _touch(locked)
@@ -166,7 +180,7 @@ def site_add(*, protocol: Protocol, by: User, name: str, site_investigator: str,
         action="protocol.site_added",
         target=locked,
         protocol=locked,
-        data={"name": site.name, "is_lead": is_lead},
+        data={"name": site.name, "is_lead": is_lead, "institution": institution.code if institution else None},
     )
     return site
 

@@ -179,7 +179,7 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
             "history": selectors.history(protocol),
             "missing": selectors.protocol_missing_items(protocol, assessment) if protocol.is_editable else [],
             "assessment": present(assessment, chosen=protocol.consent_procedure),
-            "decisions": decision_panels(protocol, actors, focus, submissions, forms),
+            "decisions": decision_panels(protocol, actors, focus, submissions, forms, user=request.user),
         },
     )
 

@@ -307,6 +307,27 @@ class Permission(models.Model):
         return f"{'granted' if self.granted else 'refused'} – {self.decision_id}"
 
 
+class SitePermission(models.Model):
+    """The permission, or refusal, of a participating site's head of institution after a central
+    review (JP-ERC-12): one committee's opinion covers the listed sites; each site's head permits
+    for their site. The lead institution's permission is ``Permission``."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="site_permissions")
+    site = models.ForeignKey("protocols.Site", on_delete=models.PROTECT, related_name="permissions")
+    granted = models.BooleanField(_("granted"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("decided"))
+    reasons = models.TextField(_("reasons"), blank=True)
+
+    class Meta:
+        verbose_name = _("site head's permission")
+        verbose_name_plural = _("site heads' permissions")
+        constraints = [models.UniqueConstraint(fields=["decision", "site"], name="site_permission_once")]
+
+    def __str__(self) -> str:
+        return f"{'granted' if self.granted else 'refused'} – {self.site_id}"
+
+
 class Approval(models.Model):
     """The approval under which the research may be conducted: reference, period and status."""
 

@@ -9,12 +9,13 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from research_governance.accounts.models import Role, RoleMembership
 from research_governance.protocols.models import Protocol
 
 from .forms import AnswerForm, ApprovalChangeForm, DecisionForm, HeadPermissionForm, SignOffForm
-from .models import Approval, Condition, Decision, ReviewerAssignment, Submission
+from .models import Approval, Condition, Decision, ReviewerAssignment, SitePermission, Submission
 from .reports import report_rows
-from .services import add_months
+from .services import add_months, sites_needing_permission
 from .workflow import (
     KIND_RULES,
     REPORT_KINDS,
@@ -98,8 +99,33 @@ def progress_report_due(approval: Approval, protocol: Protocol, submissions: lis
     return add_months(start, interval)
 
 
+def site_permission_rows(decision: Decision, protocol: Protocol, user: Any, forms: dict) -> list[dict[str, Any]]:
+    """Each participating site whose own head permits (JP-ERC-12), with that head's decision or,
+    for the head viewing, the form to give it."""
+    given = {p.site_id: p for p in SitePermission.objects.filter(decision=decision).select_related("by")}
+    mine = (
+        set(RoleMembership.objects.current().filter(user=user, role=Role.HEAD).values_list("institution_id", flat=True))
+        if getattr(user, "is_authenticated", False)
+        else set()
+    )
+    errors = forms.get("site_errors") or {}
+    rows = []
+    for site in sites_needing_permission(protocol):
+        permission = given.get(site.pk)
+        form = None
+        if permission is None and site.institution_id in mine and decision.needs_permission:
+            form = errors.get(site.pk) or HeadPermissionForm(prefix=f"site-{site.pk}")
+        rows.append({"site": site, "permission": permission, "form": form})
+    return rows
+
+
 def decision_panels(
-    protocol: Protocol, actors: set[Actor], focus: Submission | None, submissions: list[Submission], forms: dict
+    protocol: Protocol,
+    actors: set[Actor],
+    focus: Submission | None,
+    submissions: list[Submission],
+    forms: dict,
+    user: Any = None,
 ) -> dict[str, Any]:
     officer = bool(actors & {Actor.SECRETARIAT, Actor.CHAIR})
     open_submission = focus if focus is not None and focus.status in OPEN_STATUSES else None
@@ -146,6 +172,11 @@ def decision_panels(
         forms.get("head_form") or HeadPermissionForm()
         if decision is not None and Actor.HEAD in actors and decision.permission_state == PermissionState.AWAITING
         else None
+    )
+    context["site_permissions"] = (
+        site_permission_rows(decision, protocol, user, forms)
+        if decision is not None and decision.needs_permission
+        else []
     )
     context["report_rows"] = report_rows(focus.report) if focus is not None and hasattr(focus, "report") else []
 

@@ -24,7 +24,13 @@ from research_governance.notifications.services import notify
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.application import MissingItem, build_snapshot
 from research_governance.protocols.assessment import rule_set_for
-from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolUserObjectPermission, ProtocolVersion
+from research_governance.protocols.models import (
+    Protocol,
+    ProtocolStatus,
+    ProtocolUserObjectPermission,
+    ProtocolVersion,
+    Site,
+)
 
 from . import permissions as review_permissions
 from .models import (
@@ -36,6 +42,7 @@ from .models import (
     PrescreenRequest,
     Report,
     ReviewerAssignment,
+    SitePermission,
     Submission,
 )
 from .reports import clean_report
@@ -50,6 +57,7 @@ from .workflow import (
     Actor,
     ApprovalStatus,
     DecisionOutcome,
+    PermissionState,
     ReviewRoute,
     SubmissionKind,
     SubmissionStatus,
@@ -478,6 +486,8 @@ __all__ = [
     "review_submit",
     "reviewer_assign",
     "reviewer_unassign",
+    "site_permission_record",
+    "sites_needing_permission",
     "submission_accept",
     "submission_return",
     "submission_withdraw",
@@ -1009,6 +1019,57 @@ def head_refuse(*, decision: Decision, by: User, reasons: str) -> Permission:
         data={"decision_id": locked.pk, "kind": locked.submission.kind, "reasons": permission.reasons},
     )
     _tell_team(protocol, "permission.refused")
+    return permission
+
+
+def sites_needing_permission(protocol: Protocol) -> QuerySet[Site]:
+    """Participating sites whose own head permits for them (JP-ERC-12): registered here, and not
+    the protocol's own institution (whose head gives the protocol's permission)."""
+    return (
+        Site.objects.filter(protocol=protocol, institution__isnull=False)
+        .exclude(institution_id=protocol.institution_id)
+        .select_related("institution")
+    )
+
+
+@transaction.atomic
+def site_permission_record(
+    *, decision: Decision, site: Site, by: User, granted: bool, reasons: str = ""
+) -> SitePermission:
+    """A participating site's head permits, or refuses, the research at their site after the
+    central committee's opinion (JP-ERC-12). Refusing needs reasons; each site decides once."""
+    locked = Decision.objects.select_for_update().select_related("submission__protocol").get(pk=decision.pk)
+    protocol = locked.submission.protocol
+    if site.protocol_id != protocol.pk or not sites_needing_permission(protocol).filter(pk=site.pk).exists():
+        raise ValidationError(gettext("This site's permission is not given here."))
+    heads = RoleMembership.objects.current().filter(user=by, role=Role.HEAD, institution_id=site.institution_id)
+    actors = {Actor.HEAD} if by.is_authenticated and by.is_active and heads.exists() else set()
+    if not actors:
+        raise PermissionDenied
+    state = PermissionState.AWAITING if locked.needs_permission else ""
+    if SitePermission.objects.filter(decision=locked, site=site).exists():
+        state = PermissionState.PERMITTED
+    transition = transition_for("permit" if granted else "refuse", state, actors, PERMISSION_TRANSITIONS)
+    if not granted and not reasons.strip():
+        raise ValidationError(gettext("Give the reasons for refusing permission."))
+    permission = SitePermission.objects.create(
+        decision=locked, site=site, granted=granted, by=by, at=timezone.now(), reasons=reasons.strip()
+    )
+    permissions.restamp_dashboards(protocol=protocol)
+    audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=locked.submission,
+        protocol=protocol,
+        data={"decision_id": locked.pk, "site": site.name, "site_id": site.pk, "reasons": permission.reasons},
+    )
+    notify(
+        recipients=_team_of(protocol),
+        kind="site_permission.granted" if granted else "site_permission.refused",
+        params={**_about(protocol), "site": site.name},
+        link=_link(protocol),
+        protocol=protocol,
+    )
     return permission
 
 

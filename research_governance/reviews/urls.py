@@ -26,4 +26,9 @@ urlpatterns = [
         name="condition_sign_off",
     ),
     path("protocols/<int:pk>/decisions/<int:decision_id>/permission/", views.head_decide, name="head_decide"),
+    path(
+        "protocols/<int:pk>/decisions/<int:decision_id>/sites/<int:site_id>/permission/",
+        views.site_permission,
+        name="site_permission",
+    ),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from research_governance.accounts.selectors import is_secretariat
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.application import snapshot_sections
 from research_governance.protocols.assessment import Assessment, present
-from research_governance.protocols.models import DocumentKind
+from research_governance.protocols.models import DocumentKind, Site
 from research_governance.protocols.views import detail_response, get_protocol_for_viewer
 
 from . import permissions as review_permissions
@@ -43,6 +44,7 @@ from .models import (
     Decision,
     PrescreenRequest,
     ReviewerAssignment,
+    SitePermission,
     Submission,
 )
 from .reports import report_rows
@@ -50,7 +52,6 @@ from .workflow import (
     KIND_RULES,
     REPORT_KINDS,
     Actor,
-    PermissionState,
     SubmissionKind,
     SubmissionStatus,
     TransitionRefused,
@@ -575,6 +576,41 @@ def head_decide(request: HttpRequest, pk: int, decision_id: int) -> HttpResponse
 
 
 @login_required
+@require_POST
+def site_permission(request: HttpRequest, pk: int, decision_id: int, site_id: int) -> HttpResponse:
+    """A participating site's head permits, or refuses, the research at their site (JP-ERC-12)."""
+    protocol = get_protocol_for_viewer(request, pk)
+    decision = get_object_or_404(
+        Decision.objects.select_related("submission"), pk=decision_id, submission__protocol=protocol
+    )
+    site = get_object_or_404(Site, pk=site_id, protocol=protocol)
+    if (
+        not RoleMembership.objects.current()
+        .filter(user=request.user, role=Role.HEAD, institution_id=site.institution_id)
+        .exists()
+    ):
+        raise PermissionDenied
+    form = HeadPermissionForm(request.POST, prefix=f"site-{site.pk}")
+    if form.is_valid():
+        try:
+            services.site_permission_record(
+                decision=decision,
+                site=site,
+                by=request.user,
+                granted=form.cleaned_data["decision"] == "permit",
+                reasons=form.cleaned_data["reasons"],
+            )
+        except (TransitionRefused, ValidationError) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(
+                request, _("Your decision for the site is recorded. The investigators have been notified.")
+            )
+            return _focused(decision.submission, f"site-{site.pk}")
+    return detail_response(request, protocol, site_errors={site.pk: form}, focus=decision.submission)
+
+
+@login_required
 @require_GET
 def head_queue(request: HttpRequest) -> HttpResponse:
     """Awaiting my permission: decisions at the head's institutions that need it (JP-ERC-13), the
@@ -592,7 +628,29 @@ def head_queue(request: HttpRequest) -> HttpResponse:
         .order_by("decided_at", "id")
     )
     page = Paginator(decisions, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reviews/head_queue.html", {"page": page, "awaiting": PermissionState.AWAITING})
+    # Sites at my institutions of studies reviewed centrally elsewhere, awaiting my permission (JP-ERC-12).
+    awaiting = (
+        Decision.objects.filter(submission__protocol=OuterRef("protocol"), needs_permission=True)
+        .exclude(permission__granted=False)
+        .exclude(Exists(SitePermission.objects.filter(decision=OuterRef("pk"), site=OuterRef(OuterRef("pk")))))
+    )
+    latest = awaiting.order_by("-decided_at", "-id")
+    sites = list(
+        Site.objects.filter(institution_id__in=institutions.values("institution_id"))
+        .exclude(protocol__institution_id=F("institution_id"))
+        .annotate(
+            submission_id=Subquery(latest.values("submission_id")[:1]),
+            decided_at=Subquery(latest.values("decided_at")[:1]),
+        )
+        .filter(submission_id__isnull=False)
+        .select_related("protocol__principal_investigator")
+        .order_by("decided_at", "id")[: PAGE_SIZE + 1]
+    )
+    return render(
+        request,
+        "reviews/head_queue.html",
+        {"page": page, "sites": sites[:PAGE_SIZE], "more_sites": len(sites) > PAGE_SIZE},
+    )
 
 
 @login_required

@@ -131,6 +131,8 @@ reviews:decision_record           LGN  403  403  404  404  404  404  ok   ok   4
 reviews:condition_answer          LGN  ok   403  404  404  404  404  403  403  403  404
 reviews:condition_sign_off        LGN  403  403  404  404  404  404  ok   ok   403  404
 reviews:head_decide               LGN  403  403  404  404  404  404  403  403  ok   404
+# A's only site is not at a registered institution: no head permits for it here (JP-ERC-12).
+reviews:site_permission           LGN  403  403  404  404  404  404  403  403  403  404
 reviews:approval_change           LGN  403  403  404  404  404  404  ok   ok   403  404
 reviews:amendment_start           LGN  ok   403  404  404  404  404  403  403  403  404
 reviews:report_new                LGN  ok   403  404  404  404  404  403  403  403  404
@@ -205,6 +207,7 @@ ROUTE_ARGUMENTS = {
     "reviews:condition_answer": ["pk", "condition_id"],
     "reviews:condition_sign_off": ["pk", "condition_id"],
     "reviews:head_decide": ["pk", "decision_id"],
+    "reviews:site_permission": ["pk", "decision_id", "site_id"],
     "reviews:approval_change": ["pk", "approval_id"],
     "reviews:amendment_start": ["pk"],
     "reviews:report_new": ["pk", "kind"],
@@ -277,6 +280,7 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
         "reviews:condition_answer": {f"condition-{ids['condition_id']}-response": "Hijacked"},
         "reviews:condition_sign_off": {f"signoff-{ids['condition_id']}-meaning": "approval"},
         "reviews:head_decide": {"permission-decision": "permit", "permission-reasons": "Hijacked"},
+        "reviews:site_permission": {f"site-{ids['site_id']}-decision": "permit"},
         "reviews:approval_change": {"approval-action": "close", "approval-reasons": "Hijacked"},
         "reviews:report_new": {
             "period_from": today,
