@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from research_governance.accounts.models import Institution, localized
@@ -16,7 +17,8 @@ class ProtocolStatus(models.TextChoices):
     AWAITING_PERMISSION = "awaiting_permission", _("Awaiting the head's permission")
     APPROVED = "approved", _("Approved")
     NOT_APPROVED = "not_approved", _("Not approved")
-    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    # Not the rating "not applicable": the study needs no ethics review.
+    NOT_APPLICABLE = "not_applicable", pgettext_lazy("protocol status", "Not applicable")
     NOT_PERMITTED = "not_permitted", _("Not permitted by the head")
     SUSPENDED = "suspended", _("Suspended")
     CLOSED = "closed", _("Closed")
