@@ -252,6 +252,12 @@ def get_item(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> Ag
     return item
 
 
+def _not_done(request: HttpRequest, text: str, refused: ValidationError | None) -> None:
+    """The failure message, with the service's reasons: the form may no longer be on the page
+    (the meeting closed, the item was decided or deferred meanwhile) to show them."""
+    messages.error(request, " ".join([text, *(refused.messages if refused else [])]))
+
+
 def _require_manager(request: HttpRequest) -> None:
     if not selectors.can_manage_committee(request.user):
         raise PermissionDenied
@@ -356,15 +362,17 @@ def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
     _require_manager(request)
     form = AgendaAddForm(request.POST, candidates=selectors.agenda_candidates(meeting))
+    refused: ValidationError | None = None
     if form.is_valid():
         try:
             services.agenda_add(meeting=meeting, by=request.user, submission=form.cleaned_data["submission"])
         except ValidationError as error:
             _add_errors(form, error)
+            refused = error
         else:
             messages.success(request, _("The submission was put on the agenda."))
             return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
-    messages.error(request, _("The submission was not put on the agenda."))
+    _not_done(request, _("The submission was not put on the agenda."), refused)
     return _meeting_detail_response(request, meeting, agenda_form=form)
 
 
@@ -375,15 +383,17 @@ def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     _require_manager(request)
     seats = selectors.sitting_on(meeting.committee, selectors.meeting_day(meeting))
     form = AttendanceForm(request.POST, seats=seats, present_ids=[])
+    refused: ValidationError | None = None
     if form.is_valid():
         try:
             services.attendance_record(meeting=meeting, by=request.user, present=form.cleaned_data["present"])
         except ValidationError as error:
             _add_errors(form, error)
+            refused = error
         else:
             messages.success(request, _("The attendance was recorded."))
             return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
-    messages.error(request, _("The attendance was not recorded."))
+    _not_done(request, _("The attendance was not recorded."), refused)
     return _meeting_detail_response(request, meeting, attendance_form=form)
 
 
@@ -419,10 +429,13 @@ def _item_response(
         "own_vote": own_vote,
         "vote_form": (vote_form or VoteForm()) if may_vote else None,
         "is_open": is_open,
-        "can_decide": is_open and services.can_decide(request.user, item),
+        # A form posted to an item that closed meanwhile comes back as typed, with the reason.
+        "can_decide": (is_open or decide_form is not None) and services.can_decide(request.user, item),
         "decide_blocked": [services.refusal_text(refusal) for refusal in refusals],
         "decide_form": decide_form or DecideForm(),
-        "recusal_form": (recusal_form or RecusalForm(seats=quorum["seats"])) if can_manage and is_open else None,
+        "recusal_form": (recusal_form or RecusalForm(seats=quorum["seats"]))
+        if can_manage and (is_open or recusal_form is not None)
+        else None,
     }
     return render(request, "committees/item.html", context)
 
@@ -438,15 +451,17 @@ def item_detail(request: HttpRequest, pk: int, meeting_id: int, item_id: int) ->
 def vote(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     form = VoteForm(request.POST)
+    refused: ValidationError | None = None
     if form.is_valid():
         try:
             services.vote_cast(item=item, by=request.user, choice=form.cleaned_data["choice"])
         except ValidationError as error:
             _add_errors(form, error)
+            refused = error
         else:
             messages.success(request, _("Your vote was recorded."))
             return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    messages.error(request, _("Your vote was not recorded."))
+    _not_done(request, _("Your vote was not recorded."), refused)
     return _item_response(request, item, vote_form=form)
 
 
@@ -457,15 +472,17 @@ def recusal_add(request: HttpRequest, pk: int, meeting_id: int, item_id: int) ->
     _require_manager(request)
     seats = selectors.sitting_on(item.meeting.committee, selectors.meeting_day(item.meeting))
     form = RecusalForm(request.POST, seats=seats)
+    refused: ValidationError | None = None
     if form.is_valid():
         try:
             services.recusal_add(item=item, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
+            refused = error
         else:
             messages.success(request, _("The recusal was recorded."))
             return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    messages.error(request, _("The recusal was not recorded."))
+    _not_done(request, _("The recusal was not recorded."), refused)
     return _item_response(request, item, recusal_form=form)
 
 
@@ -476,15 +493,17 @@ def item_decide(request: HttpRequest, pk: int, meeting_id: int, item_id: int) ->
     if not services.can_decide(request.user, item):
         raise PermissionDenied
     form = DecideForm(request.POST)
+    refused: ValidationError | None = None
     if form.is_valid():
         try:
             services.item_decide(item=item, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
+            refused = error
         else:
             messages.success(request, _("The decision was recorded."))
             return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    messages.error(request, _("The decision was not recorded."))
+    _not_done(request, _("The decision was not recorded."), refused)
     return _item_response(request, item, decide_form=form)
 
 
@@ -501,9 +520,11 @@ def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
             raise PermissionDenied
         form = MinutesForm(request.POST)
         if not can_edit:
-            messages.error(request, workflow.CLOSED_REASON)
-            return redirect("committees:minutes", pk=pk, meeting_id=meeting.pk)
-        if form.is_valid():
+            # Closed since the page was opened: keep what was typed on screen, with the reason.
+            form.is_valid()
+            form.add_error(None, workflow.CLOSED_REASON)
+            messages.error(request, _("The minutes were not saved."))
+        elif form.is_valid():
             try:
                 services.minutes_update(meeting=meeting, by=request.user, narrative=form.cleaned_data["narrative"])
             except ValidationError as error:
@@ -546,7 +567,7 @@ def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
         "present": [seat for seat in seats if attendance.get(seat.pk)],
         "absent": [seat for seat in seats if not attendance.get(seat.pk)],
         "items": items,
-        "form": form if can_edit else None,
+        "form": form if can_edit or form.is_bound else None,
         "is_open": workflow.is_open(meeting),
     }
     return render(request, "committees/minutes.html", context)
