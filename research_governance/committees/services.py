@@ -363,7 +363,8 @@ def agenda_add(*, meeting: Meeting, by: User, submission: Submission) -> AgendaI
     _require_manager(by)
     locked = _locked_meeting(meeting)
     _open(locked)
-    submission = Submission.objects.select_related("protocol").get(pk=submission.pk)
+    # Locked too: two meetings adding the same submission at once would each lock only their own row.
+    submission = Submission.objects.select_for_update(of=("self",)).select_related("protocol").get(pk=submission.pk)
     if submission.status != SubmissionStatus.ACCEPTED or submission.route != ReviewRoute.FULL_BOARD:
         raise ValidationError(_("Only a submission accepted for full-board review can go on a meeting's agenda."))
     if submission.protocol.institution_id != locked.committee.institution_id:
