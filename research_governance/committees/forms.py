@@ -199,3 +199,19 @@ class MinutesForm(StyledFormMixin, forms.Form):
             "Attendance, votes and decisions are added from the record."
         ),
     )
+
+
+class DeferForm(StyledFormMixin, forms.Form):
+    """One per pending item on the meeting page and the closing page, so its prefix names the item."""
+
+    RETURN_TO = [("detail", "detail"), ("close", "close")]
+
+    reason = forms.CharField(
+        label=_("Reason for deferral"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The submission stays accepted and can go on a later meeting's agenda."),
+    )
+    return_to = forms.ChoiceField(choices=RETURN_TO, initial="detail", widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, item: AgendaItem, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"defer-{item.pk}", **kwargs)

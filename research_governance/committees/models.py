@@ -100,6 +100,11 @@ class Meeting(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     # US-IRB-08: the secretariat's narrative; the facts (attendance, votes, decisions) are generated.
     minutes_narrative = models.TextField(_("minutes narrative"), blank=True)
+    # Set by meeting_close: from then on the record, and so the minutes, are final.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -133,6 +138,13 @@ class AgendaItem(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Deferred to a later meeting: no decision here; the submission stays accepted for the full
+    # board and can be put on another meeting's agenda.
+    deferred_at = models.DateTimeField(_("deferred"), null=True, blank=True)
+    deferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deferral_reason = models.TextField(_("reason for deferral"), blank=True)
 
     class Meta:
         verbose_name = _("agenda item")
@@ -142,6 +154,15 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.submission}"
+
+    @property
+    def is_deferred(self) -> bool:
+        return self.deferred_at is not None
+
+    @property
+    def is_pending(self) -> bool:
+        """Neither decided nor deferred: the meeting cannot close while such an item remains."""
+        return not self.outcome and self.deferred_at is None
 
 
 class Attendance(models.Model):

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -142,9 +142,11 @@ def meetings_for(committee: Committee) -> QuerySet[Meeting]:
 
 def agenda_candidates(meeting: Meeting) -> QuerySet[Submission]:
     """Submissions that may go on the agenda: accepted for full-board review at the committee's
-    institution, and not yet on this meeting's agenda."""
+    institution, not yet on this meeting's agenda, and not waiting on another meeting's (an
+    item deferred there may come here)."""
     from research_governance.reviews.workflow import ReviewRoute, SubmissionStatus
 
+    pending_elsewhere = AgendaItem.objects.filter(submission=OuterRef("pk"), outcome="", deferred_at__isnull=True)
     return (
         Submission.objects.filter(
             status=SubmissionStatus.ACCEPTED,
@@ -152,6 +154,7 @@ def agenda_candidates(meeting: Meeting) -> QuerySet[Submission]:
             protocol__institution_id=meeting.committee.institution_id,
         )
         .exclude(agenda_items__meeting=meeting)
+        .exclude(Exists(pending_elsewhere))
         .select_related("protocol")
         .order_by("submitted_at")
     )

@@ -24,7 +24,7 @@ from research_governance.audit.services import audit_record
 from research_governance.reviews.models import Submission
 from research_governance.reviews.workflow import ReviewRoute, SubmissionStatus
 
-from . import selectors
+from . import selectors, workflow
 from .models import AgendaItem, Attendance, Committee, CommitteeMembership, Meeting, Recusal, Vote
 
 Role = CommitteeMembership.Role
@@ -305,13 +305,19 @@ def _locked_item(item: AgendaItem) -> AgendaItem:
 
 
 def _open(meeting: Meeting) -> None:
-    if meeting.status == Meeting.Status.CLOSED:
-        raise ValidationError(_("This meeting is closed; its record can no longer change."))
+    """Every write to a meeting's record passes here first: a closed meeting's minutes are final."""
+    if not workflow.is_open(meeting):
+        raise ValidationError(workflow.CLOSED_REASON)
 
 
 def _undecided(item: AgendaItem) -> None:
+    """An item takes recusals, votes, a decision or a deferral only while it is pending."""
     if item.outcome:
         raise ValidationError(_("This item has already been decided."))
+    if item.is_deferred:
+        raise ValidationError(
+            _("This item was deferred to a later meeting; put the submission on that meeting's agenda.")
+        )
 
 
 def _item_data(item: AgendaItem, **extra: Any) -> dict[str, Any]:
@@ -327,12 +333,19 @@ def _item_data(item: AgendaItem, **extra: Any) -> dict[str, Any]:
 @transaction.atomic
 def meeting_schedule(*, committee: Committee, by: User, scheduled_at: datetime, location: str = "") -> Meeting:
     locked = _locked_committee(committee, by)
-    meeting = Meeting(committee=locked, scheduled_at=scheduled_at, location=location.strip(), created_by=by)
+    transition = workflow.transition_for("schedule", "")
+    meeting = Meeting(
+        committee=locked,
+        scheduled_at=scheduled_at,
+        location=location.strip(),
+        created_by=by,
+        status=transition.target,
+    )
     meeting.full_clean()
     meeting.save()
     audit_record(
         actor=by,
-        action="meeting.scheduled",
+        action=transition.audit_action,
         target=meeting,
         data={
             "committee_id": locked.pk,
@@ -350,13 +363,28 @@ def agenda_add(*, meeting: Meeting, by: User, submission: Submission) -> AgendaI
     _require_manager(by)
     locked = _locked_meeting(meeting)
     _open(locked)
-    submission = Submission.objects.select_related("protocol").get(pk=submission.pk)
+    # Locked too: two meetings adding the same submission at once would each lock only their own row.
+    submission = Submission.objects.select_for_update(of=("self",)).select_related("protocol").get(pk=submission.pk)
     if submission.status != SubmissionStatus.ACCEPTED or submission.route != ReviewRoute.FULL_BOARD:
         raise ValidationError(_("Only a submission accepted for full-board review can go on a meeting's agenda."))
     if submission.protocol.institution_id != locked.committee.institution_id:
         raise ValidationError(_("This submission belongs to another institution."))
     if locked.items.filter(submission=submission).exists():
         raise ValidationError(_("This submission is already on the agenda."))
+    # On one agenda at a time: another meeting must decide or defer it first.
+    elsewhere = (
+        AgendaItem.objects.filter(submission=submission, outcome="", deferred_at__isnull=True)
+        .select_related("meeting")
+        .first()
+    )
+    if elsewhere is not None:
+        raise ValidationError(
+            _(
+                "This submission is already on the agenda of the meeting of %(when)s. "
+                "Defer it there first to move it to this meeting."
+            )
+            % {"when": timezone.localtime(elsewhere.meeting.scheduled_at).strftime("%Y-%m-%d %H:%M")}
+        )
     order = (locked.items.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     item = AgendaItem.objects.create(meeting=locked, submission=submission, order=order)
     audit_record(
@@ -377,7 +405,7 @@ def attendance_record(*, meeting: Meeting, by: User, present: Iterable[Committee
     must stay what the minutes say (US-IRB-08)."""
     _require_manager(by)
     locked = _locked_meeting(meeting)
-    _open(locked)
+    transition = workflow.transition_for("record_attendance", locked.status)
     if Vote.objects.filter(agenda_item__meeting=locked).exists() or locked.items.exclude(outcome="").exists():
         raise ValidationError(_("Votes have been cast at this meeting; its attendance can no longer change."))
     seats = selectors.sitting_on(locked.committee, selectors.meeting_day(locked))
@@ -394,12 +422,12 @@ def attendance_record(*, meeting: Meeting, by: User, present: Iterable[Committee
             meeting=locked, membership=seat, defaults={"present": seat.pk in present_ids, "recorded_at": now}
         )
         rows.append(row)
-    if locked.status == Meeting.Status.SCHEDULED:
-        locked.status = Meeting.Status.HELD
+    if locked.status != transition.target:
+        locked.status = transition.target
         locked.save(update_fields=["status"])
     audit_record(
         actor=by,
-        action="meeting.attendance_recorded",
+        action=transition.audit_action,
         target=locked,
         data={
             "committee_id": locked.committee_id,
@@ -576,5 +604,78 @@ def minutes_update(*, meeting: Meeting, by: User, narrative: str) -> Meeting:
         action="meeting.minutes_updated",
         target=locked,
         data={"committee_id": locked.committee_id, "old": {"narrative": old}, "new": {"narrative": narrative}},
+    )
+    return locked
+
+
+@transaction.atomic
+def agenda_item_defer(*, item: AgendaItem, by: User, reason: str) -> AgendaItem:
+    """Defer an undecided item to a later meeting, with the reason. The submission stays accepted
+    for full-board review, so it can go on another meeting's agenda (see agenda_add)."""
+    _require_manager(by)
+    locked = _locked_item(item)
+    _open(locked.meeting)
+    _undecided(locked)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the item is deferred.")})
+    locked.deferred_at = timezone.now()
+    locked.deferred_by = by
+    locked.deferral_reason = reason.strip()
+    locked.save(update_fields=["deferred_at", "deferred_by", "deferral_reason"])
+    audit_record(
+        actor=by,
+        action="meeting.item_deferred",
+        target=locked,
+        protocol=locked.submission.protocol,
+        data=_item_data(locked, reason=locked.deferral_reason, votes=selectors.tally_of(locked)),
+    )
+    return locked
+
+
+def close_refusals(meeting: Meeting) -> list[str]:
+    """Why the meeting cannot be closed now (empty when it can): attendance never recorded,
+    or items neither decided nor deferred."""
+    transition = next(t for t in workflow.MEETING_TRANSITIONS if t.action == "close")
+    if meeting.status not in transition.sources:
+        return [str(transition.refused.get(meeting.status, workflow.CLOSED_REASON))]
+    refusals = []
+    if not selectors.attendance_of(meeting):
+        refusals.append(str(transition.refused[Meeting.Status.SCHEDULED]))
+    pending = [item for item in meeting.items.select_related("submission__protocol") if item.is_pending]
+    if pending:
+        refusals.append(
+            _("Decide or defer every item first. Still open: %(items)s.")
+            % {"items": "; ".join(f"{item.order}. {item.submission.protocol}" for item in pending)}
+        )
+    return refusals
+
+
+@transaction.atomic
+def meeting_close(*, meeting: Meeting, by: User) -> Meeting:
+    """Close a held meeting whose items are all decided or deferred. From then on every write
+    to its record is refused (``_open``), and the minutes are final (US-IRB-08)."""
+    _require_manager(by)
+    locked = _locked_meeting(meeting)
+    transition = workflow.transition_for("close", locked.status)
+    refusals = close_refusals(locked)
+    if refusals:
+        raise ValidationError(refusals)
+    old_status = locked.status
+    locked.status = transition.target
+    locked.closed_at = timezone.now()
+    locked.closed_by = by
+    locked.save(update_fields=["status", "closed_at", "closed_by"])
+    items = list(locked.items.order_by("order", "id"))
+    audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=locked,
+        data={
+            "committee_id": locked.committee_id,
+            "old": {"status": old_status},
+            "new": {"status": locked.status},
+            "decided_item_ids": [item.pk for item in items if item.outcome],
+            "deferred_item_ids": [item.pk for item in items if item.is_deferred],
+        },
     )
     return locked

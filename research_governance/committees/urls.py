@@ -17,8 +17,10 @@ urlpatterns = [
     path("<int:pk>/meetings/<int:meeting_id>/agenda/", views.agenda_add, name="agenda_add"),
     path("<int:pk>/meetings/<int:meeting_id>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/meetings/<int:meeting_id>/minutes/", views.minutes, name="minutes"),
+    path("<int:pk>/meetings/<int:meeting_id>/close/", views.meeting_close, name="meeting_close"),
     path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/", views.item_detail, name="item"),
     path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/vote/", views.vote, name="vote"),
     path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/recusals/", views.recusal_add, name="recusal_add"),
     path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/decide/", views.item_decide, name="item_decide"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/defer/", views.item_defer, name="item_defer"),
 ]

@@ -98,6 +98,8 @@ committees:minutes                LGN  404  404  404  200  200  200  200  200  4
 # US-IRB-03). The auditor has no seat and so no conflict: 200 today (auditor views are a
 # later issue; read-only, it cannot vote or decide: see the POST matrix).
 committees:item                   LGN  404  404  404  200  200  404  200  200  404  200
+# Closing a meeting (the confirmation step): the secretariat and administrators only.
+committees:meeting_close          LGN  404  404  404  403  403  403  200  403  404  403
 # Editing a seat: managers only; members and auditors see the committee but get 403.
 committees:member_edit            LGN  404  404  404  403  403  403  200  403  404  403
 """
@@ -152,6 +154,9 @@ committees:recusal_add            LGN  404  404  404  403  403  404  ok   403  4
 # The auditor reaches the item but has no seat: 403.
 committees:vote                   LGN  404  404  404  ok   ok   404  403  ok   404  403
 committees:item_decide            LGN  404  404  404  403  403  404  ok   ok   404  403
+committees:meeting_close          LGN  404  404  404  403  403  403  ok   403  404  403
+# Deferring an item: the secretariat; a conflicted member does not reach the item (404).
+committees:item_defer             LGN  404  404  404  403  403  404  ok   403  404  403
 """
 )
 
@@ -227,6 +232,8 @@ ROUTE_ARGUMENTS = {
     "committees:vote": ["committee_pk", "meeting_id", "item_id"],
     "committees:recusal_add": ["committee_pk", "meeting_id", "item_id"],
     "committees:item_decide": ["committee_pk", "meeting_id", "item_id"],
+    "committees:meeting_close": ["committee_pk", "meeting_id"],
+    "committees:item_defer": ["committee_pk", "meeting_id", "item_id"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
 URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk"}
@@ -313,6 +320,10 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
         "committees:recusal_add": {"recusal-membership": ids["membership_id"], "recusal-reason": "Hijacked"},
         "committees:vote": {"vote-choice": "against"},
         "committees:item_decide": {"decide-outcome": "disapprove", "decide-reasons": "Hijacked"},
+        "committees:item_defer": {
+            f"defer-{ids['item_id']}-reason": "Hijacked",
+            f"defer-{ids['item_id']}-return_to": "detail",
+        },
     }.get(route, {})
     return data, {}
 
@@ -331,6 +342,7 @@ def state_of(world: World) -> tuple[object, ...]:
         protocol.lock_version,
         world.notification.read_at,
         world.meeting.minutes_narrative,
+        world.meeting.status,
         world.committee.decision_rule,
         world.committee.rule_set,
         protocol.amendment_open,
@@ -488,14 +500,20 @@ def test_committee_members_who_are_not_on_the_study_see_the_agenda_but_not_the_a
             assert A_SUMMARY not in body(client.get(url(route, world.ids))), (route, persona)
 
 
-def test_minutes_show_a_conflicted_member_the_item_they_are_kept_out_of(world):
-    """Current behaviour, asserted as such: the item page is 404 for a conflicted member, yet
-    the minutes of the same meeting show them the item's votes, decision, reasons and
-    conditions. Minutes are the committee's record and are read by all its members (and their
-    summary is published), so this is arguably fine, but it is the same data the item page
-    withholds. Flagged for the product owner; change this test if the minutes should redact."""
-    client = signed_in(world.people["conflicted"])
-    assert client.get(url("committees:item", world.ids)).status_code == 404
-    minutes = body(client.get(url("committees:minutes", world.ids)))
+def test_minutes_show_a_conflicted_member_the_decision_but_not_the_votes_us_irb_03_jp_erc_07(world):
+    """Settled: the item page is 404 for a member with a conflict of interest on the item
+    (US-IRB-03; investigators on the study likewise, JP-ERC-07/08), and the minutes of the
+    same meeting show them that the item was on the agenda and the committee's decision
+    (outcome, reasons, conditions: what the decision letter says), but not the vote tally.
+    Other members read the whole record."""
+    conflicted = signed_in(world.people["conflicted"])
+    assert conflicted.get(url("committees:item", world.ids)).status_code == 404
+    minutes = body(conflicted.get(url("committees:minutes", world.ids)))
+    assert A_TITLE in minutes
+    assert "Approve with conditions" in minutes
     assert world.item.reasons in minutes
     assert world.item.conditions[0] in minutes
+    assert "For 5" not in minutes
+    assert "its votes and discussion are not shown to you" in minutes
+    member_minutes = body(signed_in(world.people["member"]).get(url("committees:minutes", world.ids)))
+    assert "For 5 · against 0 · abstain 0" in member_minutes
