@@ -184,6 +184,12 @@ class DecideForm(StyledFormMixin, forms.Form):
         help_text=_("One condition per line; needed for an approval with conditions."),
     )
 
+    def __init__(self, *args: object, outcomes: tuple[str, ...] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if outcomes is not None:
+            # Only the decisions open for the item's kind of submission (reviews.workflow.KIND_RULES).
+            self.fields["outcome"].choices = [(value, AgendaItem.Outcome(value).label) for value in outcomes]
+
     def clean_conditions(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["conditions"].splitlines() if line.strip()]
 

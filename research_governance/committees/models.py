@@ -125,6 +125,8 @@ class AgendaItem(models.Model):
         REVISE = "revise", _("Revise and resubmit")
         NOT_APPROVED = "not_approved", _("Not approved")
         NOT_APPLICABLE = "not_applicable", _("Not applicable (no review needed)")
+        # A report (progress, adverse event, deviation, final) is acknowledged, not approved.
+        ACKNOWLEDGE = "acknowledge", _("Acknowledged")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     submission = models.ForeignKey("reviews.Submission", on_delete=models.PROTECT, related_name="agenda_items")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from research_governance.protocols.assessment import reason_text
+from research_governance.reviews.workflow import KIND_RULES
 from research_governance.rules import check_committee
 
 from . import selectors, services, workflow
@@ -432,7 +433,7 @@ def _item_response(
         # A form posted to an item that closed meanwhile comes back as typed, with the reason.
         "can_decide": (is_open or decide_form is not None) and services.can_decide(request.user, item),
         "decide_blocked": [services.refusal_text(refusal) for refusal in refusals],
-        "decide_form": decide_form or DecideForm(),
+        "decide_form": decide_form or DecideForm(outcomes=KIND_RULES[item.submission.kind].outcomes),
         "recusal_form": (recusal_form or RecusalForm(seats=quorum["seats"]))
         if can_manage and (is_open or recusal_form is not None)
         else None,
@@ -492,7 +493,7 @@ def item_decide(request: HttpRequest, pk: int, meeting_id: int, item_id: int) ->
     item = get_item(request, pk, meeting_id, item_id)
     if not services.can_decide(request.user, item):
         raise PermissionDenied
-    form = DecideForm(request.POST)
+    form = DecideForm(request.POST, outcomes=KIND_RULES[item.submission.kind].outcomes)
     refused: ValidationError | None = None
     if form.is_valid():
         try:

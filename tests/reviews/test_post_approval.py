@@ -242,3 +242,33 @@ def test_the_next_progress_report_is_due_an_interval_after_the_period_last_repor
     assert progress_report_due(approval, protocol, protocol_submissions(protocol)) == add_months(approval.valid_from, 6)
     services.report_submit(protocol=protocol, by=pi, kind="progress_report", data=progress_data())
     assert progress_report_due(approval, protocol, protocol_submissions(protocol)) == add_months(TODAY(), 6)
+
+
+@pytest.mark.django_db
+def test_the_full_board_acknowledges_an_adverse_event_at_a_meeting_with_quorum_jp_r_02(
+    client_for, approval, pi, secretariat, members
+):
+    from django.urls import reverse
+
+    from research_governance.committees import services as committee_services
+    from tests.committees.meetings_support import vote_all
+
+    report = services.report_submit(protocol=approval.protocol, by=pi, kind="safety_report", data=sae_data())
+    services.submission_accept(submission=report, by=secretariat, route="full_board")
+    meeting = committee_services.meeting_schedule(
+        committee=members[0].committee, by=secretariat, scheduled_at=timezone.now(), location="Room 1"
+    )
+    item = committee_services.agenda_add(meeting=meeting, by=secretariat, submission=report)
+    committee_services.attendance_record(meeting=meeting, by=secretariat, present=members)
+    vote_all(item, members, ["for"] * len(members))
+    page = (
+        client_for(secretariat)
+        .get(reverse("committees:item", args=[meeting.committee_id, meeting.pk, item.pk]))
+        .content.decode()
+    )
+    assert 'value="acknowledge"' in page
+    assert 'value="approve_with_conditions"' not in page  # a report is not approved
+    committee_services.item_decide(item=item, by=secretariat, outcome="acknowledge", reasons="Expected; no change.")
+    report.refresh_from_db()
+    assert report.decision.outcome == "acknowledge"
+    assert report.decision.votes == {"for": 6, "against": 0, "abstain": 0}
