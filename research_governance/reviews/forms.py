@@ -157,3 +157,13 @@ class HeadPermissionForm(StyledFormMixin, forms.Form):
         if cleaned.get("decision") == "refuse" and not (cleaned.get("reasons") or "").strip():
             self.add_error("reasons", _("Give the reasons for refusing permission."))
         return cleaned
+
+
+class CommentForm(StyledFormMixin, forms.Form):
+    """A comment on one anchor of the version under review; the prefix names the anchor, so each
+    section and document has its own form with its own field ids."""
+
+    location = forms.CharField(
+        label=_("Where (optional)"), max_length=100, required=False, help_text=_("For example: p. 3, §2")
+    )
+    text = forms.CharField(label=_("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 
 from research_governance.protocols.models import Protocol, ProtocolStatus
 
+from .comments import anchor_titles, comments_prefetch, group_comments
 from .forms import AnswerForm, ApprovalChangeForm, DecisionForm, HeadPermissionForm, SignOffForm
 from .models import Condition, Decision, ReviewerAssignment, Submission
 from .workflow import Actor, ReviewRoute, SubmissionStatus
@@ -28,6 +29,21 @@ def latest_decision(protocol: Protocol) -> Decision | None:
     )
 
 
+def submitted_reviews(submission: Submission) -> list[ReviewerAssignment]:
+    """The submitted reviews of a submission, each with ``comment_groups``: its comments grouped by
+    the section or document of the frozen version they are about. Two queries for any number."""
+    reviews = list(
+        submission.assignments.filter(status=ReviewerAssignment.Status.COMPLETED)
+        .select_related("reviewer")
+        .prefetch_related(comments_prefetch())
+        .order_by("completed_at")
+    )
+    sections, documents = anchor_titles(submission.version.snapshot)
+    for review in reviews:
+        review.comment_groups = group_comments(review.comments.all()).groups(sections, documents)  # type: ignore[attr-defined]
+    return reviews
+
+
 def decision_panels(
     protocol: Protocol, actors: set[Actor], open_submission: Submission | None, forms: dict[str, Any]
 ) -> dict[str, Any]:
@@ -38,13 +54,7 @@ def decision_panels(
         context["decide"] = {
             "submission": open_submission,
             "expedited": expedited,
-            "reviews": list(
-                open_submission.assignments.filter(status=ReviewerAssignment.Status.COMPLETED)
-                .select_related("reviewer")
-                .order_by("completed_at")
-            )
-            if expedited
-            else [],
+            "reviews": submitted_reviews(open_submission) if expedited else [],
             "form": forms.get("decision_form") or DecisionForm() if expedited else None,
         }
     decision = context["decision"]
