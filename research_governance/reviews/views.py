@@ -347,8 +347,8 @@ def _workspace_response(
     comment_forms = comment_forms or {}
 
     def with_comments(item: dict[str, Any], anchor: str, rows: list[ReviewComment]) -> dict[str, Any]:
-        form = comment_forms.get(anchor) or CommentForm(prefix=anchor) if editable else None
-        return {**item, "anchor": anchor, "comments": rows, "comment_form": form}
+        comment_form = comment_forms.get(anchor) or CommentForm(prefix=anchor) if editable else None
+        return {**item, "anchor": anchor, "comments": rows, "comment_form": comment_form}
 
     kinds = dict(DocumentKind.choices)
     sections = [
@@ -455,7 +455,9 @@ def _anchor(assignment: ReviewerAssignment, anchor: str) -> tuple[str, DocumentV
     return None
 
 
-def _anchor_response(request: HttpRequest, assignment: ReviewerAssignment, anchor: str, form: CommentForm | None):
+def _anchor_response(
+    request: HttpRequest, assignment: ReviewerAssignment, anchor: str, form: CommentForm | None
+) -> HttpResponse:
     """The comments of one anchor with its form: the fragment htmx swaps in."""
     section, version = _anchor(assignment, anchor) or ("", None)
     rows = assignment.comments.filter(section=section, document_version=version).order_by("created_at", "id")
