@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "review.reviewer_unassigned": _("Reviewer unassigned"),
     "review.conflict_declared": _("Conflict of interest declared"),
     "review.submitted": _("Review submitted"),
+    "review.comment_added": _("Review comment added"),
+    "review.comment_deleted": _("Review comment deleted"),
     "review.vote_cast": _("Vote cast"),
     "meeting.item_added": _("Put on a meeting's agenda"),
     "meeting.recusal_recorded": _("Recusal recorded"),

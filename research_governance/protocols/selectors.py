@@ -138,6 +138,14 @@ def versions(protocol: Protocol) -> QuerySet[ProtocolVersion]:
     return protocol.versions.select_related("created_by").order_by("-number")
 
 
+def version_pair(protocol: Protocol, old: int, new: int) -> tuple[ProtocolVersion, ProtocolVersion] | None:
+    """Two versions of the protocol by number, in one query; None unless both exist."""
+    found = {version.number: version for version in versions(protocol).filter(number__in=[old, new])}
+    if old not in found or new not in found:
+        return None
+    return found[old], found[new]
+
+
 @dataclass
 class TimelineEntry:
     event: AuditEvent
@@ -146,13 +154,21 @@ class TimelineEntry:
 
 # Autosave writes an event per save; a run of them by one person reads as one line.
 _COLLAPSED_ACTIONS = {"protocol.draft_saved"}
+# A reviewer's comments are their working notes until the review is submitted; the timeline,
+# which the investigators read, leaves them out (they stay in the audit trail).
+_UNLISTED_ACTIONS = ("review.comment_added", "review.comment_deleted")
 
 
 def history(protocol: Protocol, *, limit: int = 200) -> list[TimelineEntry]:
     """The protocol's events, newest first, with runs of draft saves by one person collapsed."""
     entries: list[TimelineEntry] = []
     # Actors are fetched by id in a second query: a join would make PostgreSQL scan the users.
-    events = AuditEvent.objects.filter(protocol=protocol).prefetch_related("actor").order_by("-id")[:limit]
+    events = (
+        AuditEvent.objects.filter(protocol=protocol)
+        .exclude(action__in=_UNLISTED_ACTIONS)
+        .prefetch_related("actor")
+        .order_by("-id")[:limit]
+    )
     for event in events:
         previous = entries[-1] if entries else None
         if (

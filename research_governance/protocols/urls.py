@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/documents/<int:document_id>/withdraw/", views.document_withdraw, name="document_withdraw"),
     path("<int:pk>/files/<int:version_id>/", views.document_download, name="document_download"),
     path("<int:pk>/versions/<int:number>/", views.version_detail, name="version_detail"),
+    path("<int:pk>/versions/<int:number>/diff/<int:other>/", views.version_diff, name="version_diff"),
     path("<int:pk>/submit/", review_views.protocol_submit, name="submit"),
     path(
         "<int:pk>/submissions/<int:submission_id>/withdraw/",

@@ -36,6 +36,7 @@ from research_governance.reviews.workflow import (
 from . import permissions, selectors, services
 from .application import REQUIRED_FIELDS, SECTIONS, snapshot_sections
 from .assessment import Assessment, present
+from .diff import diff_snapshots
 from .forms import (
     ACCEPTED_EXTENSIONS,
     DocumentReplaceForm,
@@ -483,4 +484,20 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "recipient_kinds": dict(DataRecipient.Kind.choices),
             "document_kinds": dict(Document._meta.get_field("kind").flatchoices),
         },
+    )
+
+
+@login_required
+@require_GET
+def version_diff(request: HttpRequest, pk: int, number: int, other: int) -> HttpResponse:
+    """What changed from version ``number`` to version ``other``; the same readers as the version page."""
+    protocol = get_protocol_for_viewer(request, pk)
+    pair = selectors.version_pair(protocol, number, other)
+    if pair is None:
+        raise Http404
+    old, new = pair
+    return render(
+        request,
+        "protocols/version_diff.html",
+        {"protocol": protocol, "old": old, "new": new, "diff": diff_snapshots(old.snapshot, new.snapshot)},
     )

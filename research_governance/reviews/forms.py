@@ -215,3 +215,13 @@ class ReportForm(StyledFormMixin, forms.ModelForm):
                 if field not in self.errors:
                     self.add_error(field, messages)
         return cleaned
+
+
+class CommentForm(StyledFormMixin, forms.Form):
+    """A comment on one anchor of the version under review; the prefix names the anchor, so each
+    section and document has its own form with its own field ids."""
+
+    location = forms.CharField(
+        label=_("Where (optional)"), max_length=100, required=False, help_text=_("For example: p. 3, §2")
+    )
+    text = forms.CharField(label=_("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -352,3 +352,43 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class ReviewComment(models.Model):
+    """A reviewer's comment anchored to a section of the application or to one document version
+    of the frozen version under review, with an optional place in it ("p. 3, §2").
+
+    Written and deleted only by ``comments.comment_add`` / ``comment_delete`` while the review is
+    open; once the review is submitted its comments are part of it and never change."""
+
+    assignment = models.ForeignKey(ReviewerAssignment, on_delete=models.CASCADE, related_name="comments")
+    # Exactly one anchor: a section key of protocols.application.SECTIONS, or a document version.
+    section = models.CharField(_("section"), max_length=40, blank=True)
+    document_version = models.ForeignKey(
+        "protocols.DocumentVersion",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    location = models.CharField(_("where"), max_length=100, blank=True)
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written"))
+
+    class Meta:
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
+        ordering = ["assignment", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(section="") & models.Q(document_version__isnull=False))
+                | (~models.Q(section="") & models.Q(document_version__isnull=True)),
+                name="review_comment_one_anchor",
+            )
+        ]
+        # Every read is "the comments of these assignments, in order".
+        indexes = [models.Index(fields=["assignment", "created_at", "id"], name="review_comment_assignment")]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.text[:50]}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from research_governance.accounts.models import Role, RoleMembership
 from research_governance.protocols.models import Protocol
 
+from .comments import anchor_titles, comments_prefetch, group_comments
 from .forms import AnswerForm, ApprovalChangeForm, DecisionForm, HeadPermissionForm, SignOffForm
 from .models import Approval, Condition, Decision, ReviewerAssignment, SitePermission, Submission
 from .reports import report_rows
@@ -119,6 +120,21 @@ def site_permission_rows(decision: Decision, protocol: Protocol, user: Any, form
     return rows
 
 
+def submitted_reviews(submission: Submission) -> list[ReviewerAssignment]:
+    """The submitted reviews of a submission, each with ``comment_groups``: its comments grouped by
+    the section or document of the frozen version they are about. Two queries for any number."""
+    reviews = list(
+        submission.assignments.filter(status=ReviewerAssignment.Status.COMPLETED)
+        .select_related("reviewer")
+        .prefetch_related(comments_prefetch())
+        .order_by("completed_at")
+    )
+    sections, documents = anchor_titles(submission.version.snapshot)
+    for review in reviews:
+        review.comment_groups = group_comments(review.comments.all()).groups(sections, documents)  # type: ignore[attr-defined]
+    return reviews
+
+
 def decision_panels(
     protocol: Protocol,
     actors: set[Actor],
@@ -143,13 +159,7 @@ def decision_panels(
             "submission": open_submission,
             "expedited": expedited,
             "needs_review": rules.needs_review,
-            "reviews": list(
-                open_submission.assignments.filter(status=ReviewerAssignment.Status.COMPLETED)
-                .select_related("reviewer")
-                .order_by("completed_at")
-            )
-            if expedited
-            else [],
+            "reviews": submitted_reviews(open_submission) if expedited else [],
             "form": form if expedited else None,
         }
     context["can_answer_conditions"] = Actor.APPLICANT in actors

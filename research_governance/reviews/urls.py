@@ -12,6 +12,13 @@ urlpatterns = [
     path("assigned/", views.my_assignments, name="my_assignments"),
     path("assignments/<int:assignment_id>/", views.review_workspace, name="workspace"),
     path("assignments/<int:assignment_id>/files/<int:version_id>/", views.review_document, name="document"),
+    path("assignments/<int:assignment_id>/comments/", views.comment_add, name="comment_add"),
+    path(
+        "assignments/<int:assignment_id>/comments/<int:comment_id>/delete/",
+        views.comment_delete,
+        name="comment_delete",
+    ),
+    path("assignments/<int:assignment_id>/changes/<int:round_number>/", views.review_changes, name="changes"),
     path("permission/", views.head_queue, name="head_queue"),
     path("chair/", views.chair_queue, name="chair_queue"),
     path(

@@ -4,7 +4,8 @@ Everyone works at the same institution. Protocol A has gone far: returned once w
 pre-screening request, answered, resubmitted, accepted for the full board, reviewed by an
 assigned member, put on a meeting's agenda with attendance, voted on and decided
 "approve with conditions"; the PI has answered the condition, which waits for sign-off.
-Protocol B is another investigator's draft."""
+The reviewer left a comment on A's
+data section before submitting the review. Protocol B is another investigator's draft."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,6 +19,7 @@ from research_governance.committees.models import AgendaItem, Committee, Committ
 from research_governance.notifications.models import Notification
 from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import DataRecipient, Document, Protocol, Site, TeamMember
+from research_governance.reviews import comments as review_comments
 from research_governance.reviews import services as review_services
 from research_governance.reviews.models import (
     Approval,
@@ -37,6 +39,8 @@ DUE = timezone.localdate() + timedelta(days=14)
 A_TITLE = "Zebrafish-Alpha cohort study"
 A_SUMMARY = "Secret-summary-of-alpha"
 B_TITLE = "Bravo-hidden draft"
+# A reviewer's comment on A: only the reviewer, and whoever may read submitted reviews, see it.
+A_COMMENT = "Reviewer-comment-on-alpha"
 
 CHECKLIST = {
     key: {"rating": "adequate", "comment": ""}
@@ -105,6 +109,7 @@ def build_world() -> World:
     review_services.review_save(
         assignment=assignment, by=reviewer, checklist=CHECKLIST, recommendation="approve_with_conditions", summary="Ok."
     )
+    comment = review_comments.comment_add(assignment=assignment, by=reviewer, section="data", text=A_COMMENT)
     review_services.review_submit(assignment=assignment, by=reviewer)
     # The conflicted member declares a conflict of interest on A (US-IRB-03); not on A's team.
     ConflictDeclaration.objects.create(
@@ -195,6 +200,10 @@ def build_world() -> World:
         "document_id": document.pk,
         "version_id": version_under_review.pk,
         "number": second.version.number,
+        "first_number": first.version.number,
+        "other": second.version.number,
+        "round_number": first.round,
+        "comment_id": comment.pk,
         "submission_id": second.pk,
         "request_id": prescreen_request.pk,
         "assignment_id": assignment.pk,

@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from research_governance.audit.models import AuditEvent
 from research_governance.committees.models import Vote
+from research_governance.reviews.models import ReviewComment
 from tests.conftest import signed_in
 from tests.factories import attach, pdf_upload
 
-from .permission_support import A_SUMMARY, A_TITLE, B_TITLE, World, build_world
+from .permission_support import A_COMMENT, A_SUMMARY, A_TITLE, B_TITLE, World, build_world
 
 PERSONAS = (
     "anonymous",
@@ -71,6 +72,7 @@ committees:list                   LGN  200  200  200  200  200  200  200  200  2
 # The auditor gets 404 today: auditor views of protocols are a later issue.
 protocols:detail                  LGN  200  200  404  404  404  404  200  200  200  404
 protocols:version_detail          LGN  200  200  404  404  404  404  200  200  200  404
+protocols:version_diff            LGN  200  200  404  404  404  404  200  200  200  404
 protocols:document_download       LGN  200  200  404  404  404  404  200  200  200  404
 # Submitted, so not editable: the PI is sent back to the page, other viewers are refused.
 protocols:edit                    LGN  302  403  404  404  404  404  403  403  403  404
@@ -86,6 +88,8 @@ reviews:chair_queue               LGN  404  404  404  404  404  404  200  200  4
 # The assigned reviewer only; nobody else, not even the secretariat, opens the workspace.
 reviews:workspace                 LGN  404  404  404  200  404  404  404  404  404  404
 reviews:document                  LGN  404  404  404  200  404  404  404  404  404  404
+# What changed since the earlier round (A was returned once): the reviewer, in their workspace.
+reviews:changes                   LGN  404  404  404  200  404  404  404  404  404  404
 # Committee pages: its sitting members, the secretariat, administrators and auditors.
 # The head has no seat: 404. Investigators: 404.
 committees:detail                 LGN  404  404  404  200  200  200  200  200  404  200
@@ -129,6 +133,10 @@ protocols:request_answer          LGN  ok   403  404  404  404  404  403  403  4
 protocols:reviewer_assign         LGN  404  404  404  404  404  404  ok   404  404  404
 protocols:reviewer_unassign       LGN  404  404  404  404  404  404  ok   404  404  404
 reviews:workspace                 LGN  404  404  404  ok   404  404  404  404  404  404
+# Comments: the reviewer themself only, while the review is open; A's review is submitted, so
+# even the reviewer is refused (sent back to the workspace with a message) and nothing changes.
+reviews:comment_add               LGN  404  404  404  302  404  404  404  404  404  404
+reviews:comment_delete            LGN  404  404  404  302  404  404  404  404  404  404
 reviews:decision_record           LGN  403  403  404  404  404  404  ok   ok   403  404
 reviews:condition_answer          LGN  ok   403  404  404  404  404  403  403  403  404
 reviews:condition_sign_off        LGN  403  403  404  404  404  404  ok   ok   403  404
@@ -199,6 +207,7 @@ ROUTE_ARGUMENTS = {
     "protocols:document_withdraw": ["pk", "document_id"],
     "protocols:document_download": ["pk", "version_id"],
     "protocols:version_detail": ["pk", "number"],
+    "protocols:version_diff": ["pk", "first_number", "other"],
     "protocols:submit": ["pk"],
     "protocols:submission_withdraw": ["pk", "submission_id"],
     "protocols:submission_accept": ["pk", "submission_id"],
@@ -208,6 +217,9 @@ ROUTE_ARGUMENTS = {
     "protocols:reviewer_unassign": ["pk", "assignment_id"],
     "reviews:workspace": ["assignment_id"],
     "reviews:document": ["assignment_id", "version_id"],
+    "reviews:comment_add": ["assignment_id"],
+    "reviews:comment_delete": ["assignment_id", "comment_id"],
+    "reviews:changes": ["assignment_id", "round_number"],
     "reviews:decision_record": ["pk", "submission_id"],
     "reviews:condition_answer": ["pk", "condition_id"],
     "reviews:condition_sign_off": ["pk", "condition_id"],
@@ -236,7 +248,7 @@ ROUTE_ARGUMENTS = {
     "committees:item_defer": ["committee_pk", "meeting_id", "item_id"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
-URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk"}
+URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk", "first_number": "number"}
 
 
 def url(route: str, ids: dict[str, int]) -> str:
@@ -283,6 +295,7 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
             "assign-due_date": (timezone.localdate() + timedelta(days=7)).isoformat(),
         },
         "reviews:workspace": {"has_conflict": "False", "reason": "", "recommendation": "disapprove", "summary": "x"},
+        "reviews:comment_add": {"anchor": "section-study", "section-study-text": "Hijacked comment"},
         "reviews:decision_record": {"decision-outcome": "disapprove", "decision-reasons": "Hijacked"},
         "reviews:condition_answer": {f"condition-{ids['condition_id']}-response": "Hijacked"},
         "reviews:condition_sign_off": {f"signoff-{ids['condition_id']}-meaning": "approval"},
@@ -348,6 +361,7 @@ def state_of(world: World) -> tuple[object, ...]:
         protocol.amendment_open,
         protocol.submissions.count(),
         Vote.objects.count(),
+        ReviewComment.objects.count(),
         world.protocol_a.team_members.count(),
         world.protocol_a.documents.count(),
     )
@@ -517,3 +531,15 @@ def test_minutes_show_a_conflicted_member_the_decision_but_not_the_votes_us_irb_
     assert "its votes and discussion are not shown to you" in minutes
     member_minutes = body(signed_in(world.people["member"]).get(url("committees:minutes", world.ids)))
     assert "For 5 · against 0 · abstain 0" in member_minutes
+
+
+def test_a_review_comment_is_seen_by_its_reviewer_and_nobody_else_on_any_page(world):
+    """A's review went to the full board, so no page shows submitted reviews to the officers
+    either; the comment appears in the reviewer's own workspace only."""
+    seen = []
+    for persona in PERSONAS:
+        client = signed_in(world.people[persona])
+        for route in EXPECTED_GET:
+            if A_COMMENT in body(client.get(url(route, world.ids))):
+                seen.append(f"{route} as {persona}")
+    assert seen == ["reviews:workspace as reviewer"]
