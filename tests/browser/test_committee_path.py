@@ -83,7 +83,8 @@ def test_full_board_path_from_submission_to_approval(live_server, page_for, scre
     investigator.get_by_role("link", name="Check and submit").click()
     expect(investigator.get_by_role("heading", level=1)).to_have_text("Check and submit")
     investigator.get_by_role("button", name="Submit to the ethics committee").click()
-    expect(investigator).to_have_url(detail_url)
+    # Back on the protocol page, about the submission just made.
+    expect(investigator).to_have_url(re.compile(re.escape(detail_url) + r"\?submission=\d+$"))
     expect(investigator.locator("#protocol-status")).to_have_text("Submitted")
     screenshot(investigator, "pi-submitted")
 
@@ -91,7 +92,7 @@ def test_full_board_path_from_submission_to_approval(live_server, page_for, scre
     office = page_for(secretariat)
     office.get_by_role("link", name="Secretariat").click()
     office.get_by_role("link", name="Sleep and memory in shift workers").click()
-    expect(office).to_have_url(detail_url)
+    expect(office).to_have_url(re.compile(re.escape(detail_url) + r"\?submission=\d+$"))
     office.get_by_role("radio", name="Full-board review").check()
     office.get_by_role("button", name="Accept for review").click()
     expect(office.locator("#protocol-status")).to_have_text("In review")

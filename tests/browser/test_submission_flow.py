@@ -111,7 +111,10 @@ def test_investigator_signs_in_fills_in_uploads_and_submits(  # type: ignore[no-
     screenshot(page, "check-and-submit")
 
     page.get_by_role("button", name="Submit to the ethics committee").click()
-    expect(page).to_have_url(f"{live_server.url}/protocols/{protocol.pk}/")
+    # Back on the protocol page, about the submission just made.
+    expect(page).to_have_url(
+        re.compile(re.escape(f"{live_server.url}/protocols/{protocol.pk}/") + r"\?submission=\d+$")
+    )
     expect(page.locator("#protocol-status")).to_have_text("Submitted")
     expect(page.get_by_role("link", name="Withdraw submission…")).to_be_visible()
     screenshot(page, "submitted")

@@ -16,6 +16,7 @@ PARAMS = {
     "decision": bilingual("承認", "Approved"),
     "kind": bilingual("重篤な有害事象", "Serious adverse event"),
     "reported_at": "2026-11-29 10:15 JST",
+    "site": "Partner University",
 }
 
 
