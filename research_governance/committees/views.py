@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from research_governance.protocols.assessment import reason_text
+from research_governance.reviews.panels import submitted_reviews
 from research_governance.reviews.workflow import KIND_RULES
 from research_governance.rules import check_committee
 
@@ -433,6 +434,8 @@ def _item_response(
         # A form posted to an item that closed meanwhile comes back as typed, with the reason.
         "can_decide": (is_open or decide_form is not None) and services.can_decide(request.user, item),
         "decide_blocked": [services.refusal_text(refusal) for refusal in refusals],
+        # The reviewers' discussion, for members without a conflict (conflicted ones get 404 here).
+        "reviews": submitted_reviews(item.submission),
         "decide_form": decide_form or DecideForm(outcomes=KIND_RULES[item.submission.kind].outcomes),
         "recusal_form": (recusal_form or RecusalForm(seats=quorum["seats"]))
         if can_manage and (is_open or recusal_form is not None)

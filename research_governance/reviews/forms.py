@@ -6,6 +6,7 @@ from research_governance.core.forms import StyledFormMixin
 
 from .models import Condition, Report
 from .reports import REPORT_FIELDS, SUMMARY_LABELS, clean_report
+from .services import RATING_LABELS
 from .workflow import DecisionOutcome, ReviewRoute
 
 
@@ -71,11 +72,7 @@ class ReviewForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: object, sections: object = (), recommendations: object = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        rating_choices = [
-            ("adequate", _("Adequate")),
-            ("concern", _("Concern")),
-            ("not_applicable", _("Not applicable")),
-        ]
+        rating_choices = list(RATING_LABELS)
         self.section_keys = []
         for key, label in sections:  # type: ignore[attr-defined]
             self.fields[f"{key}_rating"] = forms.ChoiceField(

@@ -15,8 +15,9 @@ from research_governance.protocols.models import Protocol
 from .comments import anchor_titles, comments_prefetch, group_comments
 from .forms import AnswerForm, ApprovalChangeForm, DecisionForm, HeadPermissionForm, SignOffForm
 from .models import Approval, Condition, Decision, ReviewerAssignment, SitePermission, Submission
+from .permissions import conflict_reason
 from .reports import report_rows
-from .services import add_months, sites_needing_permission
+from .services import CHECKLIST_SECTIONS, RATING_LABELS, add_months, sites_needing_permission
 from .workflow import (
     KIND_RULES,
     REPORT_KINDS,
@@ -130,8 +131,18 @@ def submitted_reviews(submission: Submission) -> list[ReviewerAssignment]:
         .order_by("completed_at")
     )
     sections, documents = anchor_titles(submission.version.snapshot)
+    ratings = dict(RATING_LABELS)
     for review in reviews:
         review.comment_groups = group_comments(review.comments.all()).groups(sections, documents)  # type: ignore[attr-defined]
+        review.checklist_rows = [  # type: ignore[attr-defined]
+            (
+                label,
+                (entry.get("rating", ""), ratings.get(entry.get("rating", ""), "—")),
+                entry.get("comment", ""),
+            )
+            for key, label in CHECKLIST_SECTIONS
+            if (entry := review.checklist.get(key))
+        ]
     return reviews
 
 
@@ -147,7 +158,15 @@ def decision_panels(
     open_submission = focus if focus is not None and focus.status in OPEN_STATUSES else None
     decision = _decision_of(focus) if focus is not None and focus.status == SubmissionStatus.DECIDED else None
     context: dict[str, Any] = {"decide": None, "decision": decision, "focus": focus}
-    if open_submission and open_submission.status == SubmissionStatus.ACCEPTED and officer:
+    conflict = (
+        conflict_reason(user, open_submission)
+        if open_submission is not None and getattr(user, "is_authenticated", False)
+        else ""
+    )
+    if open_submission and open_submission.status == SubmissionStatus.ACCEPTED and officer and conflict:
+        # JP-ERC-07 / US-IRB-03: a conflicted officer sees neither the reviews nor the decision form.
+        context["decide"] = {"submission": open_submission, "conflict": conflict}
+    elif open_submission and open_submission.status == SubmissionStatus.ACCEPTED and officer:
         expedited = open_submission.route == ReviewRoute.EXPEDITED
         rules = KIND_RULES[open_submission.kind]
         form = forms.get("decision_form") or DecisionForm()

@@ -507,6 +507,11 @@ CHECKLIST_SECTIONS: tuple[tuple[str, Promise], ...] = (
     ("conflicts", gettext_lazy("Conflicts of interest")),
 )
 CHECKLIST_RATINGS = ("adequate", "concern", "not_applicable")
+RATING_LABELS: tuple[tuple[str, Promise], ...] = (
+    ("adequate", gettext_lazy("Adequate")),
+    ("concern", gettext_lazy("Concern")),
+    ("not_applicable", gettext_lazy("Not applicable")),
+)
 
 
 def _require_secretariat(user: User) -> None:
@@ -755,6 +760,7 @@ def decision_record(
     if not permissions.can_view(by, protocol):
         raise PermissionDenied
     transition = transition_for("decide", locked.status, actors_for(by, protocol))
+    _refuse_conflicted(by, locked)
     rules = KIND_RULES[locked.kind]
     if outcome not in DecisionOutcome.values:
         raise ValidationError(gettext("Choose the decision."))
@@ -875,6 +881,16 @@ def decision_record(
     return decision
 
 
+def _refuse_conflicted(user: User, submission: Submission) -> None:
+    """A member with a conflict takes no part in the decision (JP-ERC-07, US-IRB-03)."""
+    rule = review_permissions.conflict_reason(user, submission)
+    if rule:
+        raise TransitionRefused(
+            gettext("You have a conflict of interest with this study (%(rule)s) and take no part in its decision.")
+            % {"rule": rule}
+        )
+
+
 def _condition_for_update(condition: Condition, by: User) -> tuple[Condition, Protocol]:
     locked = Condition.objects.select_for_update().select_related("decision__submission").get(pk=condition.pk)
     protocol = Protocol.objects.get(pk=locked.decision.submission.protocol_id)
@@ -905,6 +921,7 @@ def condition_sign_off(*, condition: Condition, by: User, meaning: str) -> Condi
     name at signing, the date and time, and its meaning, on the row it signs (US-R-01)."""
     locked, protocol = _condition_for_update(condition, by)
     transition = transition_for("sign_off", locked.state, actors_for(by, protocol), CONDITION_TRANSITIONS)
+    _refuse_conflicted(by, locked.decision.submission)
     if meaning not in Condition.Meaning.values:
         raise ValidationError(gettext("Choose what your signature means: review, approval or responsibility."))
     locked.signed_off_at = timezone.now()

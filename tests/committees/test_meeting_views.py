@@ -154,3 +154,29 @@ def test_the_meeting_list_query_count_does_not_grow_with_meetings(client_for, pi
         page = client.get(url).content.decode()
     assert page.count(f"committees/{committee.pk}/meetings/") >= 6
     assert len(six) == len(one)
+
+
+@pytest.mark.django_db
+def test_members_read_the_submitted_reviews_with_their_checklist_on_the_item_page(client_for, pi, secretariat):
+    """The reviewers' discussion reaches the unconflicted members at the meeting; a conflicted
+    member gets 404 on this page (see test_view_permissions)."""
+    from research_governance.reviews import services as review_services
+    from tests.reviews.test_lifecycle import review
+
+    committee, members, meeting, item = meeting_with_item(pi, secretariat)
+    assignment = review_services.reviewer_assign(
+        submission=item.submission,
+        by=secretariat,
+        reviewer=members[1].user,
+        due_date=timezone.localdate() + timedelta(days=7),
+    )
+    review(assignment, members[1].user, "approve_with_conditions")
+    page = (
+        client_for(members[2].user)
+        .get(reverse("committees:item", args=[committee.pk, meeting.pk, item.pk]))
+        .content.decode()
+    )
+    assert 'id="submitted-reviews"' in page
+    assert members[1].user.display_name in page
+    assert "Approve with conditions" in page
+    assert "Scientific validity" in page

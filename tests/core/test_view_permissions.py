@@ -533,13 +533,20 @@ def test_minutes_show_a_conflicted_member_the_decision_but_not_the_votes_us_irb_
     assert "For 5 · against 0 · abstain 0" in member_minutes
 
 
-def test_a_review_comment_is_seen_by_its_reviewer_and_nobody_else_on_any_page(world):
-    """A's review went to the full board, so no page shows submitted reviews to the officers
-    either; the comment appears in the reviewer's own workspace only."""
+def test_a_review_comment_reaches_the_reviewer_and_the_unconflicted_committee_only(world):
+    """A's review went to the full board: its comments appear in the reviewer's own workspace and,
+    with the submitted review, on the meeting's item page for the members without a conflict,
+    the secretariat and the auditor (read-only). Never to the investigators, the conflicted
+    member (JP-ERC-07, US-IRB-03) or anyone outside the committee."""
     seen = []
     for persona in PERSONAS:
         client = signed_in(world.people[persona])
         for route in EXPECTED_GET:
             if A_COMMENT in body(client.get(url(route, world.ids))):
                 seen.append(f"{route} as {persona}")
-    assert seen == ["reviews:workspace as reviewer"]
+    assert sorted(seen) == sorted(
+        [
+            "reviews:workspace as reviewer",
+            *(f"committees:item as {persona}" for persona in ("reviewer", "member", "secretariat", "chair", "auditor")),
+        ]
+    )

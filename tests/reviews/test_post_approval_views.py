@@ -195,3 +195,37 @@ def test_a_chair_elsewhere_does_not_see_another_institution_s_adverse_events(cli
     services.report_submit(protocol=approval.protocol, by=pi, kind="safety_report", data=sae_data())
     page = client_for(elsewhere).get(reverse("reviews:chair_queue")).content.decode()
     assert approval.protocol.reference not in page
+
+
+@pytest.mark.django_db
+def test_a_chair_on_the_study_team_sees_neither_the_reviews_nor_the_decision_form_jp_erc_07(
+    client_for, pi, secretariat, members
+):
+    """The chair is an investigator on the study: conflicted whatever they declare (JP-ERC-07)."""
+    from research_governance.accounts.models import Role, RoleMembership
+    from research_governance.protocols import services as protocol_services
+    from research_governance.reviews.workflow import TransitionRefused
+    from tests.factories import make_complete
+
+    from .test_lifecycle import review
+
+    chair = members[2].user
+    RoleMembership.objects.create(user=chair, institution=chair.institution, role=Role.CHAIR)
+    protocol = make_complete(pi)
+    protocol_services.team_member_add(protocol=protocol, by=pi, user=chair, role="staff", can_edit=False)
+    submission = services.protocol_submit(protocol=protocol, by=pi)
+    services.submission_accept(submission=submission, by=secretariat, route="expedited")
+    assignment = services.reviewer_assign(
+        submission=submission, by=secretariat, reviewer=members[0].user, due_date=TODAY()
+    )
+    review(assignment, members[0].user, "approve")
+
+    page = client_for(chair).get(detail(protocol, submission=submission.pk)).content.decode()
+    assert 'id="decide-conflict"' in page
+    assert "Reviews submitted" not in page
+    assert "Sound." not in page  # the review's summary
+    with pytest.raises(TransitionRefused, match="JP-ERC-07"):
+        services.decision_record(submission=submission, by=chair, outcome="approve", reasons="Mine.")
+    office = client_for(secretariat).get(detail(protocol, submission=submission.pk)).content.decode()
+    assert "Reviews submitted" in office
+    assert "Checklist" in office
