@@ -135,6 +135,13 @@ class SignOffForm(StyledFormMixin, forms.Form):
     meaning = forms.ChoiceField(
         label=_("Meaning of your signature"), choices=Condition.Meaning.choices, widget=forms.RadioSelect
     )
+    # The second component of the electronic signature (US-R-01): never echoed back into the page.
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Entering your password signs with your name, the date and time, and the meaning above."),
+    )
 
 
 class HeadPermissionForm(StyledFormMixin, forms.Form):

@@ -916,14 +916,17 @@ def condition_answer(*, condition: Condition, by: User, response: str) -> Condit
 
 
 @transaction.atomic
-def condition_sign_off(*, condition: Condition, by: User, meaning: str) -> Condition:
+def condition_sign_off(*, condition: Condition, by: User, meaning: str, password: str) -> Condition:
     """The secretariat or the chair signs off an answered condition. The signature shows the printed
-    name at signing, the date and time, and its meaning, on the row it signs (US-R-01)."""
+    name at signing, the date and time, and its meaning, on the row it signs (US-R-01). It has two
+    components: the signed-in identity and the signer's password, entered again to sign."""
     locked, protocol = _condition_for_update(condition, by)
     transition = transition_for("sign_off", locked.state, actors_for(by, protocol), CONDITION_TRANSITIONS)
     _refuse_conflicted(by, locked.decision.submission)
     if meaning not in Condition.Meaning.values:
         raise ValidationError(gettext("Choose what your signature means: review, approval or responsibility."))
+    if not password or not by.check_password(password):
+        raise ValidationError(gettext("The password is not correct; nothing was signed."))
     locked.signed_off_at = timezone.now()
     locked.signed_off_by = by
     locked.signature_name = by.display_name
@@ -940,6 +943,7 @@ def condition_sign_off(*, condition: Condition, by: User, meaning: str) -> Condi
             "signature_name": locked.signature_name,
             "signature_meaning": meaning,
             "signed_at": locked.signed_off_at.isoformat(),
+            "signature_components": ["signed-in user", "password"],
         },
     )
     return locked

@@ -759,7 +759,12 @@ def condition_sign_off(request: HttpRequest, pk: int, condition_id: int) -> Http
     form = SignOffForm(request.POST, prefix=f"signoff-{condition_id}")
     if form.is_valid():
         try:
-            services.condition_sign_off(condition=condition, by=request.user, meaning=form.cleaned_data["meaning"])
+            services.condition_sign_off(
+                condition=condition,
+                by=request.user,
+                meaning=form.cleaned_data["meaning"],
+                password=form.cleaned_data["password"],
+            )
         except (TransitionRefused, ValidationError) as error:
             form.add_error(None, _error_text(error))
         else:

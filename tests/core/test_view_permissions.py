@@ -21,7 +21,7 @@ from research_governance.audit.models import AuditEvent
 from research_governance.committees.models import Vote
 from research_governance.reviews.models import ReviewComment
 from tests.conftest import signed_in
-from tests.factories import attach, pdf_upload
+from tests.factories import PASSWORD, attach, pdf_upload
 
 from .permission_support import A_COMMENT, A_SUMMARY, A_TITLE, B_TITLE, World, build_world
 
@@ -298,7 +298,10 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
         "reviews:comment_add": {"anchor": "section-study", "section-study-text": "Hijacked comment"},
         "reviews:decision_record": {"decision-outcome": "disapprove", "decision-reasons": "Hijacked"},
         "reviews:condition_answer": {f"condition-{ids['condition_id']}-response": "Hijacked"},
-        "reviews:condition_sign_off": {f"signoff-{ids['condition_id']}-meaning": "approval"},
+        "reviews:condition_sign_off": {
+            f"signoff-{ids['condition_id']}-meaning": "approval",
+            f"signoff-{ids['condition_id']}-password": PASSWORD,
+        },
         "reviews:head_decide": {"permission-decision": "permit", "permission-reasons": "Hijacked"},
         "reviews:site_permission": {f"site-{ids['site_id']}-decision": "permit"},
         "reviews:approval_change": {"approval-action": "close", "approval-reasons": "Hijacked"},

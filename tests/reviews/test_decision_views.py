@@ -11,7 +11,7 @@ from research_governance.accounts.models import Role
 from research_governance.protocols.models import ProtocolStatus
 from research_governance.reviews import services
 from research_governance.reviews.models import Decision
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 from .decisions_support import accepted, make_committee
 
@@ -124,7 +124,17 @@ def test_the_applicant_answers_and_the_chair_signs_off_and_the_page_shows_the_si
     page = client_for(chair).get(detail(protocol)).content.decode()
     assert "Hotline added." in page
     assert "Meaning of your signature" in page
-    client_for(chair).post(sign_url, {f"signoff-{condition.pk}-meaning": "approval"})
+    # US-R-01: the password is the signature's second component; a wrong one signs nothing.
+    wrong = client_for(chair).post(
+        sign_url, {f"signoff-{condition.pk}-meaning": "approval", f"signoff-{condition.pk}-password": "guess"}
+    )
+    assert "The password is not correct; nothing was signed." in wrong.content.decode()
+    assert 'value="guess"' not in wrong.content.decode()
+    condition.refresh_from_db()
+    assert condition.signed_off_at is None
+    client_for(chair).post(
+        sign_url, {f"signoff-{condition.pk}-meaning": "approval", f"signoff-{condition.pk}-password": PASSWORD}
+    )
     condition.refresh_from_db()
     page = client_for(pi).get(detail(protocol)).content.decode()
     signed_at = timezone.localtime(condition.signed_off_at)

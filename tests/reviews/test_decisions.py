@@ -15,7 +15,7 @@ from research_governance.reviews import services
 from research_governance.reviews.models import Approval, Permission
 from research_governance.reviews.services import add_months
 from research_governance.reviews.workflow import ApprovalStatus, SubmissionStatus, TransitionRefused
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 from .decisions_support import accepted, make_committee, seat
 
@@ -183,13 +183,18 @@ def test_conditions_are_answered_then_signed_off_with_name_time_and_meaning_us_r
     decision = approve_with_conditions(accepted(pi, secretariat, committee), secretariat)
     first, second = decision.conditions.order_by("number")
     with pytest.raises(TransitionRefused):
-        services.condition_sign_off(condition=first, by=chair, meaning="approval")
+        services.condition_sign_off(condition=first, by=chair, meaning="approval", password=PASSWORD)
     with pytest.raises(TransitionRefused, match="not allowed"):
         services.condition_answer(condition=first, by=chair, response="I answer for them")
     services.condition_answer(condition=first, by=pi, response="Added on page 3.")
     with pytest.raises(ValidationError):
-        services.condition_sign_off(condition=first, by=chair, meaning="because")
-    signed = services.condition_sign_off(condition=first, by=chair, meaning="approval")
+        services.condition_sign_off(condition=first, by=chair, meaning="because", password=PASSWORD)
+    # US-R-01: a non-biometric signature has two components; the password is the second.
+    with pytest.raises(ValidationError, match="password is not correct"):
+        services.condition_sign_off(condition=first, by=chair, meaning="approval", password="not-mine")
+    first.refresh_from_db()
+    assert first.signed_off_at is None
+    signed = services.condition_sign_off(condition=first, by=chair, meaning="approval", password=PASSWORD)
     assert signed.signature_name == chair.display_name
     assert signed.signature_meaning == "approval"
     assert signed.signed_off_by == chair
@@ -197,6 +202,7 @@ def test_conditions_are_answered_then_signed_off_with_name_time_and_meaning_us_r
     event = AuditEvent.objects.get(action="condition.signed_off")
     assert event.data["signature_name"] == chair.display_name
     assert event.data["signature_meaning"] == "approval"
+    assert event.data["signature_components"] == ["signed-in user", "password"]
     with pytest.raises(TransitionRefused, match="signed off"):
         services.condition_answer(condition=first, by=pi, response="Changed my mind")
     assert second.state == "open"
@@ -207,11 +213,11 @@ def test_the_head_permits_only_when_every_condition_is_signed_off_jp_erc_13(pi, 
     decision = approve_with_conditions(accepted(pi, secretariat, committee), secretariat)
     first, second = decision.conditions.order_by("number")
     services.condition_answer(condition=first, by=pi, response="Done.")
-    services.condition_sign_off(condition=first, by=secretariat, meaning="review")
+    services.condition_sign_off(condition=first, by=secretariat, meaning="review", password=PASSWORD)
     with pytest.raises(TransitionRefused, match="not yet signed off: 2"):
         services.head_permit(decision=decision, by=head)
     services.condition_answer(condition=second, by=pi, response="Will do.")
-    services.condition_sign_off(condition=second, by=secretariat, meaning="review")
+    services.condition_sign_off(condition=second, by=secretariat, meaning="review", password=PASSWORD)
     with pytest.raises(TransitionRefused, match="not allowed"):
         services.head_permit(decision=decision, by=secretariat)
     permission = services.head_permit(decision=decision, by=head, reasons="")

@@ -21,7 +21,7 @@ from research_governance.reviews.models import Approval
 from research_governance.reviews.workflow import TransitionRefused
 from tests.committees.meetings_support import SIX, meeting_with_item, vote_all
 from tests.committees.support import make_committee
-from tests.factories import UserFactory, make_complete
+from tests.factories import PASSWORD, UserFactory, make_complete
 
 DUE = timezone.localdate() + timedelta(days=14)
 
@@ -88,7 +88,7 @@ def test_full_board_from_submission_to_an_active_approval(pi, secretariat, chair
     with pytest.raises(TransitionRefused, match="signed off"):
         services.head_permit(decision=decision, by=head)  # the condition is not signed off yet
     services.condition_answer(condition=condition, by=pi, response="Added in consent form v1.1.")
-    services.condition_sign_off(condition=condition, by=chair, meaning="approval")
+    services.condition_sign_off(condition=condition, by=chair, meaning="approval", password=PASSWORD)
     condition.refresh_from_db()
     assert condition.signature_name == chair.display_name  # US-R-01: printed name, time and meaning
     assert condition.signature_meaning == "approval"
