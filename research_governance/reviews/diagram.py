@@ -2,6 +2,8 @@
 
 from django.utils import translation
 
+from research_governance.committees.workflow import MEETING_TRANSITIONS
+
 from .workflow import DECISION_PROTOCOL_STATUS, KIND_RULES, WORKFLOWS, SubmissionKind, SubmissionStatus
 
 
@@ -55,6 +57,22 @@ def workflow_markdown() -> str:
                 f"| {yes[rules.moves_protocol]} | {statuses} | {yes[rules.head_permits]} | {yes[rules.needs_review]} "
                 f"| {yes[rules.urgent]} | {yes[rules.closes_approval]} | {rules.rule or '—'} |"
             )
+        lines += [
+            "",
+            "## Meeting (full-board route)",
+            "",
+            "Declared in `research_governance/committees/workflow.py`; only the secretariat changes a meeting.",
+            "",
+            "```mermaid",
+            "stateDiagram-v2",
+        ]
+        for transition in MEETING_TRANSITIONS:
+            for source in sorted(transition.sources):
+                lines.append(f"    {source or '[*]'} --> {transition.target}: {transition.action}")
+        lines += ["```", "", "| action | from | to | audit event |", "|---|---|---|---|"]
+        for transition in MEETING_TRANSITIONS:
+            sources = ", ".join(sorted(s or "(new)" for s in transition.sources))
+            lines.append(f"| {transition.action} | {sources} | {transition.target} | `{transition.audit_action}` |")
         lines += ["", "## Protocol status after a decision on the initial application", ""]
         lines += ["| outcome | rule set | protocol becomes |"]
         lines.append("|---|---|---|")
