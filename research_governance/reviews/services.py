@@ -326,16 +326,23 @@ def report_submit(*, protocol: Protocol, by: User, kind: str, data: dict[str, An
     notify(
         recipients=_secretariat_of(locked), kind="report.received", params=params, link=_link(locked), protocol=locked
     )
-    if rules.urgent:
-        # JP-R-02: the chair and the head learn of a serious adverse event at once.
-        officers = User.objects.filter(
-            Exists(
-                RoleMembership.objects.current().filter(
-                    user=OuterRef("pk"), institution_id=locked.institution_id, role__in=[Role.CHAIR, Role.HEAD]
-                )
+    # JP-R-01/02/04/07: reports go to the head of institution too; a serious adverse event also
+    # to the chair, at once and flagged urgent (JP-R-02).
+    officer_roles = [Role.CHAIR, Role.HEAD] if rules.urgent else [Role.HEAD]
+    officers = User.objects.filter(
+        Exists(
+            RoleMembership.objects.current().filter(
+                user=OuterRef("pk"), institution_id=locked.institution_id, role__in=officer_roles
             )
         )
-        notify(recipients=officers, kind="report.urgent", params=params, link=_link(locked), protocol=locked)
+    )
+    notify(
+        recipients=officers,
+        kind="report.urgent" if rules.urgent else "report.received",
+        params=params,
+        link=_link(locked),
+        protocol=locked,
+    )
     return submission
 
 

@@ -42,6 +42,13 @@ def test_a_serious_adverse_event_is_urgent_and_the_chair_and_head_are_told_at_on
 
 
 @pytest.mark.django_db
+def test_every_report_reaches_the_head_of_institution_jp_r_01(approval, pi, head, chair):
+    services.report_submit(protocol=approval.protocol, by=pi, kind="progress_report", data=progress_data())
+    assert Notification.objects.filter(recipient=head, kind="report.received").exists()
+    assert not Notification.objects.filter(recipient=chair).exists()  # only urgent events go to the chair
+
+
+@pytest.mark.django_db
 def test_several_adverse_events_may_be_open_at_once_but_only_one_progress_report(approval, pi):
     protocol = approval.protocol
     services.report_submit(protocol=protocol, by=pi, kind="safety_report", data=sae_data())
