@@ -265,7 +265,12 @@ class Site(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        # A registered institution's name in the reader's language; otherwise the name typed in.
+        return self.institution.name if self.institution_id else self.name
 
 
 class DataRecipient(models.Model):

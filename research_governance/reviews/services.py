@@ -1089,12 +1089,12 @@ def site_permission_record(
         action=transition.audit_action,
         target=locked.submission,
         protocol=protocol,
-        data={"decision_id": locked.pk, "site": site.name, "site_id": site.pk, "reasons": permission.reasons},
+        data={"decision_id": locked.pk, "site": site.display_name, "site_id": site.pk, "reasons": permission.reasons},
     )
     notify(
         recipients=_team_of(protocol),
         kind="site_permission.granted" if granted else "site_permission.refused",
-        params={**_about(protocol), "site": site.name},
+        params={**_about(protocol), "site": bilingual(site.institution.name_ja, site.institution.name_en)},
         link=_link(protocol),
         protocol=protocol,
     )

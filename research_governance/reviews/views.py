@@ -867,7 +867,7 @@ def head_queue(request: HttpRequest) -> HttpResponse:
             decided_at=Subquery(latest.values("decided_at")[:1]),
         )
         .filter(submission_id__isnull=False)
-        .select_related("protocol__principal_investigator")
+        .select_related("protocol__principal_investigator", "institution")
         .order_by("decided_at", "id")[: PAGE_SIZE + 1]
     )
     return render(

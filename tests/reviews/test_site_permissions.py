@@ -143,3 +143,14 @@ def test_the_head_queue_query_count_does_not_grow_with_partner_sites(
         page = client.get(reverse("reviews:head_queue")).content.decode()
     assert page.count("Partner University") == 4
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+def test_a_registered_site_is_named_in_the_reader_s_language(pi, secretariat, members, partner):
+    from django.utils import translation
+
+    _decision, site = multi_site_decision(pi, secretariat, members, partner)
+    with translation.override("ja"):
+        assert site.display_name == "提携大学"
+    with translation.override("en"):
+        assert site.display_name == "Partner University"

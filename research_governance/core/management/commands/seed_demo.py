@@ -22,6 +22,7 @@ from research_governance.reviews import services as review_services
 from research_governance.reviews.models import Submission
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password; DEBUG only)
+PARTNER_HEAD = "partner-head@demo.example"
 Category = CommitteeMembership.Category
 Sex = CommitteeMembership.Sex
 CRole = CommitteeMembership.Role
@@ -182,6 +183,7 @@ class Command(BaseCommand):
                         sex=sex,
                         valid_from=date(2026, 4, 1),
                     )
+            created += self._partner_head()
             secretariat = users["secretariat@demo.example"]
             if not CommitteeMembership.objects.filter(committee=ethics, user=secretariat).exists():
                 CommitteeMembership.objects.create(
@@ -311,6 +313,21 @@ class Command(BaseCommand):
         )
         review_services.review_submit(assignment=assignment, by=reviewer)
 
+    def _partner_head(self) -> int:
+        """A partner hospital whose head permits, for that site, the studies reviewed centrally
+        by the demo committee (JP-ERC-12). Returns 1 when the user was created."""
+        partner, _ = Institution.objects.get_or_create(
+            code="demo-partner",
+            defaults={"name_ja": "デモ市民病院", "name_en": "Demo City Hospital", "country": "JP"},
+        )
+        if User.objects.filter(email=PARTNER_HEAD).exists():
+            return 0
+        user = User.objects.create_user(
+            PARTNER_HEAD, DEMO_PASSWORD, name_ja="森 病院長", name_latin="Hiroshi Mori", institution=partner
+        )
+        RoleMembership.objects.create(user=user, institution=partner, role=Role.HEAD, valid_from=date(2026, 4, 1))
+        return 1
+
     def _after_approval(self, protocol: Protocol, pi: User, secretariat: User) -> None:
         """The approved study lives on: a progress report acknowledged, a serious adverse event
         waiting for the committee (urgent), and a minor amendment in pre-screening."""
@@ -389,6 +406,18 @@ class Command(BaseCommand):
         self._after_approval(permitted, pi, secretariat)
 
         at_meeting = self._complete_study(pi, "新規バイオマーカーの探索的研究", "Exploratory study of a new biomarker")
+        # A central review (JP-ERC-12): the partner hospital's head permits for that site.
+        protocol_services.site_add(
+            protocol=at_meeting, by=pi, name="", site_investigator="", is_lead=True, institution=pi.institution
+        )
+        protocol_services.site_add(
+            protocol=at_meeting,
+            by=pi,
+            name="",
+            site_investigator="Dr Mori",
+            is_lead=False,
+            institution=Institution.objects.get(code="demo-partner"),
+        )
         full_board = review_services.protocol_submit(protocol=at_meeting, by=pi)
         review_services.submission_accept(submission=full_board, by=secretariat, route="full_board")
         self._review(full_board, secretariat, users["reviewer4@demo.example"], "approve_with_conditions")
