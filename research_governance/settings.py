@@ -183,8 +183,40 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Uploaded documents and letters: on the local disk (MEDIA_ROOT), or, when AWS_STORAGE_BUCKET_NAME
+# is set, in an S3-compatible bucket through django-storages, so several hosts can share them.
+# Private either way: no ACL is sent (objects take the bucket's default, private; keep the bucket's
+# public access blocked), URLs are signed and expire after 5 minutes, and downloads go through
+# Django's permission-checked views anyway. Files are never overwritten in place.
+AWS_STORAGE_BUCKET_NAME = envstr("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Empty: Amazon S3 itself. Set for MinIO, Ceph, Wasabi, Sakura, etc.
+            "endpoint_url": envstr("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": envstr("AWS_S3_REGION_NAME") or None,
+            # Empty: boto3's own chain (instance role, ~/.aws, AWS_* variables).
+            "access_key": envstr("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": envstr("AWS_SECRET_ACCESS_KEY") or None,
+            # "path" for most self-hosted S3-compatible services; empty lets boto3 choose.
+            "addressing_style": envstr("AWS_S3_ADDRESSING_STYLE") or None,
+            # A key prefix, to share one bucket between installations.
+            "location": envstr("AWS_LOCATION"),
+            # Signature V4 for signed URLs: required by newer AWS regions and most S3-compatible stores.
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "custom_domain": None,
+            "file_overwrite": False,
+        },
+    }
+else:
+    default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
