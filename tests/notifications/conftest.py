@@ -1,13 +1,14 @@
 import pytest
+from kombu import pools
 
 from research_governance import celery_app
 
 
 def _forget_broker_connections() -> None:
-    # The app keeps its broker connections and producers in pools keyed by the broker's URL,
-    # created on first use; forget them, so the next task goes to the broker configured now.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # The app keeps its broker connections and producers in kombu's pools, created on first use
+    # and remembered by the app; close and forget them all, so the next task (or, inline, the
+    # producer an eager task still acquires) uses the broker configured now.
+    pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
