@@ -64,3 +64,18 @@ def test_a_scheduled_task_that_does_not_exist_is_reported_and_fails_the_run_afte
     assert failed
     assert "vanished: task research_governance.nowhere.tasks.vanished is not registered" in err
     assert "digests: research_governance.notifications.tasks.send_digests -> 0" in out
+
+
+@pytest.mark.django_db
+def test_cron_can_run_one_job_at_its_own_rhythm(mailoutbox):
+    pending_for(UserFactory(email="now@test.example"))
+    pending_for(UserFactory(email="daily@test.example", notification_mode="digest"))
+    out = StringIO()
+    call_command("run_periodic", "--job", "redispatch-pending-notifications", stdout=out)
+    assert [m.to[0] for m in mailoutbox] == ["now@test.example"]
+    assert "send-notification-digests" not in out.getvalue()
+
+
+def test_an_unknown_job_is_refused_with_the_list_of_jobs():
+    with pytest.raises(CommandError, match=r"No such periodic job: weekly-report .*redispatch-pending-notifications"):
+        call_command("run_periodic", "--job", "weekly-report")
