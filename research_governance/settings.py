@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -137,9 +138,32 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 240)
-# Above the longest countdown/ETA we use, so Redis does not redeliver a waiting task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 6 * 3600)}
+# Above the longest countdown/ETA we use (retries wait at most 10 minutes), so Redis does not
+# redeliver a waiting task. A broker that does not answer fails fast: queueing happens after a
+# commit, in a request, and the work is re-dispatched later (see the notifications outbox).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 6 * 3600),
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TIMEZONE = envstr("TIME_ZONE", "Asia/Tokyo")
+# The periodic jobs, in the institution's time zone. `celery beat` runs them with Redis;
+# without it, cron runs `python manage.py run_periodic`, which runs each of them once.
+CELERY_BEAT_SCHEDULE = {
+    "redispatch-pending-notifications": {
+        "task": "research_governance.notifications.tasks.redispatch_pending",
+        "schedule": crontab(minute="*/5"),
+    },
+    "send-notification-digests": {
+        "task": "research_governance.notifications.tasks.send_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "scan-reminders": {
+        "task": "research_governance.reminders.tasks.scan_reminders",
+        "schedule": crontab(hour=5, minute=30),
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -4,6 +4,7 @@ investigator (not on the team), the secretariat, an unassigned reviewer, and a s
 import pytest
 from django.test import Client
 
+from research_governance import celery_app
 from research_governance.accounts.models import Role, User
 from research_governance.notifications.selectors import unread_count
 
@@ -19,6 +20,16 @@ def _test_settings(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": tmp_path.name}
     }
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline():  # type: ignore[no-untyped-def]
+    """Tasks run inline, even with REDIS_URL set (`make test`), so a test sees their effect at once.
+    tests/notifications/test_worker.py sends them to a real worker instead (``tasks_go_to``)."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
 
 
 @pytest.fixture

@@ -71,6 +71,13 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+class NotificationMode(models.TextChoices):
+    """How a person's notifications reach them by email (they are always listed in the app)."""
+
+    IMMEDIATE = "immediate", _("One email per notification, as it happens")
+    DIGEST = "digest", _("One email a day with all of the day's notifications")
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an email address."""
 
@@ -91,6 +98,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     preferred_language = models.CharField(
         _("preferred language"), max_length=5, choices=[("ja", "日本語"), ("en", "English")], default="ja"
+    )
+    notification_mode = models.CharField(
+        _("notification emails"),
+        max_length=10,
+        choices=NotificationMode.choices,
+        default=NotificationMode.IMMEDIATE,
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)

@@ -46,6 +46,8 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_recent"),
             # The navbar's unread count runs on every page; a partial index holds only unread rows.
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+            # The outbox's periodic jobs look for rows not emailed yet; once sent, a row leaves the index.
+            models.Index(fields=["created_at"], condition=Q(emailed_at__isnull=True), name="notification_unsent"),
         ]
 
     def __str__(self) -> str:

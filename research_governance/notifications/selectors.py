@@ -1,9 +1,11 @@
-"""Reads of notifications, for the list page and the navbar."""
+"""Reads of notifications: for the list page and the navbar, and the outbox's work lists."""
+
+from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from research_governance.accounts.models import User
+from research_governance.accounts.models import NotificationMode, User
 
 from .models import Notification
 
@@ -34,3 +36,31 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     the protocol is deliberately not joined (templates use ``link``).
     """
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def notification_ids_awaiting_email(*, created_before: datetime, created_after: datetime) -> QuerySet[Notification]:
+    """Ids of notifications still to be emailed one by one: not emailed, recipient active, with an
+    address, and wanting immediate emails. One query; the partial index holds only unsent rows."""
+    return (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lt=created_before,
+            created_at__gte=created_after,
+            recipient__is_active=True,
+            recipient__notification_mode=NotificationMode.IMMEDIATE,
+        )
+        .exclude(recipient__email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def user_ids_awaiting_digest() -> QuerySet[User]:
+    """Ids of active users who chose the daily digest and have notifications not yet emailed."""
+    unsent = Notification.objects.filter(recipient=OuterRef("pk"), emailed_at__isnull=True)
+    return (
+        User.objects.filter(Exists(unsent), is_active=True, notification_mode=NotificationMode.DIGEST)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

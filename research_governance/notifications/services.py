@@ -4,8 +4,12 @@ Notifications are not business events, so these services write no audit events: 
 causes a notification (``submission.accepted``, say) is audited by the service that takes it,
 and a notification can always be rebuilt from that. Read marks are personal, not governance.
 
-Callers use ``notify`` inside their own transaction. Emails go out after commit through
-``deliver``, which takes ids and is idempotent, so it can become a Celery task unchanged.
+The rows are an outbox. Callers use ``notify`` inside their own transaction, so a notification
+exists exactly when the change that causes it does. After commit the ``deliver_notifications`` task
+emails the rows of recipients who want immediate emails; ``send_digest`` emails the others once a
+day. Sending is idempotent: a row is claimed with a conditional UPDATE of ``emailed_at`` before its
+email goes out, so a task that runs twice (a retry, a redelivery, the periodic re-dispatch of rows
+left pending while the broker was down) never sends it twice.
 """
 
 import logging
@@ -18,9 +22,10 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
-from research_governance.accounts.models import User
+from research_governance.accounts.models import NotificationMode, User
 
 from . import messages
 from .models import Notification
@@ -82,24 +87,38 @@ def notify(
             for user in unique.values()
         ]
     )
-    ids = [notification.pk for notification in created]
+    # Digest readers' rows wait for the daily digest.
+    ids = [n.pk for n in created if unique[n.recipient_id].notification_mode == NotificationMode.IMMEDIATE]
     # The navbar counts are cached: forget them now and again after commit (a page rendered
     # in between would otherwise cache the old number).
     unread_keys = [unread_cache_key(user_id) for user_id in unique]
     cache.delete_many(unread_keys)
 
+    from . import tasks  # here, not at the top: the tasks module imports this one
+
     def deliver_after_commit() -> None:
         cache.delete_many(unread_keys)
-        deliver(ids)
+        if not ids:
+            return
+        try:
+            tasks.deliver_notifications.delay(ids)
+        except Exception:
+            # A broker that is down (or, inline, a mail server that is down) must not turn a
+            # committed change into an error page. The rows stay pending: redispatch_pending
+            # sends them once the broker is back.
+            logger.exception("Could not queue notifications %s; they are re-dispatched later.", ids)
 
-    # robust: a mail server that is down must not turn a committed change into an error page.
-    # A named function, not functools.partial: Django logs a robust callback's __qualname__.
+    # One callback queues the task after commit (what Celery's delay_on_commit does) and also
+    # forgets the counts. robust: nothing here may fail the request. A named function, not
+    # functools.partial: Django logs a robust callback's __qualname__.
     transaction.on_commit(deliver_after_commit, robust=True)
     return created
 
 
 def deliver(notification_ids: Iterable[int]) -> int:
     """Email the notifications not emailed yet, each in its recipient's language. Returns how many were sent.
+
+    Recipients who chose the daily digest are skipped: ``send_digest`` emails theirs.
 
     Idempotent: each notification is claimed with a conditional UPDATE of ``emailed_at`` before it
     is sent, so a second run, or a concurrent one (a redelivered task), never sends it again. If
@@ -111,7 +130,11 @@ def deliver(notification_ids: Iterable[int]) -> int:
         .order_by("pk")
     )
     # A user deactivated since being notified gets no email; the row stays unsent.
-    pending = [n for n in pending if n.recipient.is_active and n.recipient.email]
+    pending = [
+        n
+        for n in pending
+        if n.recipient.is_active and n.recipient.email and n.recipient.notification_mode == NotificationMode.IMMEDIATE
+    ]
     if not pending:
         return 0
     sent = 0
@@ -161,6 +184,81 @@ def _email(notification: Notification, connection: Any) -> mail.EmailMultiAltern
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+# A digest lists this many notifications; the rest are in the app.
+DIGEST_MAX_LISTED = 50
+
+
+def send_digest(*, user_id: int) -> int:
+    """Email one digest with all of a digest reader's notifications not emailed yet, in their
+    language. Returns how many notifications it covered (0: nothing to send).
+
+    The rows are claimed together with one conditional UPDATE that stamps them with this run's
+    time; a second run, or a concurrent one, finds nothing left to claim. If sending fails, the
+    claim is released and DeliveryFailed is raised, so the next run sends them.
+    """
+    recipient = (
+        User.objects.filter(pk=user_id, is_active=True, notification_mode=NotificationMode.DIGEST)
+        .exclude(email="")
+        .first()
+    )
+    if recipient is None:
+        return 0
+    claimed_at = timezone.now()
+    if not Notification.objects.filter(recipient=recipient, emailed_at__isnull=True).update(emailed_at=claimed_at):
+        return 0
+    claimed = list(Notification.objects.filter(recipient=recipient, emailed_at=claimed_at).order_by("created_at", "pk"))
+    try:
+        _digest_email(recipient, claimed).send()
+    except Exception as error:
+        logger.exception("Could not email the digest of user %s", recipient.pk)
+        ids = [n.pk for n in claimed]
+        Notification.objects.filter(pk__in=ids, emailed_at=claimed_at).update(emailed_at=None)
+        raise DeliveryFailed(ids) from error
+    return len(claimed)
+
+
+def _digest_email(recipient: User, notifications: list[Notification]) -> mail.EmailMultiAlternatives:
+    with translation.override(recipient.preferred_language or settings.LANGUAGE_CODE):
+        count = len(notifications)
+        subject = translation.ngettext(
+            "Your daily digest: %(count)d notification", "Your daily digest: %(count)d notifications", count
+        ) % {"count": count}
+        site_url = getattr(settings, "SITE_URL", "").rstrip("/")
+        listed = [
+            {
+                "subject": n.subject,
+                "body": n.body,
+                "created_at": n.created_at,
+                "url": f"{site_url}{n.link}" if site_url and n.link else "",
+            }
+            for n in notifications[:DIGEST_MAX_LISTED]
+        ]
+        context = {
+            "name": recipient.display_name,
+            "subject": subject,
+            "notifications": listed,
+            "more": count - len(listed),
+            "list_url": f"{site_url}{reverse('notifications:list')}" if site_url else "",
+        }
+        text = render_to_string("notifications/digest.txt", context)
+        html = render_to_string("notifications/digest.html", context)
+    message = mail.EmailMultiAlternatives(
+        subject=SUBJECT_PREFIX + subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient.email]
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def notification_mode_update(*, user: User, mode: str) -> User:
+    """A person chooses immediate emails or the daily digest, for themself only (the caller is
+    the signed-in user). Rows already pending follow the new choice: the digest or the re-dispatch."""
+    if mode not in NotificationMode.values:
+        raise ValueError(f"Unknown notification mode {mode!r}")
+    User.objects.filter(pk=user.pk).update(notification_mode=mode)
+    user.notification_mode = mode
+    return user
 
 
 def forget_unread_counts(user_ids: Iterable[int]) -> None:

@@ -7,9 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
+from .forms import PreferencesForm
 from .models import Notification
 
 PAGE_SIZE = 25
@@ -46,3 +47,15 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     if services.mark_all_read(user=request.user):
         messages.success(request, _("All notifications are marked as read."))
     return redirect("notifications:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own choice of immediate emails or a daily digest; nobody else's."""
+    form = PreferencesForm(request.POST or None, initial={"notification_mode": request.user.notification_mode})
+    if request.method == "POST" and form.is_valid():
+        services.notification_mode_update(user=request.user, mode=form.cleaned_data["notification_mode"])
+        messages.success(request, _("Your notification preferences are saved."))
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form})

@@ -66,6 +66,8 @@ protocols:dashboard               LGN  200  200  200  200  200  200  200  200  2
 protocols:create                  LGN  200  200  200  200  200  200  200  200  200  200
 reviews:my_assignments            LGN  200  200  200  200  200  200  200  200  200  200
 notifications:list                LGN  200  200  200  200  200  200  200  200  200  200
+# Each user's own email preferences (immediate or daily digest): nobody edits another's.
+notifications:preferences         LGN  200  200  200  200  200  200  200  200  200  200
 committees:list                   LGN  200  200  200  200  200  200  200  200  200  200
 # Protocol A: the team, and once submitted the secretariat, the chair and the head
 # of its institution. Reviewers work in their workspace, not on the protocol page.
@@ -149,6 +151,7 @@ reviews:report_new                LGN  ok   403  404  404  404  404  403  403  4
 # The PI's notification: anyone else gets 404; read-all acts on the user's own only.
 notifications:read                LGN  ok   404  404  404  404  404  404  404  404  404
 notifications:read_all            LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
+notifications:preferences         LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 committees:settings               LGN  404  404  404  403  403  403  ok   403  404  403
 committees:member_add             LGN  404  404  404  403  403  403  ok   403  404  403
 committees:member_edit            LGN  404  404  404  403  403  403  ok   403  404  403
@@ -311,6 +314,7 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
             "participants_enrolled": 3,
             "summary": "Hijacked report",
         },
+        "notifications:preferences": {"notification_mode": "digest"},
         "committees:settings": {"settings-decision_rule": "majority", "settings-rule_set": "US"},
         "committees:member_add": {
             "add-email": other.email,

@@ -251,3 +251,111 @@ def test_mark_all_read_touches_only_my_unread_notifications(alice, bob):
 
 def test_the_subject_prefix_is_the_one_the_issue_asks_for():
     assert services.SUBJECT_PREFIX == "[Research Governance] "
+
+
+# Immediate emails or a daily digest.
+
+
+@pytest.fixture
+def dora(db):
+    return UserFactory(
+        email="dora@test.example", name_latin="Dora Digest", preferred_language="en", notification_mode="digest"
+    )
+
+
+@pytest.mark.django_db
+def test_a_digest_reader_gets_no_email_when_notified_and_the_row_waits_for_the_digest(
+    alice, dora, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        received([alice, dora])
+    assert [m.to for m in mailoutbox] == [[alice.email]]
+    assert Notification.objects.get(recipient=dora).emailed_at is None
+
+
+@pytest.mark.django_db
+def test_deliver_leaves_a_digest_reader_s_rows_to_the_digest(dora, mailoutbox):
+    ids = [n.pk for n in received([dora])]
+    assert deliver(ids) == 0
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_the_digest_is_one_email_with_every_pending_notification_in_text_and_html(dora, mailoutbox, settings):
+    settings.SITE_URL = "https://rg.example"
+    received([dora], link="/protocols/7/")
+    notify(recipients=[dora], kind="submission.accepted", params={"reference": "R-2026-002", "title": "Another"})
+    assert services.send_digest(user_id=dora.pk) == 2
+    (message,) = mailoutbox
+    assert message.to == [dora.email]
+    assert message.subject == "[Research Governance] Your daily digest: 2 notifications"
+    assert "Dear Dora Digest," in message.body
+    assert "New submission R-2026-001: A study" in message.body
+    assert "Submission R-2026-002 accepted for review" in message.body
+    assert "https://rg.example/protocols/7/" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert '<html lang="en">' in html
+    assert 'href="https://rg.example/protocols/7/"' in html
+    assert "Submission R-2026-002 accepted for review" in html
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_japanese_digest_reader_reads_the_notifications_in_japanese(mailoutbox):
+    hanako = UserFactory(email="hanako-digest@test.example", preferred_language="ja", notification_mode="digest")
+    received([hanako])
+    services.send_digest(user_id=hanako.pk)
+    (message,) = mailoutbox
+    assert "研究の題名" in message.body
+    assert '<html lang="ja">' in message.alternatives[0][0]
+
+
+@pytest.mark.django_db
+def test_a_digest_is_sent_once_however_often_it_runs(dora, mailoutbox):
+    received([dora])
+    assert services.send_digest(user_id=dora.pk) == 1
+    assert services.send_digest(user_id=dora.pk) == 0
+    assert len(mailoutbox) == 1
+    received([dora])
+    assert services.send_digest(user_id=dora.pk) == 1
+    assert "1 notification" in mailoutbox[1].subject
+
+
+@pytest.mark.django_db
+def test_a_digest_that_cannot_be_sent_is_released_for_the_next_run(dora, mailoutbox, monkeypatch):
+    received([dora])
+
+    def broken(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(mail.EmailMultiAlternatives, "send", broken)
+    with pytest.raises(DeliveryFailed):
+        services.send_digest(user_id=dora.pk)
+    assert Notification.objects.get().emailed_at is None
+    monkeypatch.undo()
+    assert services.send_digest(user_id=dora.pk) == 1
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+def test_someone_who_wants_immediate_emails_gets_no_digest(alice, mailoutbox):
+    received([alice])
+    assert services.send_digest(user_id=alice.pk) == 0
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_switching_to_immediate_emails_leaves_pending_rows_to_the_re_dispatch(dora, mailoutbox):
+    ids = [n.pk for n in received([dora])]
+    services.notification_mode_update(user=dora, mode="immediate")
+    assert services.send_digest(user_id=dora.pk) == 0
+    assert deliver(ids) == 1
+
+
+@pytest.mark.django_db
+def test_an_unknown_notification_mode_is_refused(alice):
+    with pytest.raises(ValueError, match="Unknown notification mode"):
+        services.notification_mode_update(user=alice, mode="weekly")
+    alice.refresh_from_db()
+    assert alice.notification_mode == "immediate"

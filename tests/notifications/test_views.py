@@ -185,3 +185,55 @@ def test_the_list_is_in_the_viewer_s_language(client_for, pi):
     # The title parameter follows the page language even before the catalogue is translated.
     assert "A study" in client.get(LIST_URL).content.decode()
     assert "研究" in client.get(LIST_URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+
+# Email preferences: immediate emails or a daily digest.
+
+PREFERENCES_URL = "/notifications/preferences/"
+
+
+def test_the_preferences_url_is_stable():
+    assert reverse("notifications:preferences") == PREFERENCES_URL
+
+
+@pytest.mark.django_db
+def test_the_preferences_page_shows_my_current_choice(client_for, pi):
+    page = client_for(pi).get(PREFERENCES_URL).content.decode()
+    assert "Emails about your notifications" in page
+    assert 'value="immediate" id="id_notification_mode_0" checked' in page
+    assert 'value="digest" id="id_notification_mode_1">' in page
+
+
+@pytest.mark.django_db
+def test_choosing_the_daily_digest_changes_my_choice_only(client_for, pi, other_investigator):
+    response = client_for(pi).post(PREFERENCES_URL, {"notification_mode": "digest"}, follow=True)
+    assert "Your notification preferences are saved." in response.content.decode()
+    pi.refresh_from_db()
+    other_investigator.refresh_from_db()
+    assert pi.notification_mode == "digest"
+    assert other_investigator.notification_mode == "immediate"
+    page = client_for(pi).get(PREFERENCES_URL).content.decode()
+    assert 'value="digest" id="id_notification_mode_1" checked' in page
+
+
+@pytest.mark.django_db
+def test_an_unknown_choice_is_refused_with_a_message(client_for, pi):
+    response = client_for(pi).post(PREFERENCES_URL, {"notification_mode": "weekly"})
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    pi.refresh_from_db()
+    assert pi.notification_mode == "immediate"
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_cannot_see_or_change_preferences(client_for, pi):
+    assert client_for(None).get(PREFERENCES_URL).url == f"/accounts/login/?next={PREFERENCES_URL}"
+    assert client_for(None).post(PREFERENCES_URL, {"notification_mode": "digest"}).status_code == 302
+    pi.refresh_from_db()
+    assert pi.notification_mode == "immediate"
+
+
+@pytest.mark.django_db
+def test_the_list_and_the_user_menu_link_to_the_preferences(client_for, pi):
+    page = client_for(pi).get(LIST_URL).content.decode()
+    assert page.count(f'href="{PREFERENCES_URL}"') == 2
