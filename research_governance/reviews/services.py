@@ -1146,3 +1146,47 @@ def approval_suspend(*, approval: Approval, by: User, reasons: str) -> Approval:
 def approval_close(*, approval: Approval, by: User, reasons: str) -> Approval:
     """The secretariat or the chair closes an approval; the protocol is closed."""
     return _approval_change(approval=approval, by=by, action="close", reasons=reasons)
+
+
+@transaction.atomic
+def approval_expire(*, approval: Approval, today: date | None = None) -> Approval:
+    """The approval's period is over: one valid until D is valid through D and expires on D + 1.
+
+    Taken by the system (the daily reminder scan), never by a person, so it is audited with no
+    actor ("system"). The protocol follows (status "expired", any open amendment closed) and the
+    team is told. Refused (TransitionRefused) before D + 1 or once the approval is no longer live.
+    """
+    today = today or timezone.localdate()
+    locked = Approval.objects.select_for_update().get(pk=approval.pk)
+    protocol = Protocol.objects.select_for_update().get(pk=locked.protocol_id)
+    transition = transition_for("expire", locked.status, {Actor.SYSTEM}, APPROVAL_TRANSITIONS)
+    if locked.valid_until >= today:
+        raise TransitionRefused(gettext_lazy("An approval expires only after the last day of its period."))
+    previous = locked.status
+    locked.status = transition.target
+    locked.save(update_fields=["status"])
+    protocol.status = transition.protocol_status
+    protocol.amendment_open = False
+    protocol.save(update_fields=["status", "amendment_open", "updated_at"])
+    permissions.restamp_dashboards(protocol=protocol)
+    audit_record(
+        actor=None,
+        action=transition.audit_action,
+        target=locked,
+        protocol=protocol,
+        data={
+            "reference": locked.reference,
+            "from": previous,
+            "to": locked.status,
+            "valid_until": locked.valid_until.isoformat(),
+            "expired_on": today.isoformat(),
+        },
+    )
+    notify(
+        recipients=_team_of(protocol),
+        kind=transition.audit_action,  # approval.expired
+        params={**_about(protocol), "valid_until": locked.valid_until},
+        link=_link(protocol),
+        protocol=protocol,
+    )
+    return locked
