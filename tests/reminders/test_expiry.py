@@ -35,7 +35,8 @@ def test_an_approval_is_still_valid_on_its_last_day_and_expires_the_day_after(pi
     assert approval.status == "expired"
     assert approval.protocol.status == ProtocolStatus.EXPIRED
     event = AuditEvent.objects.get(action="approval.expired")
-    assert event.actor_id is None and event.actor_label == "system"
+    assert event.actor_id is None
+    assert event.actor_label == "system"
     assert event.data == {
         "reference": approval.reference,
         "from": "active",
@@ -69,7 +70,8 @@ def test_an_expired_approval_is_not_expired_or_reminded_again(pi):
     again = reminders_scan(now=at(TODAY + timedelta(days=1))).as_dict()
 
     assert again["expired"] == {"found": 0, "expired": 0}
-    assert again["found"] == 0 and again["sent"] == 0
+    assert again["found"] == 0
+    assert again["sent"] == 0
     assert Reminder.objects.filter(object_id=approval.pk).count() == reminders_before == 0
     assert Notification.objects.count() == notifications
     assert AuditEvent.objects.filter(action="approval.expired").count() == 1

@@ -57,8 +57,10 @@ def test_a_second_run_the_same_day_finds_the_same_and_sends_nothing(pi, reviewer
 
     second = reminders_scan(now=at(TODAY, hour=18)).as_dict()
 
-    assert first["sent"] == 2 and first["found"] == 2
-    assert second["found"] == 2 and second["sent"] == 0
+    assert first["sent"] == 2
+    assert first["found"] == 2
+    assert second["found"] == 2
+    assert second["sent"] == 0
     assert Notification.objects.count() == notifications
     assert Reminder.objects.filter(object_id=overdue.pk, threshold="overdue").count() == 1
 
@@ -130,10 +132,8 @@ def test_a_new_report_moves_the_due_date_and_its_reminders_are_owed_again(pi):
     summary = reminders_scan(now=at(next_due - timedelta(days=7)))
 
     assert sent(summary, "progress_report", "7") == 1
-    assert list(Reminder.objects.filter(kind="progress_report").values_list("due_on", flat=True).order_by("due_on")) == [
-        due,
-        next_due,
-    ]
+    reminded = Reminder.objects.filter(kind="progress_report").order_by("due_on")
+    assert list(reminded.values_list("due_on", flat=True)) == [due, next_due]
 
 
 def decision_with_conditions(approval, *, decided_days_ago, answered=0, total=2):
@@ -177,7 +177,8 @@ def test_conditions_unanswered_two_weeks_after_the_decision_are_reminded(pi):
     assert sent(summary, "conditions_unanswered", "14") == 1
     reminded = Reminder.objects.filter(kind="conditions_unanswered").values_list("object_id", flat=True)
     assert list(reminded) == [old.pk]
-    assert recent.pk not in reminded and answered.pk not in reminded
+    assert recent.pk not in reminded
+    assert answered.pk not in reminded
     notification = Notification.objects.get(recipient=pi, kind="reminder.conditions_unanswered")
     assert notification.params["count"] == 2
     # A month after the decision, a second reminder (and the recent decision's first); no third one.
