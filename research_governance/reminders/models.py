@@ -48,6 +48,8 @@ class Reminder(models.Model):
                 fields=["object_type", "object_id", "kind", "threshold", "due_on"], name="reminder_once"
             )
         ]
+        # The scan reads back the reminders already sent for the due dates it finds.
+        indexes = [models.Index(fields=["kind", "threshold", "due_on"], name="reminder_kind_due")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.threshold} – {self.object_type} {self.object_id}"

@@ -2,7 +2,7 @@
 changes, and records the audit event in the same transaction."""
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -1149,44 +1149,77 @@ def approval_close(*, approval: Approval, by: User, reasons: str) -> Approval:
 
 
 @transaction.atomic
-def approval_expire(*, approval: Approval, today: date | None = None) -> Approval:
-    """The approval's period is over: one valid until D is valid through D and expires on D + 1.
+def approvals_expire(*, today: date | None = None, approval_ids: Collection[int] | None = None) -> list[Approval]:
+    """Expire every live approval whose period is over (only those among ``approval_ids`` if given).
 
-    Taken by the system (the daily reminder scan), never by a person, so it is audited with no
-    actor ("system"). The protocol follows (status "expired", any open amendment closed) and the
-    team is told. Refused (TransitionRefused) before D + 1 or once the approval is no longer live.
+    An approval valid until D is valid through D and expires on D + 1. Taken by the system (the
+    daily reminder scan), never by a person, so each expiry is audited with no actor ("system").
+    The protocols follow (status "expired", any open amendment closed) and each team is told.
+    Set-based, for the scan: the rows are locked and updated in a few queries whatever their
+    number; only the audit event (one per approval, on the hash chain) and the team's
+    notification are written per approval. Returns the approvals expired.
     """
     today = today or timezone.localdate()
-    locked = Approval.objects.select_for_update().get(pk=approval.pk)
-    protocol = Protocol.objects.select_for_update().get(pk=locked.protocol_id)
-    transition = transition_for("expire", locked.status, {Actor.SYSTEM}, APPROVAL_TRANSITIONS)
-    if locked.valid_until >= today:
-        raise TransitionRefused(gettext_lazy("An approval expires only after the last day of its period."))
-    previous = locked.status
-    locked.status = transition.target
-    locked.save(update_fields=["status"])
-    protocol.status = transition.protocol_status
-    protocol.amendment_open = False
-    protocol.save(update_fields=["status", "amendment_open", "updated_at"])
-    permissions.restamp_dashboards(protocol=protocol)
-    audit_record(
-        actor=None,
-        action=transition.audit_action,
-        target=locked,
-        protocol=protocol,
-        data={
-            "reference": locked.reference,
-            "from": previous,
-            "to": locked.status,
-            "valid_until": locked.valid_until.isoformat(),
-            "expired_on": today.isoformat(),
-        },
+    transition = next(t for t in APPROVAL_TRANSITIONS if t.action == "expire")
+    ended = Approval.objects.filter(status__in=transition.sources, valid_until__lt=today)
+    if approval_ids is not None:
+        ended = ended.filter(pk__in=list(approval_ids))
+    # Locked in the order every service locks them: approvals, then their protocols.
+    approvals = list(ended.select_for_update().order_by("pk"))
+    if not approvals:
+        return []
+    transition_for("expire", approvals[0].status, {Actor.SYSTEM}, APPROVAL_TRANSITIONS)
+    protocols = {
+        p.pk: p
+        for p in Protocol.objects.select_for_update()
+        .filter(pk__in=[a.protocol_id for a in approvals])
+        .order_by("pk")
+        .only("pk", "reference", "title_ja", "title_en")
+    }
+    Approval.objects.filter(pk__in=[a.pk for a in approvals]).update(status=transition.target)
+    Protocol.objects.filter(pk__in=list(protocols)).update(
+        status=transition.protocol_status, amendment_open=False, updated_at=timezone.now()
     )
-    notify(
-        recipients=_team_of(protocol),
-        kind=transition.audit_action,  # approval.expired
-        params={**_about(protocol), "valid_until": locked.valid_until},
-        link=_link(protocol),
-        protocol=protocol,
-    )
-    return locked
+    teams: dict[int, list[User]] = {}
+    for row in ProtocolUserObjectPermission.objects.filter(
+        content_object_id__in=list(protocols), permission__codename="view_protocol"
+    ).select_related("user"):
+        teams.setdefault(row.content_object_id, []).append(row.user)
+    permissions.restamp_dashboards(user_ids={user.pk for team in teams.values() for user in team})
+    for approval in approvals:
+        protocol = protocols[approval.protocol_id]
+        previous, approval.status = approval.status, transition.target
+        audit_record(
+            actor=None,
+            action=transition.audit_action,
+            target=approval,
+            protocol=protocol,
+            data={
+                "reference": approval.reference,
+                "from": previous,
+                "to": approval.status,
+                "valid_until": approval.valid_until.isoformat(),
+                "expired_on": today.isoformat(),
+            },
+        )
+        notify(
+            recipients=teams.get(protocol.pk, []),
+            kind=transition.audit_action,  # approval.expired
+            params={**_about(protocol), "valid_until": approval.valid_until},
+            link=_link(protocol),
+            protocol=protocol,
+        )
+    return approvals
+
+
+@transaction.atomic
+def approval_expire(*, approval: Approval, today: date | None = None) -> Approval:
+    """Expire one approval whose period is over, as ``approvals_expire`` does; TransitionRefused
+    before the day after its last day, or once it is no longer active or suspended."""
+    today = today or timezone.localdate()
+    expired = approvals_expire(today=today, approval_ids=[approval.pk])
+    if expired:
+        return expired[0]
+    current = Approval.objects.get(pk=approval.pk)
+    transition_for("expire", current.status, {Actor.SYSTEM}, APPROVAL_TRANSITIONS)
+    raise TransitionRefused(gettext_lazy("An approval expires only after the last day of its period."))

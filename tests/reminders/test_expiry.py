@@ -25,12 +25,12 @@ def test_an_approval_is_still_valid_on_its_last_day_and_expires_the_day_after(pi
     last_day = reminders_scan(now=at(TODAY)).as_dict()
     approval.refresh_from_db()
     assert approval.status == "active"
-    assert last_day["expired"] == {"found": 0, "expired": 0}
+    assert last_day["expired"] == 0
     assert last_day["reminders"]["approval_expiry"]["0"]["sent"] == 1
 
     day_after = reminders_scan(now=at(TODAY + timedelta(days=1), hour=0)).as_dict()
 
-    assert day_after["expired"] == {"found": 1, "expired": 1}
+    assert day_after["expired"] == 1
     approval.refresh_from_db()
     assert approval.status == "expired"
     assert approval.protocol.status == ProtocolStatus.EXPIRED
@@ -69,7 +69,7 @@ def test_an_expired_approval_is_not_expired_or_reminded_again(pi):
 
     again = reminders_scan(now=at(TODAY + timedelta(days=1))).as_dict()
 
-    assert again["expired"] == {"found": 0, "expired": 0}
+    assert again["expired"] == 0
     assert again["found"] == 0
     assert again["sent"] == 0
     assert Reminder.objects.filter(object_id=approval.pk).count() == reminders_before == 0
@@ -95,3 +95,20 @@ def test_no_person_can_expire_an_approval_only_the_system(pi, secretariat):
     people = services.actors_for(secretariat, approval.protocol) | {Actor.CHAIR, Actor.HEAD, Actor.APPLICANT}
     assert "expire" not in [t.action for t in allowed_actions(approval.status, people, APPROVAL_TRANSITIONS)]
     assert services.approval_expire(approval=approval, today=TODAY).status == "expired"
+
+
+@pytest.mark.django_db
+def test_every_approval_ended_expires_in_one_scan_each_audited_and_its_own_team_told(pi, coinvestigator):
+    mine = [approved(pi, valid_until=TODAY - timedelta(days=days), title=f"Mine {days}") for days in (1, 2, 30)]
+    theirs = approved(coinvestigator, valid_until=TODAY - timedelta(days=1), title="Theirs")
+    still_valid = approved(pi, valid_until=TODAY, title="Last day")
+
+    assert reminders_scan(now=at(TODAY)).as_dict()["expired"] == 4
+
+    expired = {a.pk for a in [*mine, theirs]}
+    audited = AuditEvent.objects.filter(action="approval.expired").values_list("target_id", flat=True)
+    assert sorted(map(int, audited)) == sorted(expired)
+    assert Notification.objects.filter(recipient=pi, kind="approval.expired").count() == 3
+    assert Notification.objects.filter(recipient=coinvestigator, kind="approval.expired").count() == 1
+    still_valid.refresh_from_db()
+    assert still_valid.status == "active"

@@ -13,7 +13,7 @@ from research_governance.notifications.models import Notification
 from research_governance.protocols.models import ProtocolStatus
 from research_governance.reminders.models import Reminder
 from research_governance.reminders.services import reminders_scan
-from research_governance.reviews.models import Condition, Decision, ReviewerAssignment, Submission
+from research_governance.reviews.models import Approval, Condition, Decision, ReviewerAssignment, Submission
 from research_governance.reviews.panels import progress_report_due
 from research_governance.reviews.workflow import DecisionOutcome, ReviewRoute, SubmissionKind, SubmissionStatus
 from tests.factories import UserFactory
@@ -273,4 +273,23 @@ def test_the_scan_s_queries_do_not_grow_with_the_number_of_approvals(pi):
     assert many_summary["found"] == 55
     assert many - few == 50 - 5
     assert few_again == many_again
-    assert few_again <= 8
+    # Savepoints (the scan's, the expiry's), jit off, the ended approvals, four finders, the reminders sent before.
+    assert few_again <= 11
+
+
+@pytest.mark.django_db
+def test_expiring_approvals_costs_only_their_audit_events_and_notifications_per_approval(pi):
+    # Suspended approvals expire too, and are not reminded of their end: only expiries are counted.
+    for n in range(2):
+        approved(pi, valid_until=TODAY - timedelta(days=1), title=f"Few {n}")
+    for n in range(10):
+        approved(pi, valid_until=TODAY, title=f"Many {n}")
+    Approval.objects.update(status="suspended")
+    reminders_scan(now=at(TODAY - timedelta(days=100)))  # warms the per-process caches
+
+    few, few_summary = scan_queries(at(TODAY))
+    many, many_summary = scan_queries(at(TODAY + timedelta(days=1)))
+
+    assert (few_summary["expired"], many_summary["expired"]) == (2, 10)
+    # Per approval: the audit event (chain lock, previous hash, insert) and the team's notification.
+    assert many - few == (10 - 2) * 4
