@@ -1,10 +1,12 @@
 """The daily reminder scan: what is about to lapse or is late, each reminder sent once.
 
-Set-based: each finder is one query whatever the number of approvals; the reminders owed are
-recorded with INSERT ... ON CONFLICT DO NOTHING RETURNING, so the unique constraint decides
-what is new (a second run the same day, or a concurrent one, sends nothing), and the people to
-tell are read in one query per audience. Each new reminder then costs one INSERT of its
-notifications (``notify``); each approval that expires goes through ``approval_expire``.
+Set-based: each finder is one query whatever the number of approvals; the reminders already
+sent are read back in one query, the new ones recorded with INSERT ... ON CONFLICT DO NOTHING
+RETURNING, so the unique constraint has the last word (a second run the same day, or a
+concurrent one, sends nothing), and the people to tell are read in one query per audience.
+Each new reminder then costs one INSERT of its notifications (``notify``). Approvals whose
+period is over expire first through ``reviews.services.approvals_expire`` (set-based too, with
+one audit event and one team notification per approval).
 
 Thresholds are windows, not single days: the 30-day reminder is owed from 30 down to 8 days
 before, so a day the scan did not run is caught up the next day instead of lost, and an

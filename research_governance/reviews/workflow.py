@@ -343,7 +343,7 @@ APPROVAL_TRANSITIONS: tuple[Transition, ...] = (
         label=_("Close the approval"),
         refused_reason=_("Only an active or suspended approval can be closed."),
     ),
-    # An approval valid until D is valid through D and expires on D + 1 (services.approval_expire).
+    # An approval valid until D is valid through D and expires on D + 1 (services.approvals_expire).
     Transition(
         action="expire",
         sources=frozenset({ApprovalStatus.ACTIVE, ApprovalStatus.SUSPENDED}),
