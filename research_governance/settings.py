@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "research_governance.protocols",
     "research_governance.reviews",
     "research_governance.notifications",
+    "research_governance.reminders",
 ]
 
 MIDDLEWARE = [

@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "approval.suspended": _("Approval suspended"),
     "approval.closed": _("Approval closed"),
     "approval.amended": _("Amendment in force"),
+    "approval.expired": _("Approval expired at the end of its period"),
     "amendment.started": _("Amendment started"),
     "report.submitted": _("Report submitted"),
 }

@@ -134,6 +134,59 @@ MESSAGES: dict[str, Message] = {
             "Open the application to read the reasons."
         ),
     ),
+    # Reminders from the daily scan (research_governance.reminders). To the team.
+    "approval.expired": Message(
+        subject=_("Approval of %(reference)s expired"),
+        body=_(
+            "The approval of %(reference)s: %(title)s was valid until %(valid_until)s and has expired. "
+            "The research must not continue without a new approval."
+        ),
+    ),
+    "reminder.approval_expiring": Message(
+        subject=_("Approval of %(reference)s ends on %(valid_until)s"),
+        body=_(
+            "The approval of %(reference)s: %(title)s is valid until %(valid_until)s (%(days)s days from now). "
+            "To continue the research after that day, apply for a new approval in good time; "
+            "if the research has ended, submit the final report (JP-R-07)."
+        ),
+    ),
+    "reminder.approval_last_day": Message(
+        subject=_("Approval of %(reference)s ends today"),
+        body=_(
+            "Today, %(valid_until)s, is the last day of the approval of %(reference)s: %(title)s. "
+            "From tomorrow the research must not continue without a new approval."
+        ),
+    ),
+    "reminder.progress_report_due": Message(
+        subject=_("Progress report for %(reference)s due on %(due_date)s"),
+        body=_(
+            "The next progress report on %(reference)s: %(title)s is due on %(due_date)s (JP-R-01). "
+            "Submit it from the application's page."
+        ),
+    ),
+    # To the team and the secretariat.
+    "reminder.progress_report_overdue": Message(
+        subject=_("Progress report for %(reference)s overdue"),
+        body=_(
+            "The progress report on %(reference)s: %(title)s was due on %(due_date)s and has not been "
+            "submitted (JP-R-01). Please submit it without delay."
+        ),
+    ),
+    "reminder.conditions_unanswered": Message(
+        subject=_("Conditions on %(reference)s not yet answered"),
+        body=_(
+            "The committee's decision of %(decided_on)s on %(reference)s: %(title)s set conditions; "
+            "conditions without an answer: %(count)s. Please answer them from the application's page."
+        ),
+    ),
+    # To the reviewer.
+    "reminder.review_overdue": Message(
+        subject=_("Review of %(reference)s overdue since %(due_date)s"),
+        body=_(
+            "Your review of %(reference)s: %(title)s was due on %(due_date)s. "
+            "Please submit it, or tell the secretariat if you cannot."
+        ),
+    ),
 }
 
 

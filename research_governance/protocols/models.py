@@ -22,6 +22,8 @@ class ProtocolStatus(models.TextChoices):
     NOT_PERMITTED = "not_permitted", _("Not permitted by the head")
     SUSPENDED = "suspended", _("Suspended")
     CLOSED = "closed", _("Closed")
+    # The approval's period ended (reviews.services.approval_expire); the research may not continue.
+    EXPIRED = "expired", _("Approval expired")
 
 
 EDITABLE_STATUSES = frozenset({ProtocolStatus.DRAFT, ProtocolStatus.RETURNED})

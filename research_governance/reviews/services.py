@@ -2,7 +2,7 @@
 changes, and records the audit event in the same transaction."""
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -1146,3 +1146,80 @@ def approval_suspend(*, approval: Approval, by: User, reasons: str) -> Approval:
 def approval_close(*, approval: Approval, by: User, reasons: str) -> Approval:
     """The secretariat or the chair closes an approval; the protocol is closed."""
     return _approval_change(approval=approval, by=by, action="close", reasons=reasons)
+
+
+@transaction.atomic
+def approvals_expire(*, today: date | None = None, approval_ids: Collection[int] | None = None) -> list[Approval]:
+    """Expire every live approval whose period is over (only those among ``approval_ids`` if given).
+
+    An approval valid until D is valid through D and expires on D + 1. Taken by the system (the
+    daily reminder scan), never by a person, so each expiry is audited with no actor ("system").
+    The protocols follow (status "expired", any open amendment closed) and each team is told.
+    Set-based, for the scan: the rows are locked and updated in a few queries whatever their
+    number; only the audit event (one per approval, on the hash chain) and the team's
+    notification are written per approval. Returns the approvals expired.
+    """
+    today = today or timezone.localdate()
+    transition = next(t for t in APPROVAL_TRANSITIONS if t.action == "expire")
+    ended = Approval.objects.filter(status__in=transition.sources, valid_until__lt=today)
+    if approval_ids is not None:
+        ended = ended.filter(pk__in=list(approval_ids))
+    # Locked in the order every service locks them: approvals, then their protocols.
+    approvals = list(ended.select_for_update().order_by("pk"))
+    if not approvals:
+        return []
+    transition_for("expire", approvals[0].status, {Actor.SYSTEM}, APPROVAL_TRANSITIONS)
+    protocols = {
+        p.pk: p
+        for p in Protocol.objects.select_for_update()
+        .filter(pk__in=[a.protocol_id for a in approvals])
+        .order_by("pk")
+        .only("pk", "reference", "title_ja", "title_en")
+    }
+    Approval.objects.filter(pk__in=[a.pk for a in approvals]).update(status=transition.target)
+    Protocol.objects.filter(pk__in=list(protocols)).update(
+        status=transition.protocol_status, amendment_open=False, updated_at=timezone.now()
+    )
+    teams: dict[int, list[User]] = {}
+    for row in ProtocolUserObjectPermission.objects.filter(
+        content_object_id__in=list(protocols), permission__codename="view_protocol"
+    ).select_related("user"):
+        teams.setdefault(row.content_object_id, []).append(row.user)
+    permissions.restamp_dashboards(user_ids={user.pk for team in teams.values() for user in team})
+    for approval in approvals:
+        protocol = protocols[approval.protocol_id]
+        previous, approval.status = approval.status, transition.target
+        audit_record(
+            actor=None,
+            action=transition.audit_action,
+            target=approval,
+            protocol=protocol,
+            data={
+                "reference": approval.reference,
+                "from": previous,
+                "to": approval.status,
+                "valid_until": approval.valid_until.isoformat(),
+                "expired_on": today.isoformat(),
+            },
+        )
+        notify(
+            recipients=teams.get(protocol.pk, []),
+            kind=transition.audit_action,  # approval.expired
+            params={**_about(protocol), "valid_until": approval.valid_until},
+            link=_link(protocol),
+            protocol=protocol,
+        )
+    return approvals
+
+
+@transaction.atomic
+def approval_expire(*, approval: Approval, today: date | None = None) -> Approval:
+    """Expire one approval whose period is over, as ``approvals_expire`` does; TransitionRefused
+    before the day after its last day, or once it is no longer active or suspended."""
+    today = today or timezone.localdate()
+    expired = approvals_expire(today=today, approval_ids=[approval.pk])
+    if expired:
+        return expired[0]
+    current = Approval.objects.get(pk=approval.pk)
+    transition_for("expire", current.status, {Actor.SYSTEM}, APPROVAL_TRANSITIONS)
+    raise TransitionRefused(gettext_lazy("An approval expires only after the last day of its period."))

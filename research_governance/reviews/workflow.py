@@ -50,6 +50,8 @@ class Actor(StrEnum):
     # Role CHAIR / HEAD at the protocol's institution.
     CHAIR = "chair"
     HEAD = "head"
+    # No person: the daily scan (research_governance.reminders) expiring an approval whose period is over.
+    SYSTEM = "system"
 
 
 class DecisionOutcome(models.TextChoices):
@@ -340,6 +342,17 @@ APPROVAL_TRANSITIONS: tuple[Transition, ...] = (
         audit_action="approval.closed",
         label=_("Close the approval"),
         refused_reason=_("Only an active or suspended approval can be closed."),
+    ),
+    # An approval valid until D is valid through D and expires on D + 1 (services.approvals_expire).
+    Transition(
+        action="expire",
+        sources=frozenset({ApprovalStatus.ACTIVE, ApprovalStatus.SUSPENDED}),
+        target=ApprovalStatus.EXPIRED,
+        actors=frozenset({Actor.SYSTEM}),
+        protocol_status=ProtocolStatus.EXPIRED,
+        audit_action="approval.expired",
+        label=_("Expire the approval"),
+        refused_reason=_("Only an active or suspended approval can expire."),
     ),
 )
 

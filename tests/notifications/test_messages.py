@@ -17,6 +17,11 @@ PARAMS = {
     "kind": bilingual("重篤な有害事象", "Serious adverse event"),
     "reported_at": "2026-11-29 10:15 JST",
     "site": "Partner University",
+    # The reminders' kinds.
+    "valid_until": "2027-03-31",
+    "days": 30,
+    "decided_on": "2026-11-01",
+    "count": 2,
 }
 
 

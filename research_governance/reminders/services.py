@@ -1,0 +1,487 @@
+"""The daily reminder scan: what is about to lapse or is late, each reminder sent once.
+
+Set-based: each finder is one query whatever the number of approvals; the reminders already
+sent are read back in one query, the new ones recorded with INSERT ... ON CONFLICT DO NOTHING
+RETURNING, so the unique constraint has the last word (a second run the same day, or a
+concurrent one, sends nothing), and the people to tell are read in one query per audience.
+Each new reminder then costs one INSERT of its notifications (``notify``). Approvals whose
+period is over expire first through ``reviews.services.approvals_expire`` (set-based too, with
+one audit event and one team notification per approval).
+
+Thresholds are windows, not single days: the 30-day reminder is owed from 30 down to 8 days
+before, so a day the scan did not run is caught up the next day instead of lost, and an
+approval issued for less than 90 days gets the reminder for the window it starts in.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import partial, reduce
+from operator import or_
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, DateField, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.urls import reverse
+from django.utils import timezone
+
+from research_governance.accounts.models import Role, RoleMembership, User
+from research_governance.notifications.messages import bilingual
+from research_governance.notifications.services import notify
+from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolUserObjectPermission
+from research_governance.protocols.permissions import permission_id
+from research_governance.reviews.models import Approval, Condition, Report, ReviewerAssignment
+from research_governance.reviews.services import approvals_expire
+from research_governance.reviews.workflow import (
+    ApprovalStatus,
+    SubmissionKind,
+    SubmissionStatus,
+)
+
+from .models import Reminder, ReminderKind
+
+# Days before the approval's last day; "0" is the last day itself (it expires the day after).
+APPROVAL_THRESHOLDS = (90, 60, 30, 7, 0)
+# Days before a progress report falls due (JP-R-01); "7" covers the due day too. Then "overdue".
+PROGRESS_REPORT_THRESHOLDS = (30, 7)
+# Days after a decision with conditions that are still unanswered: two weeks is a fair time to
+# answer, a month a firm second reminder. Counted on the decision's date in the local time zone.
+CONDITION_THRESHOLDS = (14, 30)
+OVERDUE = "overdue"
+
+# The research is still going (the conditions are answered while permission is awaited too).
+_LIVE_PROTOCOL_STATUSES = (ProtocolStatus.AWAITING_PERMISSION, ProtocolStatus.APPROVED, ProtocolStatus.SUSPENDED)
+
+
+@dataclass(slots=True)
+class Owed:
+    """One reminder a finder says is owed. Its notification (message kind, parameters, link) is
+    built by ``notice`` only if the reminder turns out to be new: most are found again each day."""
+
+    kind: str
+    threshold: str
+    object_type: str
+    object_id: int
+    due_on: date
+    protocol_id: int
+    institution_id: int
+    notice: Callable[[], tuple[str, dict[str, Any], str]]
+    # Who is told: the protocol's team, the institution's secretariat, or one user (a reviewer).
+    to_team: bool = True
+    to_secretariat: bool = False
+    to_user_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, int, str, str, date]:
+        return (self.object_type, self.object_id, self.kind, self.threshold, self.due_on)
+
+
+@dataclass
+class ScanSummary:
+    now: datetime
+    today: date
+    expired: int = 0
+    # kind -> threshold -> {"found": n, "sent": n}
+    reminders: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "now": timezone.localtime(self.now).isoformat(),
+            "today": self.today.isoformat(),
+            "expired": self.expired,
+            "reminders": self.reminders,
+            "found": sum(c["found"] for by_threshold in self.reminders.values() for c in by_threshold.values()),
+            "sent": sum(c["sent"] for by_threshold in self.reminders.values() for c in by_threshold.values()),
+        }
+
+
+class AddMonths(Func):
+    """``date`` plus ``months`` months as ``reviews.services.add_months`` counts them: the same day
+    of the month, or the month's last day when that day does not exist (31 January + 1 = 28/29 February)."""
+
+    arity = 2
+    output_field = DateField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        day_sql, day_params = compiler.compile(self.source_expressions[0])
+        months_sql, months_params = compiler.compile(self.source_expressions[1])
+        # PostgreSQL's month arithmetic already clamps to the month's last day.
+        return f"CAST(({day_sql}) + make_interval(months => CAST(({months_sql}) AS integer)) AS date)", [
+            *day_params,
+            *months_params,
+        ]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        # SQLite rolls 31 January + 1 month over into March: take the earlier of "the same day
+        # counted from the start of the month" and "the last day of the target month".
+        day_sql, day_params = compiler.compile(self.source_expressions[0])
+        months_sql, months_params = compiler.compile(self.source_expressions[1])
+        same_day = (
+            f"date({day_sql}, 'start of month', '+' || ({months_sql}) || ' months', "
+            f"'+' || (CAST(strftime('%%d', {day_sql}) AS integer) - 1) || ' days')"
+        )
+        last_day = f"date({day_sql}, 'start of month', '+' || (({months_sql}) + 1) || ' months', '-1 day')"
+        params = [*day_params, *months_params, *day_params, *day_params, *months_params]
+        return f"MIN({same_day}, {last_day})", params
+
+
+def _window(days_left: int, thresholds: Sequence[int]) -> str:
+    """The threshold whose window holds ``days_left``: the smallest one not below it."""
+    return str(min(t for t in thresholds if t >= days_left))
+
+
+def _about(row: dict[str, Any]) -> dict[str, Any]:
+    """The parameters every reminder about a protocol carries (as reviews.services does)."""
+    return {"reference": row["protocol_reference"], "title": bilingual(row["title_ja"], row["title_en"])}
+
+
+def _notice(
+    message: str, row: dict[str, Any], extra: dict[str, Any], link_name: str = "protocols:detail", link_id: int = 0
+) -> tuple[str, dict[str, Any], str]:
+    """A reminder's message kind, parameters and link (by default the protocol's page)."""
+    return message, {**_about(row), **extra}, reverse(link_name, args=[link_id or row["protocol_id"]])
+
+
+_PROTOCOL_FIELDS = {
+    "protocol_reference": F("protocol__reference"),
+    "title_ja": F("protocol__title_ja"),
+    "title_en": F("protocol__title_en"),
+    "institution_id": F("protocol__institution_id"),
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Finders: one query each. Data agreements expiring will be one more finder, added to FINDERS
+# once the agreements exist (with a kind in ReminderKind and its message kinds).
+# ---------------------------------------------------------------------------------------
+
+
+def approvals_expiring(today: date) -> list[Owed]:
+    """Active approvals whose last day is at most 90 days away (today included)."""
+    rows = Approval.objects.filter(
+        status=ApprovalStatus.ACTIVE,
+        valid_until__gte=today,
+        valid_until__lte=today + timedelta(days=max(APPROVAL_THRESHOLDS)),
+    ).values("pk", "protocol_id", "valid_until", **_PROTOCOL_FIELDS)
+    owed = []
+    for row in rows:
+        days_left = (row["valid_until"] - today).days
+        threshold = _window(days_left, APPROVAL_THRESHOLDS)
+        owed.append(
+            Owed(
+                kind=ReminderKind.APPROVAL_EXPIRY,
+                threshold=threshold,
+                object_type="reviews.approval",
+                object_id=row["pk"],
+                due_on=row["valid_until"],
+                protocol_id=row["protocol_id"],
+                institution_id=row["institution_id"],
+                notice=partial(
+                    _notice,
+                    "reminder.approval_last_day" if days_left == 0 else "reminder.approval_expiring",
+                    row,
+                    {"valid_until": row["valid_until"], "days": days_left},
+                ),
+            )
+        )
+    return owed
+
+
+def progress_reports_due(today: date) -> list[Owed]:
+    """Live approvals whose next progress report (JP-R-01) is due within 30 days or overdue.
+
+    Due as ``reviews.panels.progress_report_due`` says, computed in the database: the protocol's
+    interval (12 months when unset) after the end of the period last reported under this
+    approval, or after the approval began."""
+    last_reported = (
+        Report.objects.filter(
+            submission__protocol=OuterRef("protocol"),
+            submission__kind=SubmissionKind.PROGRESS_REPORT,
+            submission__submitted_at__gte=OuterRef("created_at"),
+            period_to__isnull=False,
+        )
+        .exclude(submission__status=SubmissionStatus.WITHDRAWN)
+        .order_by("-period_to")
+        .values("period_to")[:1]
+    )
+    interval = Coalesce(NullIf(F("protocol__progress_report_interval_months"), Value(0)), Value(12))
+    rows = (
+        Approval.objects.filter(status__in=[ApprovalStatus.ACTIVE, ApprovalStatus.SUSPENDED])
+        .annotate(due=AddMonths(Coalesce(Subquery(last_reported), F("valid_from")), interval))
+        .filter(due__lte=today + timedelta(days=max(PROGRESS_REPORT_THRESHOLDS)))
+        .values("pk", "protocol_id", "due", **_PROTOCOL_FIELDS)
+    )
+    owed = []
+    for row in rows:
+        days_left = (row["due"] - today).days
+        overdue = days_left < 0
+        owed.append(
+            Owed(
+                kind=ReminderKind.PROGRESS_REPORT,
+                threshold=OVERDUE if overdue else _window(days_left, PROGRESS_REPORT_THRESHOLDS),
+                object_type="reviews.approval",
+                object_id=row["pk"],
+                due_on=row["due"],
+                protocol_id=row["protocol_id"],
+                institution_id=row["institution_id"],
+                notice=partial(
+                    _notice,
+                    "reminder.progress_report_overdue" if overdue else "reminder.progress_report_due",
+                    row,
+                    {"due_date": row["due"]},
+                ),
+                # The secretariat chases a report that is late.
+                to_secretariat=overdue,
+            )
+        )
+    return owed
+
+
+def conditions_unanswered(today: date) -> list[Owed]:
+    """Decisions of live research with conditions still unanswered 14 days or more after the decision."""
+    first = min(CONDITION_THRESHOLDS)
+    # Decided on or before today - 14 (local dates): before local midnight of the day after that.
+    decided_before = timezone.make_aware(datetime.combine(today - timedelta(days=first - 1), time.min))
+    rows = (
+        Condition.objects.filter(
+            responded_at__isnull=True,
+            signed_off_at__isnull=True,
+            decision__decided_at__lt=decided_before,
+            decision__submission__protocol__status__in=_LIVE_PROTOCOL_STATUSES,
+        )
+        .values("decision_id")
+        .annotate(
+            count=Count("pk"),
+            decided_at=F("decision__decided_at"),
+            protocol_id=F("decision__submission__protocol_id"),
+            protocol_reference=F("decision__submission__protocol__reference"),
+            title_ja=F("decision__submission__protocol__title_ja"),
+            title_en=F("decision__submission__protocol__title_en"),
+            institution_id=F("decision__submission__protocol__institution_id"),
+        )
+        .order_by()
+    )
+    owed = []
+    for row in rows:
+        decided_on = timezone.localdate(row["decided_at"])
+        age = (today - decided_on).days
+        owed.append(
+            Owed(
+                kind=ReminderKind.CONDITIONS_UNANSWERED,
+                threshold=str(max(t for t in CONDITION_THRESHOLDS if t <= age)),
+                object_type="reviews.decision",
+                object_id=row["decision_id"],
+                due_on=decided_on,
+                protocol_id=row["protocol_id"],
+                institution_id=row["institution_id"],
+                notice=partial(
+                    _notice, "reminder.conditions_unanswered", row, {"decided_on": decided_on, "count": row["count"]}
+                ),
+            )
+        )
+    return owed
+
+
+def reviews_overdue(today: date) -> list[Owed]:
+    """Reviewer assignments still open after their due date, on submissions still under review."""
+    rows = ReviewerAssignment.objects.filter(
+        status=ReviewerAssignment.Status.ASSIGNED,
+        due_date__lt=today,
+        submission__status=SubmissionStatus.ACCEPTED,
+    ).values(
+        "pk",
+        "reviewer_id",
+        "due_date",
+        protocol_id=F("submission__protocol_id"),
+        protocol_reference=F("submission__protocol__reference"),
+        title_ja=F("submission__protocol__title_ja"),
+        title_en=F("submission__protocol__title_en"),
+        institution_id=F("submission__protocol__institution_id"),
+    )
+    return [
+        Owed(
+            kind=ReminderKind.REVIEW_OVERDUE,
+            threshold=OVERDUE,
+            object_type="reviews.reviewerassignment",
+            object_id=row["pk"],
+            due_on=row["due_date"],
+            protocol_id=row["protocol_id"],
+            institution_id=row["institution_id"],
+            notice=partial(
+                _notice, "reminder.review_overdue", row, {"due_date": row["due_date"]}, "reviews:workspace", row["pk"]
+            ),
+            to_team=False,
+            to_user_id=row["reviewer_id"],
+        )
+        for row in rows
+    ]
+
+
+FINDERS: tuple[tuple[str, tuple[str, ...], Callable[[date], list[Owed]]], ...] = (
+    (ReminderKind.APPROVAL_EXPIRY, tuple(map(str, APPROVAL_THRESHOLDS)), approvals_expiring),
+    (ReminderKind.PROGRESS_REPORT, (*map(str, PROGRESS_REPORT_THRESHOLDS), OVERDUE), progress_reports_due),
+    (ReminderKind.CONDITIONS_UNANSWERED, tuple(map(str, CONDITION_THRESHOLDS)), conditions_unanswered),
+    (ReminderKind.REVIEW_OVERDUE, (OVERDUE,), reviews_overdue),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Recording and telling
+# ---------------------------------------------------------------------------------------
+
+_INSERT_BATCH = 1000
+_IN_BATCH = 5000
+
+
+def _already_sent(owed: Sequence[Owed]) -> set[tuple[str, int, str, str, date]]:
+    """The keys of the owed reminders sent before, read in one query on (kind, threshold, due date
+    range): most reminders found on a day were sent on an earlier one, and reading them back is
+    far cheaper than offering each to the unique index again."""
+    ranges: dict[tuple[str, str], tuple[date, date]] = {}
+    for item in owed:
+        low, high = ranges.get((item.kind, item.threshold), (item.due_on, item.due_on))
+        ranges[(item.kind, item.threshold)] = (min(low, item.due_on), max(high, item.due_on))
+    if not ranges:
+        return set()
+    condition = reduce(
+        or_, (Q(kind=kind, threshold=threshold, due_on__range=span) for (kind, threshold), span in ranges.items())
+    )
+    return set(
+        Reminder.objects.filter(condition).values_list("object_type", "object_id", "kind", "threshold", "due_on")
+    )
+
+
+def _record_new(owed: Sequence[Owed], *, now: datetime) -> set[tuple[str, int, str, str, date]]:
+    """Record the owed reminders not sent before; return the keys of those recorded now.
+
+    The unique constraint decides: a row already there (sent by an earlier run, or by a run
+    committing concurrently) is skipped by ON CONFLICT DO NOTHING and not returned. PostgreSQL
+    and SQLite (>= 3.35) both support this statement."""
+    scan_at = connection.ops.adapt_datetimefield_value(now)
+    sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    quote = connection.ops.quote_name
+    columns = ["object_type", "object_id", "kind", "threshold", "due_on", "protocol_id", "scan_at", "sent_at"]
+    new: set[tuple[str, int, str, str, date]] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(owed), _INSERT_BATCH):
+            batch = owed[start : start + _INSERT_BATCH]
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(batch))
+            params: list[Any] = []
+            for item in batch:
+                object_type, object_id, kind, threshold, due_on = item.key
+                params += [object_type, object_id, kind, threshold, connection.ops.adapt_datefield_value(due_on)]
+                params += [item.protocol_id, scan_at, sent_at]
+            # Only quoted identifiers and placeholders are formatted in; the values are parameters.
+            statement = (
+                f"INSERT INTO {quote(Reminder._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+                f"VALUES {placeholders} ON CONFLICT DO NOTHING "
+                "RETURNING object_type, object_id, kind, threshold, due_on"
+            )
+            cursor.execute(statement, params)
+            for object_type, object_id, kind, threshold, due_on in cursor.fetchall():
+                if not isinstance(due_on, date):  # SQLite returns the date as text
+                    due_on = date.fromisoformat(due_on)
+                new.add((object_type, object_id, kind, threshold, due_on))
+    return new
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), _IN_BATCH):
+        yield ordered[start : start + _IN_BATCH]
+
+
+def _teams(protocol_ids: Iterable[int]) -> dict[int, list[User]]:
+    """Everyone on each protocol's team (view_protocol), active users only."""
+    teams: dict[int, list[User]] = defaultdict(list)
+    for chunk in _chunks(protocol_ids):
+        rows = ProtocolUserObjectPermission.objects.filter(
+            content_object_id__in=chunk, permission_id=permission_id("view_protocol"), user__is_active=True
+        ).select_related("user")
+        for row in rows:
+            teams[row.content_object_id].append(row.user)
+    return teams
+
+
+def _secretariats(institution_ids: Iterable[int], today: date) -> dict[int, list[User]]:
+    staff: dict[int, list[User]] = defaultdict(list)
+    ids = set(institution_ids)
+    if ids:
+        rows = (
+            RoleMembership.objects.current(today)
+            .filter(role=Role.SECRETARIAT, institution_id__in=ids, user__is_active=True)
+            .select_related("user")
+        )
+        for row in rows:
+            staff[row.institution_id].append(row.user)
+    return staff
+
+
+def _users(user_ids: Iterable[int]) -> dict[int, User]:
+    users: dict[int, User] = {}
+    for chunk in _chunks(user_ids):
+        users.update((user.pk, user) for user in User.objects.filter(pk__in=chunk, is_active=True))
+    return users
+
+
+def _tell(new: Sequence[Owed], today: date) -> None:
+    """Notify the people each new reminder is for: one query per audience, one INSERT per reminder."""
+    teams = _teams(item.protocol_id for item in new if item.to_team)
+    secretariats = _secretariats((item.institution_id for item in new if item.to_secretariat), today)
+    users = _users(item.to_user_id for item in new if item.to_user_id is not None)
+    for item in new:
+        recipients: list[User] = []
+        if item.to_team:
+            recipients += teams.get(item.protocol_id, [])
+        if item.to_secretariat:
+            recipients += secretariats.get(item.institution_id, [])
+        if item.to_user_id in users:
+            recipients.append(users[item.to_user_id])
+        message, params, link = item.notice()
+        # A stand-in carrying only the id: the notification stores the protocol's id, nothing more.
+        notify(
+            recipients=recipients,
+            kind=message,
+            params=params,
+            link=link,
+            protocol=Protocol(pk=item.protocol_id),
+        )
+
+
+def _expire_ended(today: date, summary: ScanSummary) -> None:
+    """Expire every live approval whose last day is before today (``approvals_expire``: locked,
+    audited one by one, protocols and teams told)."""
+    summary.expired = len(approvals_expire(today=today))
+
+
+@transaction.atomic
+def reminders_scan(*, now: datetime | None = None) -> ScanSummary:
+    """The daily scan for ``now`` (default: the current time), in one transaction.
+
+    First approvals whose period is over expire (so they are not reminded about), then each
+    finder lists the reminders owed today, the new ones are recorded and their people notified.
+    Running it again for the same day finds the same things and sends nothing."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    summary = ScanSummary(now=now, today=today)
+    if connection.vendor == "postgresql":
+        # Compiling these one-off scans over every approval costs PostgreSQL more than it saves
+        # (measured: 0.5 s of 1.3 s at 100,000 approvals); for this transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+    _expire_ended(today, summary)
+    owed: list[Owed] = []
+    for kind, thresholds, finder in FINDERS:
+        counts = summary.reminders.setdefault(kind, {t: {"found": 0, "sent": 0} for t in thresholds})
+        for item in finder(today):
+            counts[item.threshold]["found"] += 1
+            owed.append(item)
+    sent_before = _already_sent(owed)
+    new_keys = _record_new([item for item in owed if item.key not in sent_before], now=now)
+    new = [item for item in owed if item.key in new_keys]
+    for item in new:
+        summary.reminders[item.kind][item.threshold]["sent"] += 1
+    _tell(new, today)
+    return summary
