@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "research_governance.protocols",
     "research_governance.reviews",
     "research_governance.notifications",
+    "research_governance.letters",
 ]
 
 MIDDLEWARE = [

@@ -46,6 +46,8 @@ ACTION_LABELS = {
     "approval.amended": _("Amendment in force"),
     "amendment.started": _("Amendment started"),
     "report.submitted": _("Report submitted"),
+    "letter.issued": _("Decision letter issued"),
+    "letter.corrected": _("Corrected decision letter issued"),
 }
 
 
