@@ -20,7 +20,7 @@ class LetterKind(models.TextChoices):
     REFUSAL = "refusal", _("Notice of refusal of permission")
 
 
-# In the reference: 2026-00012-02C-JA is the committee's letter on the protocol's second decision.
+# In the reference: L2026-00012C-JA is the committee's letter on decision 12, in Japanese.
 KIND_CODES = {LetterKind.DECISION: "C", LetterKind.PERMISSION: "P", LetterKind.REFUSAL: "R"}
 
 

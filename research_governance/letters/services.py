@@ -46,12 +46,12 @@ def new_verification_code() -> str:
 
 
 def letter_reference(decision: Decision, kind: str, language: str, version: int = 1) -> str:
-    """The protocol's reference, the decision's number within the protocol and the kind, then the
-    language and the version: 2026-00012-02C-JA, 2026-00012-02P-EN-v2. Computed, not counted, so
-    it is known before the letter is rendered and never collides."""
-    protocol = decision.submission.protocol
-    number = Decision.objects.filter(submission__protocol=protocol, pk__lte=decision.pk).count()
-    reference = f"{protocol.reference}-{number:02d}{KIND_CODES[LetterKind(kind)]}-{language.upper()}"
+    """The year and number of the decision, the kind, the language and the version:
+    L2026-00012C-JA, L2026-00012P-EN-v2. Derived from the decision, so it is known before the
+    letter is rendered and never collides. It does not contain the protocol's reference, which the
+    public verification page must not reveal (the letter itself prints it)."""
+    year = timezone.localtime(decision.decided_at).year
+    reference = f"L{year}-{decision.pk:05d}{KIND_CODES[LetterKind(kind)]}-{language.upper()}"
     return reference if version == 1 else f"{reference}-v{version}"
 
 

@@ -29,7 +29,7 @@ def test_a_decision_letter_is_stored_with_the_hash_of_its_bytes(decision, settin
     assert letter.version == 1
     assert letter.replaces is None
     protocol = decision.submission.protocol
-    assert letter.reference == f"{protocol.reference}-01C-JA"
+    assert letter.reference == f"L{decision.decided_at:%Y}-{decision.pk:05d}C-JA"
     assert len(letter.verification_code) >= 32
     text = squeeze(pdf_text(pdf))
     assert "倫理審査結果通知書" in text
@@ -110,7 +110,7 @@ def test_the_permission_letter_gives_the_approval_period_and_each_condition_s_si
     assert letter.signer == head
     assert letter.signer_name == "病院長 太郎"
     assert letter.signature_meaning == "approval"
-    assert letter.reference.endswith("-01P-JA")
+    assert letter.reference.endswith(f"-{permitted.pk:05d}P-JA")
     with pytest.raises(ValidationError):
         services.letter_issue(decision_id=permitted.pk, kind="refusal", language="ja")
 
@@ -159,13 +159,17 @@ def test_a_correction_is_a_new_version_naming_the_letter_it_replaces(decision, s
 
 
 @pytest.mark.django_db
-def test_references_number_the_protocol_s_decisions(pi, secretariat, committee):
+def test_references_are_distinct_and_do_not_reveal_the_protocol_reference(pi, secretariat, committee):
     first = decide_with_conditions(pi, secretariat, committee)
-    second = decide_with_conditions(pi, secretariat, committee)  # another protocol of the same PI
-    one = services.letter_issue(decision_id=first.pk, kind="decision", language="en")
-    two = services.letter_issue(decision_id=second.pk, kind="decision", language="en")
-    assert one.reference == f"{first.submission.protocol.reference}-01C-EN"
-    assert two.reference == f"{second.submission.protocol.reference}-01C-EN"
+    second = decide_with_conditions(pi, secretariat, committee)
+    references = {
+        services.letter_issue(decision_id=decision.pk, kind="decision", language=language).reference
+        for decision in (first, second)
+        for language in ("ja", "en")
+    }
+    assert len(references) == 4
+    for decision in (first, second):
+        assert not any(decision.submission.protocol.reference in reference for reference in references)
 
 
 @pytest.mark.django_db

@@ -86,6 +86,7 @@ def test_the_verification_page_shows_the_letter_s_facts_and_nothing_about_the_re
     protocol = letter.protocol
     decision = letter.decision
     for secret in (
+        protocol.reference,
         protocol.title_ja,
         protocol.title_en,
         protocol.principal_investigator.name_latin,
