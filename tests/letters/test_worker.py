@@ -50,7 +50,7 @@ class Worker:
             "REDIS_URL": settings.REDIS_URL,
             **env,
         }
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [
                 sys.executable,
                 "-m",
