@@ -290,7 +290,7 @@ def sample_content(language: str, kind: str = LetterKind.DECISION, *, long: bool
         return LetterContent(
             kind=kind,
             language=language,
-            reference=f"L{now:%Y}-00000{KIND_CODES[LetterKind(kind)]}-{language.upper()}",
+            reference=f"L{now:%Y}-{KIND_CODES[LetterKind(kind)]}000000-{language.upper()}",
             verification_code=code,
             verify_url=verify_url(code),
             issued_at=now,

@@ -20,7 +20,7 @@ class LetterKind(models.TextChoices):
     REFUSAL = "refusal", _("Notice of refusal of permission")
 
 
-# In the reference: L2026-00012C-JA is the committee's letter on decision 12, in Japanese.
+# In the reference: L2026-C000012-JA is the committee's letter on decision 12, in Japanese.
 KIND_CODES = {LetterKind.DECISION: "C", LetterKind.PERMISSION: "P", LetterKind.REFUSAL: "R"}
 
 

@@ -46,12 +46,12 @@ def new_verification_code() -> str:
 
 
 def letter_reference(decision: Decision, kind: str, language: str, version: int = 1) -> str:
-    """The year and number of the decision, the kind, the language and the version:
-    L2026-00012C-JA, L2026-00012P-EN-v2. Derived from the decision, so it is known before the
-    letter is rendered and never collides. It does not contain the protocol's reference, which the
-    public verification page must not reveal (the letter itself prints it)."""
+    """The year of the decision, the kind and the decision's number, the language and the version:
+    L2026-C000012-JA, L2026-P000012-EN-v2. Derived from the decision, so it is known before the
+    letter is rendered and never collides. It does not contain the protocol's reference (2026-00012),
+    which the public verification page must not reveal (the letter itself prints it)."""
     year = timezone.localtime(decision.decided_at).year
-    reference = f"L{year}-{decision.pk:05d}{KIND_CODES[LetterKind(kind)]}-{language.upper()}"
+    reference = f"L{year}-{KIND_CODES[LetterKind(kind)]}{decision.pk:06d}-{language.upper()}"
     return reference if version == 1 else f"{reference}-v{version}"
 
 

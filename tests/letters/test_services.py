@@ -29,7 +29,7 @@ def test_a_decision_letter_is_stored_with_the_hash_of_its_bytes(decision, settin
     assert letter.version == 1
     assert letter.replaces is None
     protocol = decision.submission.protocol
-    assert letter.reference == f"L{decision.decided_at:%Y}-{decision.pk:05d}C-JA"
+    assert letter.reference == f"L{decision.decided_at:%Y}-C{decision.pk:06d}-JA"
     assert len(letter.verification_code) >= 32
     text = squeeze(pdf_text(pdf))
     assert "倫理審査結果通知書" in text
@@ -110,7 +110,7 @@ def test_the_permission_letter_gives_the_approval_period_and_each_condition_s_si
     assert letter.signer == head
     assert letter.signer_name == "病院長 太郎"
     assert letter.signature_meaning == "approval"
-    assert letter.reference.endswith(f"-{permitted.pk:05d}P-JA")
+    assert letter.reference.endswith(f"-P{permitted.pk:06d}-JA")
     with pytest.raises(ValidationError):
         services.letter_issue(decision_id=permitted.pk, kind="refusal", language="ja")
 
