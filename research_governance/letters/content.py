@@ -17,6 +17,15 @@ from research_governance.reviews.workflow import APPROVING_OUTCOMES, DecisionOut
 
 from .models import KIND_CODES, LetterKind
 
+# The letter templates name our own static files with this scheme; rendering.LetterURLFetcher
+# serves them from the staticfiles finders (and nothing from the network or the file system).
+STATIC_SCHEME = "static:"
+
+
+def static_url(path: str) -> str:
+    """The URL a letter template uses for one of our static files, e.g. ``letters/letter.css``."""
+    return f"{STATIC_SCHEME}{path}"
+
 
 def _pick(language: str, ja: str, en: str) -> str:
     return (ja or en) if language == "ja" else (en or ja)

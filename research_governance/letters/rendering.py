@@ -20,25 +20,25 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils._os import safe_join
-from weasyprint import HTML, URLFetcher
-from weasyprint.urls import URLFetcherResponse
 
-logger = logging.getLogger(__name__)
-# WeasyPrint logs each step of every render at INFO; only its warnings matter here.
+from .content import STATIC_SCHEME
+
+# WeasyPrint logs each step of every render (and of its own import) at INFO; only its warnings
+# matter here. Set before the import. This module is imported only where letters are rendered
+# (the worker, render_sample_letter), so web processes do not pay for importing WeasyPrint.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-STATIC_SCHEME = "static:"
+from weasyprint import HTML, URLFetcher  # noqa: E402
+from weasyprint.urls import URLFetcherResponse  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
 # Our own assets are small; anything bigger is a mistake, not a letterhead.
 MAX_RESOURCE_BYTES = 2 * 1024 * 1024
 
 
 class RefusedURL(ValueError):
     """The letter asked for something other than a data: URI or one of our static files."""
-
-
-def static_url(path: str) -> str:
-    """The URL a letter template uses for one of our static files, e.g. ``letters/letter.css``."""
-    return f"{STATIC_SCHEME}{path}"
 
 
 def _static_file(path: str) -> Path:

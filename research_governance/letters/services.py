@@ -29,7 +29,6 @@ from research_governance.reviews.models import Decision
 
 from .content import LetterContent, decision_content, qr_data_uri, signature_for
 from .models import KIND_CODES, Letter, LetterKind, LetterLanguage
-from .rendering import LetterURLFetcher, html_to_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +56,8 @@ def letter_reference(decision: Decision, kind: str, language: str, version: int 
 
 def render_content(content: LetterContent) -> bytes:
     """The PDF of a letter's content (no database access)."""
+    from .rendering import LetterURLFetcher, html_to_pdf  # WeasyPrint: imported where letters are rendered
+
     with translation.override(content.language):
         html = render_to_string(content.template_name(), {"letter": content, "qr": qr_data_uri(content.verify_url)})
     return html_to_pdf(html, fetcher=LetterURLFetcher())

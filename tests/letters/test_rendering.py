@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from pypdf import PdfReader
 
-from research_governance.letters.content import qr_data_uri, sample_content
-from research_governance.letters.rendering import LetterURLFetcher, RefusedURL, html_to_pdf, static_url
+from research_governance.letters.content import qr_data_uri, sample_content, static_url
+from research_governance.letters.rendering import LetterURLFetcher, RefusedURL, html_to_pdf
 from research_governance.letters.services import render_content
 
 from .support import pdf_text, squeeze

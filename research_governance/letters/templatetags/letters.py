@@ -2,8 +2,8 @@ from typing import Any
 
 from django import template
 
+from ..content import static_url
 from ..models import Letter
-from ..rendering import static_url
 
 register = template.Library()
 
