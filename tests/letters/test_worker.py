@@ -160,10 +160,13 @@ def test_a_worker_killed_mid_letter_leaves_no_half_letter_and_the_letter_is_made
         reasons="Many conditions.",
         conditions=conditions,
     )
-    first.wait_for_log("render_letter", timeout=90)  # received: the render has started
+    first.wait_for_log("render_letter[", timeout=90)  # "Task ...render_letter[id] received": rendering
+    assert "] received" in first.text()
     time.sleep(1.0)
     first.kill()
-    assert "succeeded" not in first.text()  # killed before it finished the letter
+    assert "succeeded" not in first.text(), first.text()  # killed before it finished the letter
+    # Not acknowledged (acks_late): the message waits in the transport's unacknowledged set.
+    assert redis.Redis.from_url(settings.REDIS_URL).zcard("unacked_index") >= 1
     assert not Letter.objects.filter(decision=decision).exists()
     folder = Path(settings.MEDIA_ROOT) / "letters"
     assert not folder.exists() or not any(path.is_file() for path in folder.rglob("*"))
