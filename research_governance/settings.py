@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "research_governance.reviews",
     "research_governance.notifications",
     "research_governance.reminders",
+    "research_governance.letters",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,11 @@ CELERY_BEAT_SCHEDULE = {
     "scan-reminders": {
         "task": "research_governance.reminders.tasks.scan_reminders",
         "schedule": crontab(hour=5, minute=30),
+    },
+    # Letters whose task was lost (the broker was down when the decision was recorded).
+    "render-missing-letters": {
+        "task": "research_governance.letters.tasks.render_missing_letters",
+        "schedule": crontab(minute=15),
     },
 }
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reviews/", include("research_governance.reviews.urls")),
     path("notifications/", include("research_governance.notifications.urls")),
     path("committees/", include("research_governance.committees.urls")),
+    path("letters/", include("research_governance.letters.urls")),
     path("rules/", core_views.rulebook, name="rulebook"),
     path("admin/", admin.site.urls),
 ]

@@ -47,6 +47,8 @@ ACTION_LABELS = {
     "approval.expired": _("Approval expired at the end of its period"),
     "amendment.started": _("Amendment started"),
     "report.submitted": _("Report submitted"),
+    "letter.issued": _("Decision letter issued"),
+    "letter.corrected": _("Corrected decision letter issued"),
 }
 
 

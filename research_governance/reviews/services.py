@@ -19,6 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.accounts.selectors import is_secretariat
 from research_governance.audit.services import audit_record
+from research_governance.letters.services import queue_letters
 from research_governance.notifications.messages import bilingual, in_each_language, person
 from research_governance.notifications.services import notify
 from research_governance.protocols import permissions, selectors
@@ -885,6 +886,7 @@ def decision_record(
             pk__in=review_permissions.ethics_committee_members(locked).values("user_id")
         ).exclude(pk__in=team.values("pk"))
         notify(recipients=members, kind="decision.recorded", params=params, protocol=protocol)
+    queue_letters(decision_id=decision.pk, kind="decision")
     return decision
 
 
@@ -1023,6 +1025,7 @@ def head_permit(*, decision: Decision, by: User, reasons: str = "") -> Permissio
         },
     )
     _tell_team(protocol, "permission.granted")
+    queue_letters(decision_id=locked.pk, kind="permission")
     return permission
 
 
@@ -1047,6 +1050,7 @@ def head_refuse(*, decision: Decision, by: User, reasons: str) -> Permission:
         data={"decision_id": locked.pk, "kind": locked.submission.kind, "reasons": permission.reasons},
     )
     _tell_team(protocol, "permission.refused")
+    queue_letters(decision_id=locked.pk, kind="refusal")
     return permission
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from research_governance.audit.models import AuditEvent
 from research_governance.committees.models import Vote
+from research_governance.letters.services import letter_issue
 from research_governance.reviews.models import ReviewComment
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, attach, pdf_upload
@@ -108,6 +109,10 @@ committees:item                   LGN  404  404  404  200  200  404  200  200  4
 committees:meeting_close          LGN  404  404  404  403  403  403  200  403  404  403
 # Editing a seat: managers only; members and auditors see the committee but get 403.
 committees:member_edit            LGN  404  404  404  403  403  403  200  403  404  403
+# A decision letter of A: whoever may view A downloads it. The verification page is public: it
+# shows the letter's reference, date, kind and hash, nothing about the study.
+letters:download                  LGN  200  200  404  404  404  404  200  200  200  404
+letters:verify                    200  200  200  200  200  200  200  200  200  200  200
 """
 )
 
@@ -168,12 +173,14 @@ committees:item_decide            LGN  404  404  404  403  403  404  ok   ok   4
 committees:meeting_close          LGN  404  404  404  403  403  403  ok   403  404  403
 # Deferring an item: the secretariat; a conflicted member does not reach the item (404).
 committees:item_defer             LGN  404  404  404  403  403  404  ok   403  404  403
+# Anyone may check a copy of a letter against its hash; it changes nothing.
+letters:verify                    ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 """
 )
 
 # Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
-AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications")
+AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters")
 CORE_ROUTES = ("home", "healthz", "rulebook")
 
 
@@ -249,6 +256,8 @@ ROUTE_ARGUMENTS = {
     "committees:item_decide": ["committee_pk", "meeting_id", "item_id"],
     "committees:meeting_close": ["committee_pk", "meeting_id"],
     "committees:item_defer": ["committee_pk", "meeting_id", "item_id"],
+    "letters:download": ["letter_id"],
+    "letters:verify": ["code"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
 URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk", "first_number": "number"}
@@ -376,7 +385,10 @@ def state_of(world: World) -> tuple[object, ...]:
 
 @pytest.fixture
 def world(db) -> World:  # type: ignore[no-untyped-def]
-    return build_world()
+    world = build_world()
+    letter = letter_issue(decision_id=world.decision.pk, kind="decision", language="en")
+    world.ids.update({"letter_id": letter.pk, "code": letter.verification_code})
+    return world
 
 
 def test_the_matrices_cover_every_route_the_app_serves():
@@ -405,7 +417,7 @@ def test_every_get_route_answers_every_persona_as_the_policy_says(world):
 
 def test_anonymous_visitors_are_sent_to_sign_in_with_the_page_to_come_back_to(world):
     for route in EXPECTED_GET:
-        if route in ("healthz", "home"):
+        if route in ("healthz", "home", "letters:verify"):
             continue
         address = url(route, world.ids)
         response = signed_in(None).get(address)
