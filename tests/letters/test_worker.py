@@ -19,15 +19,18 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from research_governance.celery import app as celery_app
 from research_governance.letters import tasks
 from research_governance.letters.models import Letter
 from research_governance.reviews import services
 from tests.reviews.decisions_support import accepted
 
-pytestmark = [
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (make test sets it)"),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker needs a database it can share"),
-]
+
+@pytest.fixture(autouse=True)
+def _redis_and_postgresql():  # type: ignore[no-untyped-def]
+    """These tests need what `make test` provides; without it they fail, loudly."""
+    assert settings.REDIS_URL, "set REDIS_URL (make test does): the worker needs a broker"
+    assert connection.vendor == "postgresql", "the worker needs a database it can share: use PostgreSQL"
 
 
 def _database_url() -> str:
@@ -101,13 +104,19 @@ class Worker:
 
 @pytest.fixture
 def queue(monkeypatch):  # type: ignore[no-untyped-def]
-    """A queue of this test's own: the letters the services queue go there."""
+    """A queue of this test's own: the letters the services queue go there, to a real broker (the
+    suite otherwise runs tasks inline, see tests/conftest.py)."""
     name = f"letters-test-{uuid.uuid4().hex}"
     render_letter = tasks.render_letter
     monkeypatch.setattr(render_letter, "delay", lambda *args: render_letter.apply_async(args, queue=name))
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
     yield name
+    celery_app.conf.task_always_eager = eager
     client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete(name)
+    # This test's queue, and the notifications its decision sent to the default queue (no worker
+    # here consumes that one; the suite's other tasks run inline).
+    client.delete(name, celery_app.conf.task_default_queue)
 
 
 @pytest.fixture
