@@ -14,6 +14,7 @@ left pending while the broker was down) never sends it twice.
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -54,6 +55,21 @@ def is_local_path(link: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification to several people: what ``notify_many`` records in bulk."""
+
+    recipients: Iterable[User]
+    kind: str
+    params: Mapping[str, Any]
+    link: str = ""
+    protocol: models.Model | None = None
+
+
+# Ids per delivery task: a scan that notifies thousands queues a few hundred tasks, not thousands.
+DELIVERY_CHUNK = 100
+
+
 def notify(
     *,
     recipients: Iterable[User],
@@ -67,48 +83,64 @@ def notify(
     Inactive users and repeated recipients are skipped. An unknown kind, missing parameters or a
     link that is not a local path raise ValueError: they are programming errors.
     """
+    return notify_many([Notice(recipients=recipients, kind=kind, params=params, link=link, protocol=protocol)])
+
+
+def notify_many(notices: Iterable[Notice]) -> list[Notification]:
+    """``notify`` for many notices at once: one INSERT and one after-commit callback for all of them
+    (the daily reminder scan tells thousands of people in one transaction)."""
     if not transaction.get_connection().in_atomic_block:
         # Outside a transaction the email would go out even if the caller's change later failed.
         raise RuntimeError("notify must be called inside the transaction that makes the change.")
-    stored = messages.clean_params(kind, params)
-    if link and not is_local_path(link):
-        raise ValueError(f"A notification link must be a path on this site, not {link!r}")
-    unique: dict[int, User] = {}
-    for user in recipients:
-        if user.is_active and user.pk not in unique:
-            unique[user.pk] = user
-    if not unique:
-        return []
     now = timezone.now()
+    rows: list[Notification] = []
+    modes: dict[int, str] = {}
+    for notice in notices:
+        stored = messages.clean_params(notice.kind, notice.params)
+        if notice.link and not is_local_path(notice.link):
+            raise ValueError(f"A notification link must be a path on this site, not {notice.link!r}")
+        unique: dict[int, User] = {}
+        for user in notice.recipients:
+            if user.is_active and user.pk not in unique:
+                unique[user.pk] = user
+        for user in unique.values():
+            modes[user.pk] = user.notification_mode
+            rows.append(
+                Notification(
+                    recipient=user,
+                    kind=notice.kind,
+                    params=stored,
+                    link=notice.link,
+                    protocol=notice.protocol,
+                    created_at=now,
+                )
+            )
+    if not rows:
+        return []
     # One INSERT; PostgreSQL (and SQLite >= 3.35) return the ids that deliver needs.
-    created = Notification.objects.bulk_create(
-        [
-            Notification(recipient=user, kind=kind, params=stored, link=link, protocol=protocol, created_at=now)
-            for user in unique.values()
-        ]
-    )
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
     # Digest readers' rows wait for the daily digest.
-    ids = [n.pk for n in created if unique[n.recipient_id].notification_mode == NotificationMode.IMMEDIATE]
+    ids = [n.pk for n in created if modes[n.recipient_id] == NotificationMode.IMMEDIATE]
     # The navbar counts are cached: forget them now and again after commit (a page rendered
     # in between would otherwise cache the old number).
-    unread_keys = [unread_cache_key(user_id) for user_id in unique]
+    unread_keys = [unread_cache_key(user_id) for user_id in modes]
     cache.delete_many(unread_keys)
 
     from . import tasks  # here, not at the top: the tasks module imports this one
 
     def deliver_after_commit() -> None:
         cache.delete_many(unread_keys)
-        if not ids:
-            return
-        try:
-            tasks.deliver_notifications.delay(ids)
-        except Exception:
-            # A broker that is down (or, inline, a mail server that is down) must not turn a
-            # committed change into an error page. The rows stay pending: redispatch_pending
-            # sends them once the broker is back.
-            logger.exception("Could not queue notifications %s; they are re-dispatched later.", ids)
+        for index in range(0, len(ids), DELIVERY_CHUNK):
+            chunk = ids[index : index + DELIVERY_CHUNK]
+            try:
+                tasks.deliver_notifications.delay(chunk)
+            except Exception:
+                # A broker that is down (or, inline, a mail server that is down) must not turn a
+                # committed change into an error page. The rows stay pending: redispatch_pending
+                # sends them once the broker is back.
+                logger.exception("Could not queue notifications %s; they are re-dispatched later.", chunk)
 
-    # One callback queues the task after commit (what Celery's delay_on_commit does) and also
+    # One callback queues the tasks after commit (what Celery's delay_on_commit does) and also
     # forgets the counts. robust: nothing here may fail the request. A named function, not
     # functools.partial: Django logs a robust callback's __qualname__.
     transaction.on_commit(deliver_after_commit, robust=True)

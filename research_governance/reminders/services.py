@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.notifications.messages import bilingual
-from research_governance.notifications.services import notify
+from research_governance.notifications.services import Notice, notify_many
 from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolUserObjectPermission
 from research_governance.protocols.permissions import permission_id
 from research_governance.reviews.models import Approval, Condition, Report, ReviewerAssignment
@@ -427,10 +427,11 @@ def _users(user_ids: Iterable[int]) -> dict[int, User]:
 
 
 def _tell(new: Sequence[Owed], today: date) -> None:
-    """Notify the people each new reminder is for: one query per audience, one INSERT per reminder."""
+    """Notify the people each new reminder is for: one query per audience, one INSERT for all."""
     teams = _teams(item.protocol_id for item in new if item.to_team)
     secretariats = _secretariats((item.institution_id for item in new if item.to_secretariat), today)
     users = _users(item.to_user_id for item in new if item.to_user_id is not None)
+    notices: list[Notice] = []
     for item in new:
         recipients: list[User] = []
         if item.to_team:
@@ -441,13 +442,12 @@ def _tell(new: Sequence[Owed], today: date) -> None:
             recipients.append(users[item.to_user_id])
         message, params, link = item.notice()
         # A stand-in carrying only the id: the notification stores the protocol's id, nothing more.
-        notify(
-            recipients=recipients,
-            kind=message,
-            params=params,
-            link=link,
-            protocol=Protocol(pk=item.protocol_id),
+        notices.append(
+            Notice(
+                recipients=recipients, kind=message, params=params, link=link, protocol=Protocol(pk=item.protocol_id)
+            )
         )
+    notify_many(notices)
 
 
 def _expire_ended(today: date, summary: ScanSummary) -> None:

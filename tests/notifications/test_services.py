@@ -359,3 +359,18 @@ def test_an_unknown_notification_mode_is_refused(alice):
         services.notification_mode_update(user=alice, mode="weekly")
     alice.refresh_from_db()
     assert alice.notification_mode == "immediate"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_many_records_every_notice_in_one_insert_and_mails_each_recipient_once(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    people = [UserFactory() for _ in range(3)]
+    params = {"reference": "R-1", "title": bilingual("題", "Title"), "due_date": "2027-01-01"}
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        created = services.notify_many(
+            [services.Notice(recipients=[person], kind="reviewer.assigned", params=params) for person in people]
+        )
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "notifications_')]
+    assert len(inserts) == 1
+    assert len(created) == 3
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(person.email for person in people)
