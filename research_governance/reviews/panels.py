@@ -17,7 +17,7 @@ from .forms import AnswerForm, ApprovalChangeForm, DecisionForm, HeadPermissionF
 from .models import Approval, Condition, Decision, ReviewerAssignment, SitePermission, Submission
 from .permissions import conflict_reason
 from .reports import report_rows
-from .services import CHECKLIST_SECTIONS, RATING_LABELS, add_months, sites_needing_permission
+from .services import CHECKLIST_SECTIONS, RATING_LABELS, add_months, current_approval, sites_needing_permission
 from .workflow import (
     KIND_RULES,
     REPORT_KINDS,
@@ -209,9 +209,7 @@ def decision_panels(
     )
     context["report_rows"] = report_rows(focus.report) if focus is not None and hasattr(focus, "report") else []
 
-    approval = (
-        Approval.objects.filter(protocol=protocol).select_related("version").order_by("-created_at", "-id").first()
-    )
+    approval = current_approval(protocol)
     context["approval"] = approval
     context["approval_form"] = (
         forms.get("approval_form") or ApprovalChangeForm()

@@ -8,9 +8,10 @@ declare (JP-ERC-07, JP-ERC-08), and a declared conflict counts too (US-IRB-03)."
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.db.models import QuerySet
 
-from research_governance.accounts.models import User
+from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.protocols import permissions as protocol_permissions
+from research_governance.protocols.models import Site
 
 from .models import ConflictDeclaration, Submission, SubmissionUserObjectPermission
 
@@ -49,6 +50,18 @@ def can_review(user: User | AnonymousUser, submission: Submission) -> bool:
         user=user, content_object=submission, permission__codename=REVIEW
     ).exists()
     return granted and not conflict_reason(user, submission)
+
+
+def is_site_head(user: User | AnonymousUser, site: Site) -> bool:
+    """The head of the participating site's institution, who permits for that site (JP-ERC-12)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and site.institution_id is not None
+        and RoleMembership.objects.current()
+        .filter(user=user, role=Role.HEAD, institution_id=site.institution_id)
+        .exists()
+    )
 
 
 def ethics_committee_members(submission: Submission) -> QuerySet[CommitteeMembership]:

@@ -84,14 +84,19 @@ def _link(protocol: Protocol) -> str:
     return reverse("protocols:detail", args=[protocol.pk])
 
 
-def _secretariat_of(protocol: Protocol) -> QuerySet[User]:
+def _officers_of(protocol: Protocol, *roles: str) -> QuerySet[User]:
+    """The people holding any of ``roles`` now at the protocol's institution."""
     return User.objects.filter(
         Exists(
             RoleMembership.objects.current().filter(
-                user=OuterRef("pk"), institution_id=protocol.institution_id, role=Role.SECRETARIAT
+                user=OuterRef("pk"), institution_id=protocol.institution_id, role__in=roles
             )
         )
     )
+
+
+def _secretariat_of(protocol: Protocol) -> QuerySet[User]:
+    return _officers_of(protocol, Role.SECRETARIAT)
 
 
 def _team_of(protocol: Protocol, codename: str = "view_protocol") -> QuerySet[User]:
@@ -329,14 +334,7 @@ def report_submit(*, protocol: Protocol, by: User, kind: str, data: dict[str, An
     )
     # JP-R-01/02/04/07: reports go to the head of institution too; a serious adverse event also
     # to the chair, at once and flagged urgent (JP-R-02).
-    officer_roles = [Role.CHAIR, Role.HEAD] if rules.urgent else [Role.HEAD]
-    officers = User.objects.filter(
-        Exists(
-            RoleMembership.objects.current().filter(
-                user=OuterRef("pk"), institution_id=locked.institution_id, role__in=officer_roles
-            )
-        )
-    )
+    officers = _officers_of(locked, Role.CHAIR, Role.HEAD) if rules.urgent else _officers_of(locked, Role.HEAD)
     notify(
         recipients=officers,
         kind="report.urgent" if rules.urgent else "report.received",
@@ -375,6 +373,13 @@ def _unanswered_requests(returned: Submission | None) -> list[MissingItem]:
     ]
 
 
+def _reopen_amendment(protocol: Protocol) -> None:
+    """The amendment goes back to the investigators (withdrawn, returned, or to be revised); the
+    approval and the version in force stay as they are. Open editors must reload."""
+    protocol.amendment_open = True
+    protocol.lock_version += 1
+
+
 def _apply(*, submission: Submission, by: User, action: str, **changes: Any) -> Submission:
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
     protocol = Protocol.objects.select_for_update().get(pk=locked.protocol_id)
@@ -390,9 +395,7 @@ def _apply(*, submission: Submission, by: User, action: str, **changes: Any) -> 
     if KIND_RULES[locked.kind].moves_protocol:
         protocol.status = transition.protocol_status
     elif locked.kind == SubmissionKind.AMENDMENT and action in {"withdraw", "return"}:
-        # The amendment goes back to the investigators; the approval stays as it is.
-        protocol.amendment_open = True
-        protocol.lock_version += 1
+        _reopen_amendment(protocol)
     protocol.save(update_fields=["status", "amendment_open", "lock_version", "updated_at"])
     permissions.restamp_dashboards(protocol=protocol)
     audit_record(
@@ -840,8 +843,7 @@ def decision_record(
     if rules.moves_protocol:
         protocol.status = DECISION_PROTOCOL_STATUS[(outcome, rule_set)]
     elif locked.kind == SubmissionKind.AMENDMENT and outcome == DecisionOutcome.REVISE:
-        protocol.amendment_open = True
-        protocol.lock_version += 1
+        _reopen_amendment(protocol)
     protocol.save(update_fields=["status", "amendment_open", "lock_version", "updated_at"])
     permissions.restamp_dashboards(protocol=protocol)
     audit_record(
@@ -1074,10 +1076,9 @@ def site_permission_record(
     protocol = locked.submission.protocol
     if site.protocol_id != protocol.pk or not sites_needing_permission(protocol).filter(pk=site.pk).exists():
         raise ValidationError(gettext("This site's permission is not given here."))
-    heads = RoleMembership.objects.current().filter(user=by, role=Role.HEAD, institution_id=site.institution_id)
-    actors = {Actor.HEAD} if by.is_authenticated and by.is_active and heads.exists() else set()
-    if not actors:
+    if not review_permissions.is_site_head(by, site):
         raise PermissionDenied
+    actors = {Actor.HEAD}
     state = PermissionState.AWAITING if locked.needs_permission else ""
     if SitePermission.objects.filter(decision=locked, site=site).exists():
         state = PermissionState.PERMITTED

@@ -808,11 +808,7 @@ def site_permission(request: HttpRequest, pk: int, decision_id: int, site_id: in
         Decision.objects.select_related("submission"), pk=decision_id, submission__protocol=protocol
     )
     site = get_object_or_404(Site, pk=site_id, protocol=protocol)
-    if (
-        not RoleMembership.objects.current()
-        .filter(user=request.user, role=Role.HEAD, institution_id=site.institution_id)
-        .exists()
-    ):
+    if not review_permissions.is_site_head(request.user, site):
         raise PermissionDenied
     form = HeadPermissionForm(request.POST, prefix=f"site-{site.pk}")
     if form.is_valid():
