@@ -49,6 +49,16 @@ ACTION_LABELS = {
     "report.submitted": _("Report submitted"),
     "letter.issued": _("Decision letter issued"),
     "letter.corrected": _("Corrected decision letter issued"),
+    # Data sharing: the requester's side (agreements.services).
+    "dataset.registered": _("Dataset registered for sharing"),
+    "data_request.created": _("Data-access request created"),
+    "data_request.updated": _("Data-access request edited"),
+    "data_request.submitted": _("Data-access request submitted"),
+    "data_request.withdrawn": _("Data-access request withdrawn"),
+    "data_request.renewal_started": _("Renewal started from an earlier request"),
+    # Data sharing: the committee, agreements and grants (agreements.review).
+    # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
+    # Data sharing: refusals and withdrawals (agreements.refusals).
 }
 
 

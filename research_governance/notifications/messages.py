@@ -187,6 +187,14 @@ MESSAGES: dict[str, Message] = {
             "Please submit it, or tell the secretariat if you cannot."
         ),
     ),
+    # Data sharing: the requester's side (agreements.services).
+    "data_request.submitted": Message(
+        subject=_("New data-access request %(reference)s: %(title)s"),
+        body=_("%(requester)s submitted the data-access request %(reference)s: %(title)s. Please pre-screen it."),
+    ),
+    # Data sharing: the committee, agreements and grants (agreements.review).
+    # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
+    # Data sharing: refusals and withdrawals (agreements.refusals).
 }
 
 

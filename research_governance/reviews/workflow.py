@@ -212,7 +212,8 @@ class Transition:
     action: str
     sources: frozenset[str]
     target: str
-    actors: frozenset[Actor]
+    # Actor here; other workflows built on this engine (agreements.workflow) bring their own.
+    actors: frozenset[StrEnum]
     # The protocol's status afterwards; "" when it does not change, or (decide) depends on the outcome.
     protocol_status: str
     audit_action: str
@@ -374,7 +375,7 @@ class TransitionRefused(Exception):
 
 
 def transition_for(
-    action: str, current_status: str, actors: set[Actor], table: tuple[Transition, ...] = TRANSITIONS
+    action: str, current_status: str, actors: set[StrEnum], table: tuple[Transition, ...] = TRANSITIONS
 ) -> Transition:
     """The transition for ``action`` from ``current_status``, or TransitionRefused saying why not."""
     transition = next(t for t in table if t.action == action)
@@ -386,7 +387,7 @@ def transition_for(
 
 
 def allowed_actions(
-    current_status: str, actors: set[Actor], table: tuple[Transition, ...] = TRANSITIONS
+    current_status: str, actors: set[StrEnum], table: tuple[Transition, ...] = TRANSITIONS
 ) -> list[Transition]:
     """The actions these actors can take now: what the page offers as next steps."""
     return [t for t in table if current_status in t.sources and t.actors & actors]

@@ -1,0 +1,149 @@
+"""Who may see and act on data-access requests and agreements.
+
+- The requester and the members of the request's team see their request; no other requester does.
+- The provider: the PI and team of every study whose dataset is requested see the requests for
+  their datasets (read only).
+- The data access committee of the provider's institution: its chair and secretariat (officers)
+  pre-screen, assign and decide; its members see what they are assigned to. A member on the
+  requesting team or on a providing study's team is conflicted whatever they declare (JP-ERC-07),
+  and a declared conflict counts too (US-IRB-03): a conflicted member sees nothing of the request.
+- Auditors and administrators of the institution read everything and change nothing."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from research_governance.accounts.models import Role, RoleMembership, User
+from research_governance.committees.models import Committee, CommitteeMembership
+from research_governance.protocols.models import Protocol, TeamMember
+
+from .models import Agreement, DataAccessRequest, RequestConflict, RequestReview, RequestTeamMember
+
+OFFICER_ROLES = (CommitteeMembership.Role.CHAIR, CommitteeMembership.Role.SECRETARIAT)
+OVERSIGHT_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR)
+
+
+def _signed_in(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def dac_seats(user: User, institution_id: int) -> QuerySet[CommitteeMembership]:
+    return CommitteeMembership.objects.filter(
+        CommitteeMembership.current_q(),
+        user=user,
+        committee__institution_id=institution_id,
+        committee__kind=Committee.Kind.DATA_ACCESS,
+    )
+
+
+def is_dac_officer(user: User | AnonymousUser, institution_id: int) -> bool:
+    """The chair or secretariat of the institution's data access committee."""
+    return _signed_in(user) and dac_seats(user, institution_id).filter(role__in=OFFICER_ROLES).exists()
+
+
+def is_dac_member(user: User | AnonymousUser, institution_id: int) -> bool:
+    return _signed_in(user) and dac_seats(user, institution_id).exists()
+
+
+def is_oversight_reader(user: User | AnonymousUser, institution_id: int) -> bool:
+    """Auditors and administrators read everything of their institution and change nothing."""
+    return (
+        _signed_in(user)
+        and RoleMembership.objects.current()
+        .filter(user=user, institution_id=institution_id, role__in=OVERSIGHT_ROLES)
+        .exists()
+    )
+
+
+def providing_protocols(request: DataAccessRequest) -> QuerySet[Protocol]:
+    return Protocol.objects.filter(datasets__requests=request).distinct()
+
+
+def is_requesting_team(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
+    if not _signed_in(user):
+        return False
+    return request.requester_id == user.pk or request.team.filter(user=user).exists()
+
+
+def is_provider(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
+    """The PI or a team member of a study whose dataset is requested."""
+    if not _signed_in(user):
+        return False
+    protocols = providing_protocols(request)
+    return (
+        protocols.filter(principal_investigator=user).exists()
+        or TeamMember.objects.filter(protocol__in=protocols, user=user).exists()
+    )
+
+
+def conflict_reason(user: User, request: DataAccessRequest) -> str:
+    """Why the member is conflicted on the request ("" when not): a rule ID."""
+    if is_requesting_team(user, request) or is_provider(user, request):
+        return "JP-ERC-07"
+    if RequestConflict.objects.filter(request=request, member=user).exists():
+        return "US-IRB-03"
+    return ""
+
+
+def is_assigned_reviewer(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
+    return _signed_in(user) and RequestReview.objects.filter(request=request, reviewer=user).exists()
+
+
+def can_view_request(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
+    if not _signed_in(user):
+        return False
+    if is_requesting_team(user, request):
+        return True
+    if request.status == "draft":
+        # A draft is the requester's working copy.
+        return False
+    if is_provider(user, request) or is_oversight_reader(user, request.institution_id):
+        return True
+    if conflict_reason(user, request):  # type: ignore[arg-type]
+        return False
+    return is_dac_officer(user, request.institution_id) or is_assigned_reviewer(user, request)
+
+
+def can_edit_request(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
+    return _signed_in(user) and request.requester_id == user.pk and request.status in ("draft", "returned")
+
+
+def can_act_as_officer(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
+    """Pre-screen, assign, decide, sign for the provider: an unconflicted officer of the committee."""
+    return is_dac_officer(user, request.institution_id) and not conflict_reason(user, request)  # type: ignore[arg-type]
+
+
+def can_view_agreement(user: User | AnonymousUser, agreement: Agreement) -> bool:
+    return can_view_request(user, agreement.request)
+
+
+def visible_requests(user: User | AnonymousUser) -> QuerySet[DataAccessRequest]:
+    """Every request the user may see, for lists: one query, no per-row checks."""
+    if not _signed_in(user):
+        return DataAccessRequest.objects.none()
+    own = Q(requester=user) | Exists(RequestTeamMember.objects.filter(request=OuterRef("pk"), user=user))
+    provider = Q(
+        Exists(
+            Protocol.objects.filter(datasets__requests=OuterRef("pk")).filter(
+                Q(principal_investigator=user) | Exists(TeamMember.objects.filter(protocol=OuterRef("pk"), user=user))
+            )
+        )
+    )
+    oversight = Q(
+        institution__in=RoleMembership.objects.current()
+        .filter(user=user, role__in=OVERSIGHT_ROLES)
+        .values("institution_id")
+    )
+    officer = Q(
+        institution__in=CommitteeMembership.objects.filter(
+            CommitteeMembership.current_q(),
+            user=user,
+            committee__kind=Committee.Kind.DATA_ACCESS,
+            role__in=OFFICER_ROLES,
+        ).values("committee__institution_id")
+    )
+    reviewer = Q(Exists(RequestReview.objects.filter(request=OuterRef("pk"), reviewer=user)))
+    declared = Q(Exists(RequestConflict.objects.filter(request=OuterRef("pk"), member=user)))
+    not_draft = ~Q(status="draft")
+    return DataAccessRequest.objects.filter(
+        own | (not_draft & (provider | oversight | ((officer | reviewer) & ~declared)))
+    )
