@@ -13,7 +13,7 @@ from enum import StrEnum
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from research_governance.reviews.workflow import DecisionOutcome, Transition
+from research_governance.reviews.workflow import DecisionOutcome, Transition, allowed_actions
 
 
 class RequestStatus(models.TextChoices):
@@ -181,3 +181,8 @@ WORKFLOWS: tuple[tuple[str, type[models.TextChoices], tuple[Transition, ...]], .
     ("Data-sharing agreement", AgreementStatus, AGREEMENT_TRANSITIONS),
     ("Access grant", GrantState, GRANT_TRANSITIONS),
 )
+
+
+def allowed_request_actions(data_request: models.Model, actors: set[DataActor]) -> list[Transition]:
+    """What these actors can do with the request now: the page's next steps."""
+    return allowed_actions(data_request.status, actors, REQUEST_TRANSITIONS)  # type: ignore[attr-defined, arg-type]

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
+from research_governance.agreements import services as agreement_services
 from research_governance.committees import services as committee_services
 from research_governance.committees.models import AgendaItem, Committee, CommitteeMembership, Meeting
 from research_governance.notifications.models import Notification
@@ -30,6 +31,7 @@ from research_governance.reviews.models import (
     ReviewerAssignment,
     Submission,
 )
+from tests.agreements.support import dataset_data, make_request
 from tests.committees.meetings_support import SIX
 from tests.committees.support import make_committee
 from tests.factories import UserFactory, make_complete, make_draft
@@ -190,7 +192,14 @@ def build_world() -> World:
         valid_until=timezone.localdate() + timedelta(days=365),
         created_at=timezone.now(),
     )
+    # Data sharing: A's PI offers a dataset under A's approval; the other investigator requests it.
+    dataset = agreement_services.dataset_register(
+        protocol=protocol, by=protocol.principal_investigator, data=dataset_data()
+    )
+    data_request = make_request(world.people["other_investigator"], [dataset])
     world.ids = {
+        "protocol_pk": protocol.pk,
+        "data_request_id": data_request.pk,
         "kind": "progress_report",
         "approval_id": approval.pk,
         "pk": protocol.pk,

@@ -17,6 +17,7 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from research_governance.agreements.models import DataAccessRequest, Dataset
 from research_governance.audit.models import AuditEvent
 from research_governance.committees.models import Vote
 from research_governance.letters.services import letter_issue
@@ -113,6 +114,17 @@ committees:member_edit            LGN  404  404  404  403  403  403  200  403  4
 # shows the letter's reference, date, kind and hash, nothing about the study.
 letters:download                  LGN  200  200  404  404  404  404  200  200  200  404
 letters:verify                    200  200  200  200  200  200  200  200  200  200  200
+# Data sharing: the catalogue, one's own requests and a new request are for everyone signed in.
+agreements:dataset_list           LGN  200  200  200  200  200  200  200  200  200  200
+agreements:request_list           LGN  200  200  200  200  200  200  200  200  200  200
+agreements:request_create         LGN  200  200  200  200  200  200  200  200  200  200
+# The other investigator's request for A's dataset: the requester, A's team (the provider) and
+# the auditor; nobody else learns it exists.
+agreements:request_detail         LGN  200  200  200  404  404  404  404  404  404  200
+# Submitted, so not editable: the requester is sent back to the page, other viewers are refused.
+agreements:request_edit           LGN  403  403  302  404  404  404  404  404  404  403
+# Offering a dataset of A: A's PI and the team members who may submit; other viewers of A 403.
+agreements:dataset_register       LGN  200  403  404  404  404  404  403  403  403  404
 """
 )
 
@@ -120,6 +132,15 @@ letters:verify                    200  200  200  200  200  200  200  200  200  2
 EXPECTED_POST = table(
     """
 # route                           anon pi   co   oth  rev  mem  cnf  sec  chr  head aud
+# Anyone signed in drafts a request of their own, and sees the checks of what they type.
+agreements:request_create         LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
+agreements:request_check          LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
+# Only the requester submits, withdraws or renews the request; the provider and auditor 403.
+agreements:request_edit           LGN  403  403  ok   404  404  404  404  404  404  403
+agreements:request_submit         LGN  403  403  ok   404  404  404  404  404  404  403
+agreements:request_withdraw       LGN  403  403  ok   404  404  404  404  404  404  403
+agreements:request_copy           LGN  403  403  ok   404  404  404  404  404  404  403
+agreements:dataset_register       LGN  ok   403  404  404  404  404  403  403  403  404
 protocols:create                  LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 protocols:edit                    LGN  ok   403  404  404  404  404  403  403  403  404
 protocols:team_add                LGN  ok   403  404  404  404  404  403  403  403  404
@@ -180,7 +201,7 @@ letters:verify                    ok   ok   ok   ok   ok   ok   ok   ok   ok   o
 
 # Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
-AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters")
+AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters", "agreements")
 CORE_ROUTES = ("home", "healthz", "rulebook")
 
 
@@ -258,9 +279,15 @@ ROUTE_ARGUMENTS = {
     "committees:item_defer": ["committee_pk", "meeting_id", "item_id"],
     "letters:download": ["letter_id"],
     "letters:verify": ["code"],
+    "agreements:dataset_register": ["protocol_pk"],
+    "agreements:request_detail": ["data_request_id"],
+    "agreements:request_edit": ["data_request_id"],
+    "agreements:request_submit": ["data_request_id"],
+    "agreements:request_withdraw": ["data_request_id"],
+    "agreements:request_copy": ["data_request_id"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
-URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk", "first_number": "number"}
+URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk", "first_number": "number", "data_request_id": "pk"}
 
 
 def url(route: str, ids: dict[str, int]) -> str:
@@ -324,6 +351,12 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
             "summary": "Hijacked report",
         },
         "notifications:preferences": {"notification_mode": "digest"},
+        "agreements:request_edit": {"title": "Hijacked request"},
+        "agreements:dataset_register": {
+            "title": "Intruder dataset",
+            "deidentification": "identified",
+            "duo_permission": "GRU",
+        },
         "committees:settings": {"settings-decision_rule": "majority", "settings-rule_set": "US"},
         "committees:member_add": {
             "add-email": other.email,
@@ -380,6 +413,8 @@ def state_of(world: World) -> tuple[object, ...]:
         ReviewComment.objects.count(),
         world.protocol_a.team_members.count(),
         world.protocol_a.documents.count(),
+        list(DataAccessRequest.objects.values_list("status", "title", "lock_version")),
+        Dataset.objects.count(),
     )
 
 
