@@ -1,9 +1,15 @@
 import pytest
 from django.utils import translation
 
-from tests.reviews.conftest import approval, chair, head, members  # noqa: F401 - shared fixtures
+from tests.reviews import conftest as review_fixtures
 
 from .support import make_dac, make_dataset
+
+# The ethics side's fixtures: an active approval of pi's protocol, permitted by the head.
+head = review_fixtures.head
+chair = review_fixtures.chair
+members = review_fixtures.members
+approval = review_fixtures.approval
 
 
 @pytest.fixture(autouse=True)
