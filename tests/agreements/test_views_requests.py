@@ -92,4 +92,4 @@ def test_the_request_list_costs_the_same_queries_for_5_or_25_requests(dataset, d
         make_request(requester, [dataset])
     with django_assert_max_num_queries(len(five.captured_queries)):
         page = client.get(reverse("agreements:request_list")).content.decode()
-    assert page.count('<tr><td>') == 25
+    assert page.count("<tr><td>") == 25

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from research_governance.accounts.models import Department, Institution, Role, RoleMembership, User
+from research_governance.agreements import services as agreement_services
 from research_governance.committees import services as committee_services
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.core.samples import minimal_pdf
@@ -372,6 +373,49 @@ class Command(BaseCommand):
             minor_change=True,
         )
 
+    def _data_sharing(self, protocol: Protocol, pi: User, users: dict[str, User]) -> None:
+        """The approved study's questionnaire data are offered for sharing, and another
+        investigator has asked for them: the data access committee has a request to pre-screen."""
+        today = timezone.localdate()
+        dataset = agreement_services.dataset_register(
+            protocol=protocol,
+            by=pi,
+            data={
+                "title": "Telemedicine satisfaction questionnaire, coded",
+                "description": "Answers of 120 patients to the satisfaction questionnaire, coded at the clinic.",
+                "deidentification": "non_identifiable",
+                "special_care": True,
+                "consent_covers_provision": True,
+                "duo_permission": "HMB",
+                "duo_modifiers": ["NPU", "IRB", "PUB"],
+            },
+        )
+        requester = users["investigator2@demo.example"]
+        data_request = agreement_services.request_create(
+            by=requester,
+            datasets=[dataset],
+            data={
+                "title": "Satisfaction with remote follow-up after heart failure",
+                "research_summary": "Compare heart-failure patients followed up remotely and in clinic.",
+                "purpose": "DS",
+                "purpose_diseases": ["MONDO:0005252"],
+                "ethics_approval_reference": "DEMO-ERC-2026-007",
+                "recipient_institution": "Demo University Hospital, Cardiology",
+                "recipient_country": "JP",
+                "deidentification_shared": "non_identifiable",
+                "medium": "secure_transfer",
+                "security_storage": True,
+                "security_access_control": True,
+                "security_encryption": True,
+                "security_no_reidentification": True,
+                "security_destruction": True,
+                "term_start": today,
+                "term_end": today + timedelta(days=365),
+                "destruction_date": today + timedelta(days=395),
+            },
+        )
+        agreement_services.request_submit(data_request=data_request, by=requester)
+
     def _workflow_states(self, users: dict[str, User], *, accepted_submission: Submission) -> None:
         """Protocols in the later states of the workflow: returned, under review, decided at a
         meeting with votes, and permitted with an active approval."""
@@ -404,6 +448,7 @@ class Command(BaseCommand):
         )
         review_services.head_permit(decision=decision, by=head)
         self._after_approval(permitted, pi, secretariat)
+        self._data_sharing(permitted, pi, users)
 
         at_meeting = self._complete_study(pi, "新規バイオマーカーの探索的研究", "Exploratory study of a new biomarker")
         # A central review (JP-ERC-12): the partner hospital's head permits for that site.
