@@ -68,7 +68,7 @@ from enum import StrEnum
 from typing import Literal, TypedDict
 
 from .errors import InvalidInput
-from .facts import _array, _bool, _get, _kind, _object, _reject_unknown_keys, _show, _string
+from .facts import _MISSING, _array, _bool, _get, _kind, _object, _reject_unknown_keys, _show, _string
 from .reasons import Reason, reason
 
 DUO_RELEASE = "v2021-02-23"
@@ -76,7 +76,6 @@ DUO_RELEASE = "v2021-02-23"
 _COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 # A CURIE such as MONDO:0004992 or DOID:9351; the vocabulary itself is not checked.
 _DISEASE_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_.-]+")
-_MISSING = object()
 
 
 class Permission(StrEnum):
