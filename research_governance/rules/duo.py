@@ -666,7 +666,7 @@ def _validate(scope: DataUseScope, use: IntendedUse) -> list[tuple[Modifier, boo
     listed: list[Modifier] = []
     for i, raw in enumerate(scope.modifiers):
         where = f"dataset.modifiers[{i}]"
-        if raw in Permission.__members__:
+        if isinstance(raw, str) and raw in Permission.__members__:
             raise InvalidInput(where, f"{_show(raw)} is a permission, not a modifier (the permission is {permission})")
         code = _code(raw, Modifier, where)
         if code in listed:

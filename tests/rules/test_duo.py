@@ -6,11 +6,15 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from research_governance.rules import InvalidInput
 from research_governance.rules.duo import (
     CODES,
+    DATASET_KEYS,
     DUO_RELEASE,
+    REQUEST_KEYS,
     DataUseScope,
     IntendedUse,
     Modifier,
@@ -341,3 +345,51 @@ def test_a_request_without_a_date_is_dated_today() -> None:
     _, request = parse_match_input(data, today=datetime.date(2028, 1, 1))
     assert request.date == datetime.date(2028, 1, 1)
     assert match_use_json(data, today=datetime.date(2028, 1, 1))["unmet"] == ["TS"]
+
+
+# --- any input: a verdict or InvalidInput, nothing else -----------------------------------
+
+CODE_VALUES = st.sampled_from([*CODES, "XYZ", ""]) | st.text(max_size=4)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+FIELD_VALUES = st.one_of(
+    CODE_VALUES,
+    st.lists(CODE_VALUES, max_size=4),
+    st.sampled_from(["2026-12-01", "2027-02-30", "JP", "US", "MONDO:0004992", ["JP"], ["MONDO:0004992"]]),
+    JSON_VALUES,
+)
+FAST = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# Mostly well-formed: the required fields are usually there, so verdicts are reached too.
+BASE_DATASET = st.fixed_dictionaries({"permission": st.sampled_from([m.value for m in Permission])})
+BASE_REQUEST = st.fixed_dictionaries(
+    {"purpose": st.sampled_from(["GRU", "HMB", "POA"]), "commercial": st.booleans(), "country": st.just("JP")}
+)
+
+
+@FAST
+@given(
+    base_dataset=BASE_DATASET,
+    base_request=BASE_REQUEST,
+    dataset=st.dictionaries(st.sampled_from(sorted(DATASET_KEYS)), FIELD_VALUES, max_size=3),
+    request=st.dictionaries(st.sampled_from(sorted(REQUEST_KEYS)), FIELD_VALUES, max_size=3),
+)
+def test_any_input_gives_a_verdict_or_invalid_input(
+    base_dataset: dict[str, Any], base_request: dict[str, Any], dataset: dict[str, Any], request: dict[str, Any]
+) -> None:
+    dataset = {**base_dataset, **dataset}
+    request = {**base_request, **request}
+    refusal: InvalidInput | None = None
+    try:
+        result = match_use_json({"dataset": dataset, "request": request}, today=DAY)
+    except InvalidInput as error:
+        refusal = error
+    if refusal is not None:
+        assert refusal.message.startswith(refusal.field)
+    else:
+        assert result["permitted"] is (not result["unmet"])
+        assert len(result["reasons"]) >= 1
