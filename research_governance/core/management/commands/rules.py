@@ -1,5 +1,11 @@
-"""Run the rules engine on a JSON file: `manage.py rules assess-study FILE` or
-`manage.py rules check-committee FILE` (FILE may be `-` for standard input).
+"""Run the rules engine on a JSON file: `manage.py rules assess-study FILE`,
+`manage.py rules check-committee FILE` or `manage.py rules match-use FILE` (FILE may be
+`-` for standard input).
+
+match-use matches a request's intended use against a dataset's consent scope in GA4GH
+DUO terms ({"dataset": {...}, "request": {...}}, see research_governance.rules.duo) and
+prints {"permitted", "unmet", "obligations", "reasons"}, the reasons in English unless
+`--language ja` is given.
 
 Prints one JSON object and exits 0 whenever the input could be assessed, whatever the
 verdict. Input that cannot be assessed (unreadable file, malformed JSON, invalid facts)
@@ -15,12 +21,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from research_governance.rules import InvalidInput, assess_study, check_committee
+from research_governance.rules.duo import match_use_json
 
 INVALID_INPUT = 2
 
 ACTIONS: dict[str, Callable[[Mapping[str, Any]], Mapping[str, Any]]] = {
     "assess-study": assess_study,
     "check-committee": check_committee,
+    "match-use": match_use_json,
 }
 
 
@@ -34,16 +42,21 @@ class Command(BaseCommand):
         for name, summary in (
             ("assess-study", "consent procedures, foreign provision, review route and obligations of a study"),
             ("check-committee", "committee composition and, when attendance is given, meeting quorum"),
+            ("match-use", "a request's intended use against a dataset's consent scope (GA4GH DUO codes)"),
         ):
             action = actions.add_parser(name, help=summary)
             action.add_argument("file", metavar="FILE", help="JSON input file, or - for standard input")
+            if name == "match-use":
+                action.add_argument(
+                    "--language", choices=("en", "ja"), default="en", help="language of the reasons (default: en)"
+                )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = ACTIONS[options["action"]]
         name = options["file"]
         data = _decode(_read(name), "standard input" if name == "-" else name)
         try:
-            result = action(data)
+            result = action(data, language=options["language"]) if action is match_use_json else action(data)
         except InvalidInput as error:
             raise CommandError(f"invalid input: {error.message}", returncode=INVALID_INPUT) from error
         self.stdout.write(json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2))
