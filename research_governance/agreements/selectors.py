@@ -21,6 +21,6 @@ def request_list(*, user: User, status: str = "", query: str = "") -> QuerySet[D
 def request_for_page(pk: int) -> DataAccessRequest:
     return (
         DataAccessRequest.objects.select_related("requester", "institution", "renewal_of")
-        .prefetch_related("datasets__protocol", "datasets__approval", "team__user")
+        .prefetch_related("datasets__protocol", "datasets__approval", "datasets__institution", "team__user")
         .get(pk=pk)
     )

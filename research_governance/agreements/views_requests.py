@@ -20,7 +20,7 @@ from research_governance.reviews.services import current_approval
 from research_governance.reviews.workflow import TransitionRefused
 
 from . import permissions, selectors, services
-from .assessment import assess
+from .assessment import assess, present
 from .forms import DataAccessRequestForm, DatasetForm, datasets_open_for_requests
 from .models import DataAccessRequest
 from .panels import request_panels
@@ -117,9 +117,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if context["can_edit"]:
         context["missing"] = services.missing_for_submission(data_request)
-        context["assessment"] = assess(data_request, list(data_request.datasets.all()))
+        context["assessment"] = present(assess(data_request, list(data_request.datasets.all())))
     else:
-        context["assessment"] = data_request.assessment or None
+        context["assessment"] = present(data_request.assessment)
     return render(request, "agreements/request_detail.html", context)
 
 
@@ -188,7 +188,9 @@ def request_check(request: HttpRequest) -> HttpResponse:
         setattr(unsaved, name, form.cleaned_data[name])
     datasets = list(form.cleaned_data.get("datasets") or [])
     return render(
-        request, "agreements/partials/checks.html", {"assessment": assess(unsaved, datasets) if datasets else None}
+        request,
+        "agreements/partials/checks.html",
+        {"assessment": present(assess(unsaved, datasets)) if datasets else None},
     )
 
 

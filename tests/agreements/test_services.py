@@ -62,3 +62,11 @@ def test_a_renewal_copies_the_request_without_its_term(dataset):
     assert copy.term_end is None
     assert set(copy.team.values_list("user", flat=True)) == {requester.pk, colleague.pk}
     assert list(copy.datasets.all()) == [dataset]
+
+
+def test_a_submitted_request_keeps_the_checks_it_was_submitted_with(dataset):
+    data_request = make_request(UserFactory(), [dataset])
+    verdict = data_request.assessment
+    assert verdict["permitted"] is True
+    assert verdict["rulebook_version"]
+    assert "JP-IC-12" in verdict["obligations"]
