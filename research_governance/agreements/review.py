@@ -467,7 +467,7 @@ def _activate(locked: Agreement, data_request: DataAccessRequest, by: User, acto
     notify(
         recipients=[*requesting_team(data_request), *dac_officers(data_request.institution_id)],
         kind="agreement.active",
-        params={**request_about(data_request), "agreement": locked.reference, "granted": len(granted)},
+        params={**request_about(data_request), "count": len(granted)},
         link=request_link(data_request),
     )
 

@@ -218,10 +218,10 @@ MESSAGES: dict[str, Message] = {
     ),
     # To both parties.
     "agreement.active": Message(
-        subject=_("Data-sharing agreement %(agreement)s is in force"),
+        subject=_("The data-sharing agreement for %(reference)s is in force"),
         body=_(
-            "Both parties have signed the agreement %(agreement)s for %(reference)s: %(title)s. "
-            "Access granted so far: %(granted)s. Each team member gets access once they accept the terms."
+            "Both parties have signed the data-sharing agreement for %(reference)s: %(title)s. "
+            "People with access so far: %(count)s. Each team member gets access once they accept the terms."
         ),
     ),
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
