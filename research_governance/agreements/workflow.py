@@ -110,7 +110,8 @@ REQUEST_TRANSITIONS: tuple[Transition, ...] = (
 )
 
 AGREEMENT_TRANSITIONS: tuple[Transition, ...] = (
-    # Each party signs once; the second signature makes the agreement active (services decide which).
+    # Each party signs once; once both have signed, ``activate``
+    # follows in the same transaction (agreements.review.agreement_sign).
     Transition(
         action="sign",
         sources=frozenset({AgreementStatus.AWAITING_SIGNATURES}),
@@ -120,6 +121,16 @@ AGREEMENT_TRANSITIONS: tuple[Transition, ...] = (
         audit_action="agreement.signed",
         label=_("Sign the agreement"),
         refused_reason=_("Only an agreement awaiting signatures can be signed."),
+    ),
+    Transition(
+        action="activate",
+        sources=frozenset({AgreementStatus.AWAITING_SIGNATURES}),
+        target=AgreementStatus.ACTIVE,
+        actors=frozenset({DataActor.REQUESTER, DataActor.DAC_OFFICER}),
+        protocol_status="",
+        audit_action="agreement.activated",
+        label=_("Both parties have signed: the agreement is in force"),
+        refused_reason=_("Only an agreement awaiting signatures becomes active when both parties have signed."),
     ),
     Transition(
         action="suspend",

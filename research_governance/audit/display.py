@@ -57,6 +57,18 @@ ACTION_LABELS = {
     "data_request.withdrawn": _("Data-access request withdrawn"),
     "data_request.renewal_started": _("Renewal started from an earlier request"),
     # Data sharing: the committee, agreements and grants (agreements.review).
+    "data_request.returned": _("Data-access request returned to the requester"),
+    "data_request.accepted": _("Data-access request accepted for review by the committee"),
+    "data_request.reviewer_assigned": _("Data access committee reviewer assigned"),
+    "data_request.conflict_declared": _("Conflict of interest declared on a data-access request"),
+    "data_request.review_submitted": _("Data-access review submitted"),
+    "data_request.decided": _("Data access committee decision recorded"),
+    "agreement.created": _("Data-sharing agreement drawn up"),
+    "agreement.document_rendered": _("Data-sharing agreement document rendered"),
+    "agreement.signed": _("Data-sharing agreement signed"),
+    "agreement.activated": _("Data-sharing agreement in force (both parties signed)"),
+    "agreement.terms_accepted": _("Terms of the data-sharing agreement accepted"),
+    "access_grant.created": _("Access to data granted"),
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
     # Data sharing: refusals and withdrawals (agreements.refusals).
 }

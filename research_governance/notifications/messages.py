@@ -193,6 +193,37 @@ MESSAGES: dict[str, Message] = {
         body=_("%(requester)s submitted the data-access request %(reference)s: %(title)s. Please pre-screen it."),
     ),
     # Data sharing: the committee, agreements and grants (agreements.review).
+    # To the requester (and the team, for the decision).
+    "data_request.returned": Message(
+        subject=_("Data-access request %(reference)s returned with requests"),
+        body=_(
+            "The data access committee's secretariat returned %(reference)s: %(title)s with requests for "
+            "changes. Please edit the request and submit it again."
+        ),
+    ),
+    "data_request.decided": Message(
+        subject=_("Decision on data-access request %(reference)s: %(decision)s"),
+        body=_(
+            "The data access committee decided on %(reference)s: %(title)s: %(decision)s. "
+            "Open the request to read the reasons and, after an approval, to sign the agreement."
+        ),
+    ),
+    # To the committee member.
+    "data_request.review_assigned": Message(
+        subject=_("Please review data-access request %(reference)s by %(due_date)s"),
+        body=_(
+            "You are assigned to review the data-access request %(reference)s: %(title)s, due %(due_date)s. "
+            "If you have a conflict of interest with it, declare it on the request's page."
+        ),
+    ),
+    # To both parties.
+    "agreement.active": Message(
+        subject=_("The data-sharing agreement for %(reference)s is in force"),
+        body=_(
+            "Both parties have signed the data-sharing agreement for %(reference)s: %(title)s. "
+            "People with access so far: %(count)s. Each team member gets access once they accept the terms."
+        ),
+    ),
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
     # Data sharing: refusals and withdrawals (agreements.refusals).
 }

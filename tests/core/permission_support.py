@@ -14,7 +14,10 @@ from typing import Any
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
-from research_governance.agreements import services as agreement_services
+from research_governance.agreements import review as data_review
+from research_governance.agreements import services as data_services
+from research_governance.agreements.document import agreement_render
+from research_governance.agreements.models import RequestConflict
 from research_governance.committees import services as committee_services
 from research_governance.committees.models import AgendaItem, Committee, CommitteeMembership, Meeting
 from research_governance.notifications.models import Notification
@@ -31,7 +34,6 @@ from research_governance.reviews.models import (
     ReviewerAssignment,
     Submission,
 )
-from tests.agreements.support import dataset_data, make_request
 from tests.committees.meetings_support import SIX
 from tests.committees.support import make_committee
 from tests.factories import UserFactory, make_complete, make_draft
@@ -192,14 +194,9 @@ def build_world() -> World:
         valid_until=timezone.localdate() + timedelta(days=365),
         created_at=timezone.now(),
     )
-    # Data sharing: A's PI offers a dataset under A's approval; the other investigator requests it.
-    dataset = agreement_services.dataset_register(
-        protocol=protocol, by=protocol.principal_investigator, data=dataset_data()
-    )
-    data_request = make_request(world.people["other_investigator"], [dataset])
     world.ids = {
         "protocol_pk": protocol.pk,
-        "data_request_id": data_request.pk,
+        **data_sharing(committee, people),
         "kind": "progress_report",
         "approval_id": approval.pk,
         "pk": protocol.pk,
@@ -225,3 +222,74 @@ def build_world() -> World:
         "notification_pk": notification.pk,
     }
     return world
+
+
+def data_sharing(committee: Committee, people: dict[str, User | None]) -> dict[str, Any]:
+    """Data sharing around A (agreements.review): A's PI offers a dataset under A's approval; the
+    other investigator requests it; the institution's data access committee has the chair and the
+    secretariat as officers and the reviewer, member and conflicted personas as members. The
+    reviewer reviewed, the conflicted member declared a conflict (US-IRB-03), the secretariat
+    recorded an approval: the agreement awaits both signatures; its document is rendered."""
+    dac = Committee.objects.create(
+        institution=committee.institution,
+        code="dac-audit",
+        name_ja="データアクセス委員会",
+        name_en="Data Access Committee",
+        kind=Committee.Kind.DATA_ACCESS,
+    )
+    since = timezone.localdate() - timedelta(days=30)
+    for persona, role in (
+        ("chair", CommitteeMembership.Role.CHAIR),
+        ("secretariat", CommitteeMembership.Role.SECRETARIAT),
+        ("reviewer", CommitteeMembership.Role.MEMBER),
+        ("member", CommitteeMembership.Role.MEMBER),
+        ("conflicted", CommitteeMembership.Role.MEMBER),
+    ):
+        CommitteeMembership.objects.create(committee=dac, user=people[persona], role=role, valid_from=since)
+    pi, requester, secretariat = people["pi"], people["other_investigator"], people["secretariat"]
+    protocol = Protocol.objects.get(principal_investigator=pi)
+    dataset = data_services.dataset_register(
+        protocol=protocol,
+        by=pi,
+        data={
+            "title": "Alpha-derived serum panel",
+            "deidentification": "non_identifiable",
+            "consent_covers_provision": True,
+            "duo_permission": "HMB",
+        },
+    )
+    data_request = data_services.request_create(
+        by=requester,
+        data={
+            "title": "Data-request-of-other",
+            "research_summary": "Serum markers of kidney disease.",
+            "purpose": "HMB",
+            "recipient_institution": "Other University",
+            "recipient_country": "JP",
+            "deidentification_shared": "non_identifiable",
+            "medium": "secure_transfer",
+            **dict.fromkeys(data_services.SECURITY_FIELDS, True),
+            "term_start": timezone.localdate(),
+            "term_end": timezone.localdate() + timedelta(days=365),
+            "destruction_date": timezone.localdate() + timedelta(days=400),
+        },
+        datasets=[dataset],
+    )
+    data_services.request_submit(data_request=data_request, by=requester)
+    data_review.request_accept(data_request=data_request, by=secretariat)
+    assignment = data_review.reviewer_assign(data_request=data_request, by=secretariat, reviewer=people["reviewer"])
+    data_review.review_submit(review=assignment, by=people["reviewer"], recommendation="approve", comments="Fine.")
+    # Declared before being asked (unassigned members do not see the request), as on the ethics side.
+    RequestConflict.objects.create(
+        request=data_request, member=people["conflicted"], reason="Collaborates.", declared_at=timezone.now()
+    )
+    data_review.decision_record(data_request=data_request, by=secretariat, outcome="approve", reasons="Within consent.")
+    data_request.refresh_from_db()
+    agreement = agreement_render(data_request.agreement.pk)
+    assert agreement is not None
+    return {
+        "data_request_pk": data_request.pk,
+        "agreement_pk": agreement.pk,
+        "agreement_code": agreement.verification_code,
+        "fmt": "csv",
+    }

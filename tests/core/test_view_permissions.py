@@ -114,15 +114,32 @@ committees:member_edit            LGN  404  404  404  403  403  403  200  403  4
 # shows the letter's reference, date, kind and hash, nothing about the study.
 letters:download                  LGN  200  200  404  404  404  404  200  200  200  404
 letters:verify                    200  200  200  200  200  200  200  200  200  200  200
-# Data sharing: the catalogue, one's own requests and a new request are for everyone signed in.
-agreements:dataset_list           LGN  200  200  200  200  200  200  200  200  200  200
+# Data sharing (see permission_support.data_sharing): the other investigator requested a dataset
+# of A's; the DAC (officers: chair, secretariat; members: reviewer, member, conflicted) approved it.
+# Every signed-in user has a list and an access page of their own.
 agreements:request_list           LGN  200  200  200  200  200  200  200  200  200  200
+agreements:my_access              LGN  200  200  200  200  200  200  200  200  200  200
+# The request: its requester, the provider's study team, the assigned reviewer, the officers and
+# the auditor; an unassigned member, the conflicted member (US-IRB-03) and the head get 404.
+agreements:request_detail         LGN  200  200  200  200  404  404  200  200  404  200
+agreements:dac_queue              LGN  404  404  404  404  404  404  200  200  404  404
+# Decided: officers are sent back to the request; other viewers may not act (403).
+agreements:request_return         LGN  403  403  403  403  404  404  302  302  404  403
+agreements:decision_record        LGN  403  403  403  403  404  404  302  302  404  403
+# The reviewer's own review, submitted: sent back. Nobody else has one to write.
+agreements:review_write           LGN  403  403  403  302  404  404  403  403  404  403
+# The requester signs for the recipient, an unconflicted officer for the provider.
+agreements:agreement_sign         LGN  403  403  200  403  404  404  200  200  404  403
+agreements:agreement_document     LGN  200  200  200  200  404  404  200  200  404  200
+# Public, like a letter's: the reference, status and hash only.
+agreements:agreement_verify       200  200  200  200  200  200  200  200  200  200  200
+# Current grants: the DAC's officers and the auditor.
+agreements:grants_export          LGN  404  404  404  404  404  404  200  200  404  200
+# Data sharing: the catalogue and a new request are for everyone signed in.
+agreements:dataset_list           LGN  200  200  200  200  200  200  200  200  200  200
 agreements:request_create         LGN  200  200  200  200  200  200  200  200  200  200
-# The other investigator's request for A's dataset: the requester, A's team (the provider) and
-# the auditor; nobody else learns it exists.
-agreements:request_detail         LGN  200  200  200  404  404  404  404  404  404  200
-# Submitted, so not editable: the requester is sent back to the page, other viewers are refused.
-agreements:request_edit           LGN  403  403  302  404  404  404  404  404  404  403
+# Decided, so not editable: the requester is sent back to the page, other viewers are refused.
+agreements:request_edit           LGN  403  403  302  403  404  404  403  403  404  403
 # Offering a dataset of A: A's PI and the team members who may submit; other viewers of A 403.
 agreements:dataset_register       LGN  200  403  404  404  404  404  403  403  403  404
 """
@@ -136,10 +153,10 @@ EXPECTED_POST = table(
 agreements:request_create         LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 agreements:request_check          LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 # Only the requester submits, withdraws or renews the request; the provider and auditor 403.
-agreements:request_edit           LGN  403  403  ok   404  404  404  404  404  404  403
-agreements:request_submit         LGN  403  403  ok   404  404  404  404  404  404  403
-agreements:request_withdraw       LGN  403  403  ok   404  404  404  404  404  404  403
-agreements:request_copy           LGN  403  403  ok   404  404  404  404  404  404  403
+agreements:request_edit           LGN  403  403  ok   403  404  404  403  403  404  403
+agreements:request_submit         LGN  403  403  ok   403  404  404  403  403  404  403
+agreements:request_withdraw       LGN  403  403  ok   403  404  404  403  403  404  403
+agreements:request_copy           LGN  403  403  ok   403  404  404  403  403  404  403
 agreements:dataset_register       LGN  ok   403  404  404  404  404  403  403  403  404
 protocols:create                  LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 protocols:edit                    LGN  ok   403  404  404  404  404  403  403  403  404
@@ -196,6 +213,17 @@ committees:meeting_close          LGN  404  404  404  403  403  403  ok   403  4
 committees:item_defer             LGN  404  404  404  403  403  404  ok   403  404  403
 # Anyone may check a copy of a letter against its hash; it changes nothing.
 letters:verify                    ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
+# Data sharing: the request is decided, so the officers are refused by the workflow (302).
+agreements:request_accept         LGN  403  403  403  403  404  404  302  302  404  403
+agreements:request_return         LGN  403  403  403  403  404  404  302  302  404  403
+agreements:reviewer_assign        LGN  403  403  403  403  404  404  302  302  404  403
+agreements:decision_record        LGN  403  403  403  403  404  404  302  302  404  403
+agreements:review_write           LGN  403  403  403  302  404  404  403  403  404  403
+# Committee members who see the request may declare a conflict; nobody else.
+agreements:conflict_declare       LGN  403  403  403  ok   404  404  ok   ok   404  403
+agreements:agreement_sign         LGN  403  403  ok   403  404  404  ok   ok   404  403
+# Team members accept the terms: here the requester.
+agreements:terms_accept           LGN  403  403  ok   403  404  404  403  403  404  403
 """
 )
 
@@ -279,15 +307,33 @@ ROUTE_ARGUMENTS = {
     "committees:item_defer": ["committee_pk", "meeting_id", "item_id"],
     "letters:download": ["letter_id"],
     "letters:verify": ["code"],
+    "agreements:request_detail": ["data_request_pk"],
+    "agreements:request_accept": ["data_request_pk"],
+    "agreements:request_return": ["data_request_pk"],
+    "agreements:reviewer_assign": ["data_request_pk"],
+    "agreements:conflict_declare": ["data_request_pk"],
+    "agreements:review_write": ["data_request_pk"],
+    "agreements:decision_record": ["data_request_pk"],
+    "agreements:agreement_sign": ["agreement_pk"],
+    "agreements:terms_accept": ["agreement_pk"],
+    "agreements:agreement_document": ["agreement_pk"],
+    "agreements:agreement_verify": ["agreement_code"],
+    "agreements:grants_export": ["fmt"],
     "agreements:dataset_register": ["protocol_pk"],
-    "agreements:request_detail": ["data_request_id"],
-    "agreements:request_edit": ["data_request_id"],
-    "agreements:request_submit": ["data_request_id"],
-    "agreements:request_withdraw": ["data_request_id"],
-    "agreements:request_copy": ["data_request_id"],
+    "agreements:request_edit": ["data_request_pk"],
+    "agreements:request_submit": ["data_request_pk"],
+    "agreements:request_withdraw": ["data_request_pk"],
+    "agreements:request_copy": ["data_request_pk"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
-URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk", "first_number": "number", "data_request_id": "pk"}
+URL_KEYWORD = {
+    "committee_pk": "pk",
+    "notification_pk": "pk",
+    "first_number": "number",
+    "data_request_pk": "pk",
+    "agreement_pk": "pk",
+    "agreement_code": "code",
+}
 
 
 def url(route: str, ids: dict[str, int]) -> str:
@@ -382,6 +428,15 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
         "committees:recusal_add": {"recusal-membership": ids["membership_id"], "recusal-reason": "Hijacked"},
         "committees:vote": {"vote-choice": "against"},
         "committees:item_decide": {"decide-outcome": "disapprove", "decide-reasons": "Hijacked"},
+        "agreements:request_return": {"reasons": "Hijacked"},
+        "agreements:reviewer_assign": {
+            "assign-reviewer": world.people["member"].pk,
+            "assign-due_date": (timezone.localdate() + timedelta(days=7)).isoformat(),
+        },
+        "agreements:conflict_declare": {"conflict-reason": "Hijacked"},
+        "agreements:review_write": {"recommendation": "not_approved", "comments": "Hijacked"},
+        "agreements:decision_record": {"outcome": "not_approved", "reasons": "Hijacked"},
+        "agreements:agreement_sign": {"password": PASSWORD},
         "committees:item_defer": {
             f"defer-{ids['item_id']}-reason": "Hijacked",
             f"defer-{ids['item_id']}-return_to": "detail",
@@ -452,7 +507,7 @@ def test_every_get_route_answers_every_persona_as_the_policy_says(world):
 
 def test_anonymous_visitors_are_sent_to_sign_in_with_the_page_to_come_back_to(world):
     for route in EXPECTED_GET:
-        if route in ("healthz", "home", "letters:verify"):
+        if route in ("healthz", "home", "letters:verify", "agreements:agreement_verify"):
             continue
         address = url(route, world.ids)
         response = signed_in(None).get(address)
