@@ -161,9 +161,13 @@ def present(verdict: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     checks = [{**check, "text": _text(check.get("reason") or {})} for check in verdict.get("checks", [])]
     checks.sort(key=lambda check: (check["passed"], not check.get("obligation")))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for check in checks:
+        groups.setdefault(check.get("dataset", ""), []).append(check)
     return {
         "permitted": verdict.get("permitted", False),
         "checks": checks,
+        "by_dataset": list(groups.items()),
         "unmet": verdict.get("unmet", []),
         "obligations": [
             str(OBLIGATION_TEXTS[code]()) for code in verdict.get("obligations", []) if code in OBLIGATION_TEXTS

@@ -278,7 +278,7 @@ def decision_record(
     The automatic checks are run again: the committee cannot approve a request they refuse now
     (a dataset's approval may have lapsed since it was submitted). "Revise" ends this request;
     the requester files a new one by copy (renewal)."""
-    from .assessment import assess_request
+    from .assessment import assess_request, present
 
     locked = _lock_request(data_request)
     _require_officer(by, locked)
@@ -297,11 +297,8 @@ def decision_record(
     if outcome in APPROVING_REQUEST_OUTCOMES:
         assessment = assess_request(locked)
         if not assessment.get("permitted", False):
-            failing = [
-                f"{check.get('reason', '')} ({check.get('rule_id', '')})".strip()
-                for check in assessment.get("checks", [])
-                if not check.get("passed", True)
-            ]
+            shown = present(assessment) or {"checks": []}
+            failing = [f"{check['text']} ({check['rule_id']})" for check in shown["checks"] if not check["passed"]]
             problems.append(
                 gettext("The automatic checks refuse this request now; it cannot be approved: %(checks)s")
                 % {"checks": "; ".join(failing) or gettext("see the checks")}
@@ -603,15 +600,11 @@ def my_grants(user: User) -> QuerySet[AccessGrant]:
 # ---- the panels on the request page ---------------------------------------------------------------------------------
 
 
-def _checks(data_request: DataAccessRequest) -> dict[str, Any]:
-    assessment = data_request.assessment or {}
-    return {
-        "present": bool(assessment),
-        "permitted": assessment.get("permitted"),
-        "checks": assessment.get("checks", []),
-        "unmet": assessment.get("unmet", []),
-        "obligations": assessment.get("obligations", []),
-    }
+def _checks(data_request: DataAccessRequest) -> dict[str, Any] | None:
+    """The checks kept with the request when it was submitted, as the pages show them."""
+    from .assessment import present
+
+    return present(data_request.assessment)
 
 
 def panel(user: User, data_request: DataAccessRequest) -> dict[str, Any] | None:
@@ -649,8 +642,6 @@ def panel(user: User, data_request: DataAccessRequest) -> dict[str, Any] | None:
         "data_request": data_request,
         "is_officer": is_officer,
         "is_team": is_team,
-        "checks": _checks(data_request),
-        "show_checks": is_officer or bool(own_review) or oversight,
         "reviews": reviews,
         "submitted_reviews": submitted,
         "own_review": own_review,

@@ -117,7 +117,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if context["can_edit"]:
         context["missing"] = services.missing_for_submission(data_request)
-        context["assessment"] = present(assess(data_request, list(data_request.datasets.all())))
+        context["assessment"] = (
+            present(assess(data_request, list(data_request.datasets.all()))) if data_request.purpose else None
+        )
     else:
         context["assessment"] = present(data_request.assessment)
     return render(request, "agreements/request_detail.html", context)
@@ -190,7 +192,7 @@ def request_check(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "agreements/partials/checks.html",
-        {"assessment": present(assess(unsaved, datasets)) if datasets else None},
+        {"assessment": present(assess(unsaved, datasets)) if datasets and unsaved.purpose else None},
     )
 
 

@@ -8,6 +8,7 @@ from research_governance.agreements import review
 from research_governance.agreements.models import AccessGrant, RequestConflict, RequestReview
 from research_governance.audit.models import AuditEvent
 from research_governance.notifications.models import Notification
+from research_governance.reviews import services as review_services
 from research_governance.reviews.workflow import TransitionRefused
 from tests.factories import UserFactory
 
@@ -162,19 +163,18 @@ def test_a_refusal_creates_no_agreement(dataset, dac):
     assert not hasattr(data_request, "agreement") or data_request.agreement is None
 
 
-def test_the_committee_cannot_approve_what_the_checks_refuse_now(dataset, dac, monkeypatch):
-    from research_governance.agreements import assessment
-
-    refused = {
-        "permitted": False,
-        "checks": [{"id": "provision", "passed": False, "rule_id": "JP-IC-08", "reason": "No consent to provide."}],
-        "unmet": [],
-        "obligations": [],
-    }
-    # The lead's assessment is exercised elsewhere; here only its verdict matters.
-    monkeypatch.setattr(assessment, "assess_request", lambda data_request: refused)
-    with pytest.raises(ValidationError, match="JP-IC-08"):
-        decided_request(dataset, dac)
+def test_the_committee_cannot_approve_what_the_checks_refuse_now(dataset, dac, secretariat):
+    """Submitted while the checks passed; the dataset's approval was suspended since (JP-ERC-13)."""
+    _committee, _chair, secretary, others = dac
+    data_request = make_request(UserFactory(), [dataset])
+    review.request_accept(data_request=data_request, by=secretary)
+    assignment = review.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[0])
+    review.review_submit(review=assignment, by=others[0], recommendation="approve", comments="Fine.")
+    review_services.approval_suspend(approval=dataset.approval, by=secretariat, reasons="Audit finding.")
+    with pytest.raises(ValidationError, match="JP-ERC-13"):
+        review.decision_record(data_request=data_request, by=secretary, outcome="approve", reasons="Fine.")
+    data_request.refresh_from_db()
+    assert data_request.status == "accepted"
 
 
 def test_a_conflicted_officer_cannot_decide_jp_erc_07(dataset, dac):

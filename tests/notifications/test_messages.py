@@ -22,6 +22,8 @@ PARAMS = {
     "days": 30,
     "decided_on": "2026-11-01",
     "count": 2,
+    # Data sharing.
+    "requester": bilingual("要求 花子", "Hanako Yokyu"),
 }
 
 
