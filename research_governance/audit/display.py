@@ -59,6 +59,10 @@ ACTION_LABELS = {
     # Data sharing: the committee, agreements and grants (agreements.review).
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
     # Data sharing: refusals and withdrawals (agreements.refusals).
+    "refusal.registered": _("Refusal or withdrawal registered by the study team"),
+    "refusal.received_public": _("Refusal received through the public notice"),
+    "refusal.acknowledged": _("Refusal acknowledged by a recipient"),
+    "refusal.handled": _("What was done about a refusal recorded"),
 }
 
 

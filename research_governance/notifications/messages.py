@@ -195,6 +195,29 @@ MESSAGES: dict[str, Message] = {
     # Data sharing: the committee, agreements and grants (agreements.review).
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
     # Data sharing: refusals and withdrawals (agreements.refusals).
+    # To the PI and the study team: act without delay (JP-IC-11).
+    "refusal.received": Message(
+        subject=_("%(kind)s received for %(reference)s"),
+        body=_(
+            "Received for %(reference)s: %(title)s: %(kind)s. Use and provision of the subject's data "
+            "must stop without delay, or the PI records why it cannot (JP-IC-11). Recipients told: %(agreements)s."
+        ),
+    ),
+    # To the recipients of every agreement covering the study.
+    "refusal.to_acknowledge": Message(
+        subject=_("%(kind)s to honour under %(agreement)s"),
+        body=_(
+            "Under %(agreement)s: %(kind)s by a subject of the data you receive (subject code "
+            "%(subject_code)s). Stop using their data and acknowledge that you were told."
+        ),
+    ),
+    "refusal.subject_identified": Message(
+        subject=_("Subject code of a refusal under %(agreement)s"),
+        body=_(
+            "The study team identified the subject of a refusal under %(agreement)s: subject code "
+            "%(subject_code)s. Stop using their data."
+        ),
+    ),
 }
 
 
