@@ -108,7 +108,10 @@ def protocol_refusals(protocol: Protocol) -> QuerySet[SubjectRefusal]:
 
 
 def _about(protocol: Protocol) -> dict[str, Any]:
-    return {"reference": protocol.reference or f"#{protocol.pk}", "title": bilingual(protocol.title_ja, protocol.title_en)}
+    return {
+        "reference": protocol.reference or f"#{protocol.pk}",
+        "title": bilingual(protocol.title_ja, protocol.title_en),
+    }
 
 
 def _study_team(protocol: Protocol) -> list[User]:
@@ -174,7 +177,9 @@ def _clean_subject_code(code: str) -> str:
 
 
 @transaction.atomic
-def refusal_register(*, protocol: Protocol, by: User, kind: str, subject_code: str, details: str = "") -> SubjectRefusal:
+def refusal_register(
+    *, protocol: Protocol, by: User, kind: str, subject_code: str, details: str = ""
+) -> SubjectRefusal:
     """The study team registers a subject's refusal or withdrawal under the subject's code."""
     locked = Protocol.objects.select_for_update().select_related("principal_investigator").get(pk=protocol.pk)
     if not is_study_team(by, locked):

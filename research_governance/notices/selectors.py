@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from research_governance.accounts.models import RoleMembership, Role, localized
+from research_governance.accounts.models import Role, RoleMembership, localized
 from research_governance.protocols.application import display_value
 from research_governance.protocols.models import ConsentProcedure, DataRecipient, Protocol
 from research_governance.reviews.models import Approval, Submission
@@ -53,10 +53,7 @@ def notice_approval(protocol: Protocol) -> Approval | None:
 
 def notice_for_reference(reference: str) -> Approval | None:
     return (
-        public_notices()
-        .filter(protocol__reference=reference)
-        .select_related("decision__submission__version")
-        .first()
+        public_notices().filter(protocol__reference=reference).select_related("decision__submission__version").first()
     )
 
 

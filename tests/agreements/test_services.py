@@ -56,7 +56,9 @@ def test_a_renewal_copies_the_request_without_its_term(dataset):
     colleague = UserFactory()
     source = make_request(requester, [dataset], team=[colleague])
     copy = services.request_copy(source=source, by=requester)
-    assert copy.status == "draft" and copy.renewal_of == source
-    assert copy.title == request_data()["title"] and copy.term_end is None
+    assert copy.status == "draft"
+    assert copy.renewal_of == source
+    assert copy.title == request_data()["title"]
+    assert copy.term_end is None
     assert set(copy.team.values_list("user", flat=True)) == {requester.pk, colleague.pk}
     assert list(copy.datasets.all()) == [dataset]
