@@ -8,7 +8,8 @@ persona who must not act, and must be refused without changing anything (no new 
 
 Policy, in short: outsiders to a study get 404 (its existence is not disclosed); people who
 may see a study but not do the thing get 403 or are sent back to the page with a message;
-anonymous visitors are sent to /accounts/login/ (except /healthz).
+anonymous visitors are sent to /accounts/login/ (except /healthz, letter verification and the public
+notices under /notices/).
 """
 
 from datetime import timedelta
@@ -17,6 +18,7 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from research_governance.agreements.models import RefusalAcknowledgement, SubjectRefusal
 from research_governance.audit.models import AuditEvent
 from research_governance.committees.models import Vote
 from research_governance.letters.services import letter_issue
@@ -113,6 +115,21 @@ committees:member_edit            LGN  404  404  404  403  403  403  200  403  4
 # shows the letter's reference, date, kind and hash, nothing about the study.
 letters:download                  LGN  200  200  404  404  404  404  200  200  200  404
 letters:verify                    200  200  200  200  200  200  200  200  200  200  200
+# Data sharing. A request for A's dataset by a recipient (not a persona): the provider's PI and
+# team see it; the auditor (oversight of the institution) reads it.
+agreements:request_list           LGN  200  200  200  200  200  200  200  200  200  200
+agreements:request_detail         LGN  200  200  404  404  404  404  404  404  404  200
+# A's refusals and withdrawals, with what the public form's senders wrote: the study team only;
+# others who may see A get 403, outsiders 404.
+agreements:refusal_list           LGN  200  200  404  404  404  404  403  403  403  404
+# Each user's own refusals to acknowledge, as a recipient (content is checked in tests/agreements).
+agreements:refusals_to_acknowledge LGN 200  200  200  200  200  200  200  200  200  200
+# The public notices (JP-IC-10): no sign-in. The thank-you page without a refusal sent goes back
+# to the notice.
+notices:list                      200  200  200  200  200  200  200  200  200  200  200
+notices:detail                    200  200  200  200  200  200  200  200  200  200  200
+notices:version                   200  200  200  200  200  200  200  200  200  200  200
+notices:thanks                    302  302  302  302  302  302  302  302  302  302  302
 """
 )
 
@@ -175,12 +192,19 @@ committees:meeting_close          LGN  404  404  404  403  403  403  ok   403  4
 committees:item_defer             LGN  404  404  404  403  403  404  ok   403  404  403
 # Anyone may check a copy of a letter against its hash; it changes nothing.
 letters:verify                    ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
+# Registering a refusal: the study team; recording what was done: the PI. Acknowledging: the
+# recipient's team only (no persona is on it).
+agreements:refusal_list           LGN  ok   ok   404  404  404  404  403  403  403  404
+agreements:refusal_handle         LGN  ok   403  404  404  404  404  403  403  403  404
+agreements:refusal_acknowledge    LGN  404  404  404  404  404  404  404  404  404  404
+# Anyone may refuse the use of their information through a public notice (rate-limited).
+notices:detail                    ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 """
 )
 
 # Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
-AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters")
+AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters", "agreements", "notices")
 CORE_ROUTES = ("home", "healthz", "rulebook")
 
 
@@ -258,9 +282,22 @@ ROUTE_ARGUMENTS = {
     "committees:item_defer": ["committee_pk", "meeting_id", "item_id"],
     "letters:download": ["letter_id"],
     "letters:verify": ["code"],
+    "agreements:request_detail": ["data_request_pk"],
+    "agreements:refusal_list": ["pk"],
+    "agreements:refusal_handle": ["refusal_id"],
+    "agreements:refusal_acknowledge": ["ack_id"],
+    "notices:detail": ["reference"],
+    "notices:version": ["reference", "notice_number"],
+    "notices:thanks": ["reference"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
-URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk", "first_number": "number"}
+URL_KEYWORD = {
+    "committee_pk": "pk",
+    "notification_pk": "pk",
+    "first_number": "number",
+    "data_request_pk": "pk",
+    "notice_number": "number",
+}
 
 
 def url(route: str, ids: dict[str, int]) -> str:
@@ -353,6 +390,8 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
             f"defer-{ids['item_id']}-reason": "Hijacked",
             f"defer-{ids['item_id']}-return_to": "detail",
         },
+        "agreements:refusal_list": {"register-kind": "refusal", "register-subject_code": "HIJACK-1"},
+        "agreements:refusal_handle": {f"handle-{ids['refusal_id']}-note": "Hijacked"},
     }.get(route, {})
     return data, {}
 
@@ -380,6 +419,9 @@ def state_of(world: World) -> tuple[object, ...]:
         ReviewComment.objects.count(),
         world.protocol_a.team_members.count(),
         world.protocol_a.documents.count(),
+        SubjectRefusal.objects.count(),
+        SubjectRefusal.objects.filter(handled_at__isnull=False).count(),
+        RefusalAcknowledgement.objects.filter(acknowledged_at__isnull=False).count(),
     )
 
 
@@ -417,7 +459,7 @@ def test_every_get_route_answers_every_persona_as_the_policy_says(world):
 
 def test_anonymous_visitors_are_sent_to_sign_in_with_the_page_to_come_back_to(world):
     for route in EXPECTED_GET:
-        if route in ("healthz", "home", "letters:verify"):
+        if route in ("healthz", "home", "letters:verify") or route.startswith("notices:"):
             continue
         address = url(route, world.ids)
         response = signed_in(None).get(address)
