@@ -72,7 +72,8 @@ def test_a_visitor_reads_a_notice_in_both_languages_and_refuses(page: Page, live
     assert re.fullmatch(r"R-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", receipt)
     screenshot(page, "receipt")
     refusal = SubjectRefusal.objects.get()
-    assert refusal.receipt == receipt and refusal.contact_details == "03-1234-5678"
+    assert refusal.receipt == receipt
+    assert refusal.contact_details == "03-1234-5678"
 
     # The PI signs in and sees the refusal, with what the visitor wrote, on the study's refusals page.
     page.goto(f"{base}/accounts/login/")
