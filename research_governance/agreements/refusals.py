@@ -114,6 +114,11 @@ def _about(protocol: Protocol) -> dict[str, Any]:
     }
 
 
+def _agreement_about(agreement: Agreement) -> dict[str, Any]:
+    # The recipients' own project: nothing of the study beyond what their agreement names.
+    return {"reference": agreement.reference, "title": agreement.request.title}
+
+
 def _study_team(protocol: Protocol) -> list[User]:
     team = [protocol.principal_investigator]
     team += [member.user for member in protocol.team_members.select_related("user")]
@@ -138,7 +143,7 @@ def _tell_everyone(refusal: SubjectRefusal, protocol: Protocol) -> list[RefusalA
         Notice(
             recipients=_study_team(protocol),
             kind="refusal.received",
-            params={**_about(protocol), "kind": kind_label, "agreements": len(agreements)},
+            params={**_about(protocol), "kind": kind_label, "count": len(agreements)},
             link=reverse("agreements:refusal_list", args=[protocol.pk]),
             protocol=protocol,
         )
@@ -150,11 +155,7 @@ def _tell_everyone(refusal: SubjectRefusal, protocol: Protocol) -> list[RefusalA
                 # No protocol: a recipient is not on the study and sees only what the message says.
                 recipients=requesting_team(agreement.request),
                 kind="refusal.to_acknowledge",
-                params={
-                    "agreement": agreement.reference,
-                    "kind": kind_label,
-                    "subject_code": refusal.subject_code or "—",
-                },
+                params={**_agreement_about(agreement), "kind": kind_label},
                 link=to_acknowledge,
             )
         )
@@ -316,7 +317,7 @@ def refusal_handle(*, refusal: SubjectRefusal, by: User, note: str, subject_code
             Notice(
                 recipients=requesting_team(ack.agreement.request),
                 kind="refusal.subject_identified",
-                params={"agreement": ack.agreement.reference, "subject_code": locked.subject_code},
+                params=_agreement_about(ack.agreement),
                 link=reverse("agreements:refusals_to_acknowledge"),
             )
             for ack in acks
