@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "research_governance.reminders",
     "research_governance.letters",
     "research_governance.agreements",
+    "research_governance.notices",
 ]
 
 MIDDLEWARE = [

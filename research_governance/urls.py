@@ -15,6 +15,8 @@ urlpatterns = [
     path("committees/", include("research_governance.committees.urls")),
     path("letters/", include("research_governance.letters.urls")),
     path("data/", include("research_governance.agreements.urls")),
+    # Public, no sign-in: opt-out notices and their refusal form (JP-IC-10).
+    path("notices/", include("research_governance.notices.urls")),
     path("rules/", core_views.rulebook, name="rulebook"),
     path("admin/", admin.site.urls),
 ]

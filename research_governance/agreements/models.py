@@ -473,6 +473,9 @@ class SubjectRefusal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     handling_note = models.TextField(_("what was done"), blank=True)
+    # What the person who used the public form is given to refer to their request: random, so it
+    # says nothing about how many others refused (not the row id).
+    receipt = models.CharField(_("receipt number"), max_length=20, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("refusal or withdrawal")

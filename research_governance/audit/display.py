@@ -71,6 +71,10 @@ ACTION_LABELS = {
     "access_grant.created": _("Access to data granted"),
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
     # Data sharing: refusals and withdrawals (agreements.refusals).
+    "refusal.registered": _("Refusal or withdrawal registered by the study team"),
+    "refusal.received_public": _("Refusal received through the public notice"),
+    "refusal.acknowledged": _("Refusal acknowledged by a recipient"),
+    "refusal.handled": _("What was done about a refusal recorded"),
 }
 
 

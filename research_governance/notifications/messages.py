@@ -226,6 +226,29 @@ MESSAGES: dict[str, Message] = {
     ),
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
     # Data sharing: refusals and withdrawals (agreements.refusals).
+    # To the PI and the study team: act without delay (JP-IC-11).
+    "refusal.received": Message(
+        subject=_("%(kind)s received for %(reference)s"),
+        body=_(
+            "Received for %(reference)s: %(title)s: %(kind)s. Use and provision of the subject's data "
+            "must stop without delay, or the PI records why it cannot (JP-IC-11). Recipients told: %(count)s."
+        ),
+    ),
+    # To the recipients of every agreement covering the study: the subject code is on the page.
+    "refusal.to_acknowledge": Message(
+        subject=_("%(kind)s to honour under %(reference)s"),
+        body=_(
+            "A subject of the data you receive under %(reference)s: %(title)s made this request: %(kind)s. "
+            "Stop using their data and acknowledge that you were told."
+        ),
+    ),
+    "refusal.subject_identified": Message(
+        subject=_("Subject of a refusal identified under %(reference)s"),
+        body=_(
+            "The study team identified the subject of a refusal under %(reference)s: %(title)s. "
+            "The subject code is on your list of refusals to acknowledge; stop using their data."
+        ),
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
+from research_governance.agreements import refusals
 from research_governance.agreements import review as data_review
 from research_governance.agreements import services as data_services
 from research_governance.agreements.document import agreement_render
@@ -34,6 +35,8 @@ from research_governance.reviews.models import (
     ReviewerAssignment,
     Submission,
 )
+from tests.agreements.refusal_support import approve_opt_out, make_agreement
+from tests.agreements.support import make_dataset
 from tests.committees.meetings_support import SIX
 from tests.committees.support import make_committee
 from tests.factories import UserFactory, make_complete, make_draft
@@ -194,7 +197,18 @@ def build_world() -> World:
         valid_until=timezone.localdate() + timedelta(days=365),
         created_at=timezone.now(),
     )
+    # Data sharing: A's dataset goes to a recipient (no persona) under an agreement; a subject of
+    # A withdrew, so the recipient has a refusal to acknowledge.
+    recipient_user = UserFactory(email="recipient@audit.example", name_latin="Rita Recipient")
+    agreement = make_agreement(make_dataset(approval), recipient_user)
+    refusal = refusals.refusal_register(protocol=protocol, by=pi, kind="withdrawal", subject_code="A-0001")
+    # Protocol C: another investigator's opt-out study with an approval in force: its notice is public.
+    notice = approve_opt_out(UserFactory(email="notice-pi@audit.example"), secretariat, seats, head)
     world.ids = {
+        "refusal_id": refusal.pk,
+        "ack_id": refusal.acknowledgements.get(agreement=agreement).pk,
+        "reference": notice.protocol.reference,
+        "notice_number": notice.version.number,
         "protocol_pk": protocol.pk,
         **data_sharing(committee, people),
         "kind": "progress_report",

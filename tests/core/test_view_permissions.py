@@ -8,7 +8,8 @@ persona who must not act, and must be refused without changing anything (no new 
 
 Policy, in short: outsiders to a study get 404 (its existence is not disclosed); people who
 may see a study but not do the thing get 403 or are sent back to the page with a message;
-anonymous visitors are sent to /accounts/login/ (except /healthz).
+anonymous visitors are sent to /accounts/login/ (except /healthz, letter verification and the public
+notices under /notices/).
 """
 
 from datetime import timedelta
@@ -17,7 +18,7 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from research_governance.agreements.models import DataAccessRequest, Dataset
+from research_governance.agreements.models import DataAccessRequest, Dataset, RefusalAcknowledgement, SubjectRefusal
 from research_governance.audit.models import AuditEvent
 from research_governance.committees.models import Vote
 from research_governance.letters.services import letter_issue
@@ -142,6 +143,17 @@ agreements:request_create         LGN  200  200  200  200  200  200  200  200  2
 agreements:request_edit           LGN  403  403  302  403  404  404  403  403  404  403
 # Offering a dataset of A: A's PI and the team members who may submit; other viewers of A 403.
 agreements:dataset_register       LGN  200  403  404  404  404  404  403  403  403  404
+# A's refusals and withdrawals, with what the public form's senders wrote: the study team only;
+# others who may see A get 403, outsiders 404.
+agreements:refusal_list           LGN  200  200  404  404  404  404  403  403  403  404
+# Each user's own refusals to acknowledge, as a recipient (content is checked in tests/agreements).
+agreements:refusals_to_acknowledge LGN 200  200  200  200  200  200  200  200  200  200
+# The public notices (JP-IC-10): no sign-in. The thank-you page without a refusal sent goes back
+# to the notice.
+notices:list                      200  200  200  200  200  200  200  200  200  200  200
+notices:detail                    200  200  200  200  200  200  200  200  200  200  200
+notices:version                   200  200  200  200  200  200  200  200  200  200  200
+notices:thanks                    302  302  302  302  302  302  302  302  302  302  302
 """
 )
 
@@ -224,12 +236,19 @@ agreements:conflict_declare       LGN  403  403  403  ok   404  404  ok   ok   4
 agreements:agreement_sign         LGN  403  403  ok   403  404  404  ok   ok   404  403
 # Team members accept the terms: here the requester.
 agreements:terms_accept           LGN  403  403  ok   403  404  404  403  403  404  403
+# Registering a refusal: the study team; recording what was done: the PI. Acknowledging: the
+# recipient's team only (no persona is on it).
+agreements:refusal_list           LGN  ok   ok   404  404  404  404  403  403  403  404
+agreements:refusal_handle         LGN  ok   403  404  404  404  404  403  403  403  404
+agreements:refusal_acknowledge    LGN  404  404  404  404  404  404  404  404  404  404
+# Anyone may refuse the use of their information through a public notice (rate-limited).
+notices:detail                    ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 """
 )
 
 # Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
-AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters", "agreements")
+AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters", "agreements", "notices")
 CORE_ROUTES = ("home", "healthz", "rulebook")
 
 
@@ -324,6 +343,12 @@ ROUTE_ARGUMENTS = {
     "agreements:request_submit": ["data_request_pk"],
     "agreements:request_withdraw": ["data_request_pk"],
     "agreements:request_copy": ["data_request_pk"],
+    "agreements:refusal_list": ["pk"],
+    "agreements:refusal_handle": ["refusal_id"],
+    "agreements:refusal_acknowledge": ["ack_id"],
+    "notices:detail": ["reference"],
+    "notices:version": ["reference", "notice_number"],
+    "notices:thanks": ["reference"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
 URL_KEYWORD = {
@@ -333,6 +358,7 @@ URL_KEYWORD = {
     "data_request_pk": "pk",
     "agreement_pk": "pk",
     "agreement_code": "code",
+    "notice_number": "number",
 }
 
 
@@ -441,6 +467,8 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
             f"defer-{ids['item_id']}-reason": "Hijacked",
             f"defer-{ids['item_id']}-return_to": "detail",
         },
+        "agreements:refusal_list": {"register-kind": "refusal", "register-subject_code": "HIJACK-1"},
+        "agreements:refusal_handle": {f"handle-{ids['refusal_id']}-note": "Hijacked"},
     }.get(route, {})
     return data, {}
 
@@ -470,6 +498,9 @@ def state_of(world: World) -> tuple[object, ...]:
         world.protocol_a.documents.count(),
         list(DataAccessRequest.objects.values_list("status", "title", "lock_version")),
         Dataset.objects.count(),
+        SubjectRefusal.objects.count(),
+        SubjectRefusal.objects.filter(handled_at__isnull=False).count(),
+        RefusalAcknowledgement.objects.filter(acknowledged_at__isnull=False).count(),
     )
 
 
@@ -507,7 +538,9 @@ def test_every_get_route_answers_every_persona_as_the_policy_says(world):
 
 def test_anonymous_visitors_are_sent_to_sign_in_with_the_page_to_come_back_to(world):
     for route in EXPECTED_GET:
-        if route in ("healthz", "home", "letters:verify", "agreements:agreement_verify"):
+        if route in ("healthz", "home", "letters:verify", "agreements:agreement_verify") or route.startswith(
+            "notices:"
+        ):
             continue
         address = url(route, world.ids)
         response = signed_in(None).get(address)
