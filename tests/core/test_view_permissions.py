@@ -113,6 +113,11 @@ committees:member_edit            LGN  404  404  404  403  403  403  200  403  4
 # shows the letter's reference, date, kind and hash, nothing about the study.
 letters:download                  LGN  200  200  404  404  404  404  200  200  200  404
 letters:verify                    200  200  200  200  200  200  200  200  200  200  200
+# The audit trail and the access log: auditors and administrators only (read-only pages).
+audit:events                      LGN  404  404  404  404  404  404  404  404  404  200
+audit:events_csv                  LGN  404  404  404  404  404  404  404  404  404  200
+audit:protocol_timeline           LGN  404  404  404  404  404  404  404  404  404  200
+audit:access_log                  LGN  404  404  404  404  404  404  404  404  404  200
 """
 )
 
@@ -180,7 +185,7 @@ letters:verify                    ok   ok   ok   ok   ok   ok   ok   ok   ok   o
 
 # Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
-AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters")
+AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters", "audit")
 CORE_ROUTES = ("home", "healthz", "rulebook")
 
 
@@ -258,6 +263,7 @@ ROUTE_ARGUMENTS = {
     "committees:item_defer": ["committee_pk", "meeting_id", "item_id"],
     "letters:download": ["letter_id"],
     "letters:verify": ["code"],
+    "audit:protocol_timeline": ["pk"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
 URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk", "first_number": "number"}
@@ -556,7 +562,8 @@ def test_a_review_comment_reaches_the_reviewer_and_the_unconflicted_committee_on
     """A's review went to the full board: its comments appear in the reviewer's own workspace and,
     with the submitted review, on the meeting's item page for the members without a conflict,
     the secretariat and the auditor (read-only). Never to the investigators, the conflicted
-    member (JP-ERC-07, US-IRB-03) or anyone outside the committee."""
+    member (JP-ERC-07, US-IRB-03) or anyone outside the committee. The auditor also reads it in the
+    audit trail (the comment.added event's data), which nobody else reaches."""
     seen = []
     for persona in PERSONAS:
         client = signed_in(world.people[persona])
@@ -567,5 +574,6 @@ def test_a_review_comment_reaches_the_reviewer_and_the_unconflicted_committee_on
         [
             "reviews:workspace as reviewer",
             *(f"committees:item as {persona}" for persona in ("reviewer", "member", "secretariat", "chair", "auditor")),
+            *(f"{route} as auditor" for route in ("audit:events", "audit:events_csv", "audit:protocol_timeline")),
         ]
     )
