@@ -6,8 +6,8 @@ from django.db.backends.postgresql.operations import DatabaseOperations as Postg
 from django.test import Client
 
 from research_governance import celery_app
-from research_governance.audit.maintenance import ENTER_MAINTENANCE_SQL
 from research_governance.accounts.models import Role, User
+from research_governance.audit.maintenance import ENTER_MAINTENANCE_SQL
 from research_governance.notifications.selectors import unread_count
 
 from .factories import UserFactory

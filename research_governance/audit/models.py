@@ -128,6 +128,7 @@ class AccessLogEntry(AppendOnlyModel):
         indexes = [
             models.Index(fields=["user", "id"], name="access_user_id"),
             models.Index(fields=["kind", "id"], name="access_kind_id"),
+            models.Index(fields=["identifier", "id"], name="access_identifier_id"),
         ]
 
     def __str__(self) -> str:

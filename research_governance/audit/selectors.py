@@ -85,10 +85,9 @@ def access_log_filtered(filters: dict[str, Any]) -> models.QuerySet[AccessLogEnt
     entries = AccessLogEntry.objects.all()
     if filters.get("user"):
         user = _user_by_email(filters["user"])
-        # A failed sign-in has no user, only the identifier typed: match that too.
-        entries = entries.filter(
-            models.Q(user_id=user.pk) if user is not None else models.Q(identifier__iexact=filters["user"].strip())
-        )
+        # A failed sign-in has no user, only the identifier typed (stored as typed): match that too.
+        typed = models.Q(identifier=filters["user"].strip())
+        entries = entries.filter(typed | models.Q(user_id=user.pk) | models.Q(identifier=user.email) if user else typed)
     if filters.get("kind"):
         entries = entries.filter(kind=filters["kind"])
     if filters.get("date_from"):

@@ -68,10 +68,8 @@ class ChainReport:
 def _rows(chunk: int) -> Iterator[tuple[Any, ...]]:
     """(id, occurred_at, actor_id, action, target_type, target_id, data, previous_hash, hash) in id order."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    statement = (
-        "SELECT id, occurred_at, actor_id, action, target_type, target_id, data, previous_hash, hash "
-        f"FROM {table} WHERE id > %s ORDER BY id LIMIT %s"  # noqa: S608 (the table name is ours)
-    )
+    columns = "id, occurred_at, actor_id, action, target_type, target_id, data, previous_hash, hash"
+    statement = f"SELECT {columns} FROM {table} WHERE id > %s ORDER BY id LIMIT %s"  # noqa: S608 (our table)
     last = 0
     with connection.cursor() as cursor:
         while True:

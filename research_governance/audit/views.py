@@ -3,8 +3,8 @@
 Everyone else gets 404, like the other role pages: the pages' existence is not disclosed."""
 
 import csv
-from datetime import UTC
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
