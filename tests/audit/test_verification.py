@@ -119,8 +119,10 @@ def test_sec05_a_plain_update_delete_or_truncate_is_refused_by_the_trigger(pi, s
     assert run_verify()[0] == 0
 
 
-@pytest.mark.django_db
-def test_the_maintenance_setting_lets_a_change_through_for_its_own_transaction_only(pi):
+@pytest.mark.django_db(transaction=True)
+def test_the_maintenance_setting_lets_a_change_through_for_its_own_transaction_only():
+    """A real transaction (not the test's savepoint), so SET LOCAL ends where it would in production."""
+    pi = UserFactory()
     record_events(pi, 2)
     AccessLogEntry.objects.create(occurred_at=pi.date_joined, kind="sign_in", identifier=pi.email)
     with transaction.atomic(), connection.cursor() as cursor:
