@@ -469,7 +469,6 @@ def document_download(request: HttpRequest, pk: int, version_id: int) -> FileRes
 @require_GET
 def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     protocol = get_protocol_for_viewer(request, pk)
-    access.protocol_viewed(request, protocol)  # SEC-04
     version = get_object_or_404(selectors.versions(protocol), number=number)
     snapshot = version.snapshot
     return render(
@@ -497,7 +496,6 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def version_diff(request: HttpRequest, pk: int, number: int, other: int) -> HttpResponse:
     """What changed from version ``number`` to version ``other``; the same readers as the version page."""
     protocol = get_protocol_for_viewer(request, pk)
-    access.protocol_viewed(request, protocol)  # SEC-04
     pair = selectors.version_pair(protocol, number, other)
     if pair is None:
         raise Http404
