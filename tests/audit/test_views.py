@@ -224,3 +224,15 @@ def test_the_access_log_is_filtered_by_user_kind_and_date(pi, secretariat, audit
     tomorrow = timezone.localdate() + timedelta(days=1)
     assert page_ids(client.get(reverse("audit:access_log"), {"date_from": tomorrow})) == []
     assert "Sign-in failed" in response.content.decode()
+
+
+def test_the_quick_select_renders_like_django_s_select():
+    from django import forms
+
+    from research_governance.audit.forms import QuickSelect
+
+    choices = [("", "Any"), ("a<b", "A & B"), ("x", "X")]
+    for value in ("", "a<b", None):
+        ours = QuickSelect(attrs={"class": "form-select"}, choices=choices).render("f", value, {"id": "id_f"})
+        django = forms.Select(attrs={"class": "form-select"}, choices=choices).render("f", value, {"id": "id_f"})
+        assert ours.replace("\n", "").replace("  ", "") == django.replace("\n", "").replace("  ", ""), (ours, django)
