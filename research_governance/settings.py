@@ -167,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "research_governance.reminders.tasks.scan_reminders",
         "schedule": crontab(hour=5, minute=30),
     },
+    # The audit trail's hash chain, checked daily; administrators are told if it is broken (SEC-05).
+    "verify-audit-trail": {
+        "task": "research_governance.audit.tasks.verify_audit_chain",
+        "schedule": crontab(hour=3, minute=0),
+    },
     # Letters whose task was lost (the broker was down when the decision was recorded).
     "render-missing-letters": {
         "task": "research_governance.letters.tasks.render_missing_letters",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("data/", include("research_governance.agreements.urls")),
     # Public, no sign-in: opt-out notices and their refusal form (JP-IC-10).
     path("notices/", include("research_governance.notices.urls")),
+    path("audit/", include("research_governance.audit.urls")),
     path("rules/", core_views.rulebook, name="rulebook"),
     path("admin/", admin.site.urls),
 ]

@@ -18,5 +18,6 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_reviewer": user_has_role(user, Role.COMMITTEE_MEMBER, Role.CHAIR),
         "nav_chair": user_has_role(user, Role.CHAIR),
         "nav_head": user_has_role(user, Role.HEAD),
+        "nav_audit": user_has_role(user, Role.AUDITOR, Role.ADMINISTRATOR),
         "nav_unread": unread_count(user),
     }

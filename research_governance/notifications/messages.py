@@ -249,6 +249,15 @@ MESSAGES: dict[str, Message] = {
             "The subject code is on your list of refusals to acknowledge; stop using their data."
         ),
     ),
+    # To every administrator, by the daily audit trail check (SEC-05).
+    "audit.chain_broken": Message(
+        subject=_("Audit trail check failed at event %(event_id)s"),
+        body=_(
+            "The daily check of the audit trail found that event %(event_id)s (%(action)s, %(occurred_at)s) "
+            "does not verify: %(reason)s. The audit trail may have been changed outside the application. "
+            "Run manage.py verify_audit and follow the audit trail maintenance procedure of the deployment guide."
+        ),
+    ),
 }
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from research_governance.accounts.selectors import is_secretariat
+from research_governance.audit import access
 from research_governance.reviews import selectors as review_selectors
 from research_governance.reviews.forms import AcceptForm, AssignForm, ReturnForm
 from research_governance.reviews.models import Submission
@@ -120,7 +121,9 @@ def protocol_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return detail_response(request, get_protocol_for_viewer(request, pk))
+    protocol = get_protocol_for_viewer(request, pk)
+    access.protocol_viewed(request, protocol)  # SEC-04: views from outside the team are logged
+    return detail_response(request, protocol)
 
 
 def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> HttpResponse:
@@ -453,6 +456,7 @@ def document_download(request: HttpRequest, pk: int, version_id: int) -> FileRes
     version = get_object_or_404(DocumentVersion.objects.select_related("document"), pk=version_id)
     if version.document.protocol_id != protocol.pk:
         raise Http404
+    access.document_downloaded(request, version)  # SEC-04
     response = FileResponse(
         version.file.open("rb"), as_attachment=True, filename=version.original_name, content_type=version.content_type
     )

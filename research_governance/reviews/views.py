@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from research_governance.accounts.models import Role, RoleMembership
 from research_governance.accounts.selectors import is_secretariat
+from research_governance.audit import access
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.application import snapshot_sections
 from research_governance.protocols.assessment import Assessment, present
@@ -676,6 +677,7 @@ def review_document(request: HttpRequest, assignment_id: int, version_id: int) -
     if not review_permissions.can_review(request.user, assignment.submission):
         raise Http404
     version = get_object_or_404(assignment.submission.version.document_versions.all(), pk=version_id)
+    access.document_downloaded(request, version)  # SEC-04
     response = FileResponse(
         version.file.open("rb"), as_attachment=True, filename=version.original_name, content_type=version.content_type
     )

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from research_governance.audit.display import ACTION_LABELS
 from research_governance.audit.models import AuditEvent
-from research_governance.audit.services import GENESIS_HASH, audit_record, event_hash
+from research_governance.audit.services import GENESIS_HASH, audit_record, canonical_json, event_hash
 from tests.factories import make_draft
 
 
@@ -77,3 +77,19 @@ def test_every_audited_action_has_a_label():
         if not a.startswith(("committee.", "meeting.scheduled", "meeting.attendance", "meeting.minutes"))
     }
     assert protocol_events - set(ACTION_LABELS) == set()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"actor_id": 7, "action": "protocol.submitted", "target_id": "12", "data": {"version": 2, "b": [1, "x"]}},
+        {"actor_id": None, "action": "letter.issued", "target_id": 'ä"\\\n', "data": {"題名": "日本語", "a": None}},
+        {"actor_id": 1, "action": "x", "target_id": "", "data": {"nested": {"z": 1.5, "a": True}, "list": []}},
+    ],
+)
+def test_the_hand_written_event_hash_is_the_sha256_of_the_canonical_json_of_the_event(fields):
+    import hashlib
+
+    event = {"previous_hash": "a" * 64, "occurred_at": "2026-11-29T01:02:03+00:00", "target_type": "t.t", **fields}
+    expected = hashlib.sha256(canonical_json(event).encode()).hexdigest()
+    assert event_hash(**event) == expected

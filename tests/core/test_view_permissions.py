@@ -154,6 +154,11 @@ notices:list                      200  200  200  200  200  200  200  200  200  2
 notices:detail                    200  200  200  200  200  200  200  200  200  200  200
 notices:version                   200  200  200  200  200  200  200  200  200  200  200
 notices:thanks                    302  302  302  302  302  302  302  302  302  302  302
+# The audit trail and the access log: auditors and administrators only (read-only pages).
+audit:events                      LGN  404  404  404  404  404  404  404  404  404  200
+audit:events_csv                  LGN  404  404  404  404  404  404  404  404  404  200
+audit:protocol_timeline           LGN  404  404  404  404  404  404  404  404  404  200
+audit:access_log                  LGN  404  404  404  404  404  404  404  404  404  200
 """
 )
 
@@ -248,7 +253,16 @@ notices:detail                    ok   ok   ok   ok   ok   ok   ok   ok   ok   o
 
 # Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
-AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters", "agreements", "notices")
+AUDITED_NAMESPACES = (
+    "protocols",
+    "reviews",
+    "committees",
+    "notifications",
+    "letters",
+    "agreements",
+    "notices",
+    "audit",
+)
 CORE_ROUTES = ("home", "healthz", "rulebook")
 
 
@@ -349,6 +363,7 @@ ROUTE_ARGUMENTS = {
     "notices:detail": ["reference"],
     "notices:version": ["reference", "notice_number"],
     "notices:thanks": ["reference"],
+    "audit:protocol_timeline": ["pk"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
 URL_KEYWORD = {
@@ -679,7 +694,8 @@ def test_a_review_comment_reaches_the_reviewer_and_the_unconflicted_committee_on
     """A's review went to the full board: its comments appear in the reviewer's own workspace and,
     with the submitted review, on the meeting's item page for the members without a conflict,
     the secretariat and the auditor (read-only). Never to the investigators, the conflicted
-    member (JP-ERC-07, US-IRB-03) or anyone outside the committee."""
+    member (JP-ERC-07, US-IRB-03) or anyone outside the committee. The auditor also reads it in the
+    audit trail (the comment.added event's data), which nobody else reaches."""
     seen = []
     for persona in PERSONAS:
         client = signed_in(world.people[persona])
@@ -690,5 +706,6 @@ def test_a_review_comment_reaches_the_reviewer_and_the_unconflicted_committee_on
         [
             "reviews:workspace as reviewer",
             *(f"committees:item as {persona}" for persona in ("reviewer", "member", "secretariat", "chair", "auditor")),
+            *(f"{route} as auditor" for route in ("audit:events", "audit:events_csv", "audit:protocol_timeline")),
         ]
     )
