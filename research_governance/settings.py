@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "research_governance.notifications",
     "research_governance.reminders",
     "research_governance.letters",
+    "research_governance.oversight",
 ]
 
 MIDDLEWARE = [

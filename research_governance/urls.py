@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("research_governance.notifications.urls")),
     path("committees/", include("research_governance.committees.urls")),
     path("letters/", include("research_governance.letters.urls")),
+    path("oversight/", include("research_governance.oversight.urls")),
     path("rules/", core_views.rulebook, name="rulebook"),
     path("admin/", admin.site.urls),
 ]
