@@ -69,6 +69,8 @@ def submissions_per_month(institution_ids: list[int], today: date) -> Report:
     kinds = list(SubmissionKind)
     values = [[found.get((month, kind.value), 0) for kind in kinds] for month in months]
     labels = [month.strftime("%Y-%m") for month in months]
+    # The chart draws the kinds that occur (the table has every kind); at least the initial one.
+    drawn = [i for i, _kind in enumerate(kinds) if i == 0 or any(row[i] for row in values)]
     return Report(
         slug="submissions",
         title=_("Submissions per month by kind"),
@@ -79,8 +81,8 @@ def submissions_per_month(institution_ids: list[int], today: date) -> Report:
         header=[_("Month"), *[str(kind.label) for kind in kinds], _("Total")],
         rows=[[label, *row, sum(row)] for label, row in zip(labels, values, strict=True)],
         categories=labels,
-        series=[str(kind.label) for kind in kinds],
-        values=values,
+        series=[str(kinds[i].label) for i in drawn],
+        values=[[row[i] for i in drawn] for row in values],
     )
 
 
