@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "research_governance.letters",
     "research_governance.agreements",
     "research_governance.notices",
+    "research_governance.oversight",
 ]
 
 MIDDLEWARE = [

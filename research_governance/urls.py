@@ -18,6 +18,7 @@ urlpatterns = [
     # Public, no sign-in: opt-out notices and their refusal form (JP-IC-10).
     path("notices/", include("research_governance.notices.urls")),
     path("audit/", include("research_governance.audit.urls")),
+    path("oversight/", include("research_governance.oversight.urls")),
     path("rules/", core_views.rulebook, name="rulebook"),
     path("admin/", admin.site.urls),
 ]

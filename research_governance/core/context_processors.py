@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from research_governance.accounts.models import Role
 from research_governance.accounts.selectors import is_secretariat, user_has_role
 from research_governance.notifications.selectors import unread_count
+from research_governance.oversight.permissions import may_oversee
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -19,5 +20,6 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_chair": user_has_role(user, Role.CHAIR),
         "nav_head": user_has_role(user, Role.HEAD),
         "nav_audit": user_has_role(user, Role.AUDITOR, Role.ADMINISTRATOR),
+        "nav_oversight": may_oversee(user),
         "nav_unread": unread_count(user),
     }

@@ -4,7 +4,11 @@ Team members hold django-guardian object permissions (direct-FK rows in
 ProtocolUserObjectPermission), granted and revoked only by the services that
 change the team. The secretariat sees every protocol once it is submitted; the committee chair and the
 head of institution see the submitted protocols of their own institution (they decide,
-sign off and permit: JP-ERC-13). Everybody else gets 404: the existence of another study is not disclosed.
+sign off and permit: JP-ERC-13). Auditors (SEC-01 role) read every submitted protocol of
+their institution and change nothing: ``is_oversight_reader`` says who they are, ``can_view``
+lets them in, and every write checks a workflow actor, an object permission or a manager
+role that the auditor never has. Never-submitted drafts stay the investigators' own.
+Everybody else gets 404: the existence of another study is not disclosed.
 """
 
 import uuid
@@ -92,6 +96,20 @@ def is_on_team(user: User | AnonymousUser, protocol: Protocol) -> bool:
 
 
 OFFICER_ROLES = (Role.CHAIR, Role.HEAD)
+# Read-only oversight of every submitted protocol of the institution (issue 7: the auditor).
+# Administrators are not here: they already see (and act) as the secretariat (is_secretariat).
+OVERSIGHT_READER_ROLES = (Role.AUDITOR,)
+
+
+def _oversight_memberships(user: User) -> QuerySet[RoleMembership]:
+    return RoleMembership.objects.current().filter(user=user, role__in=OVERSIGHT_READER_ROLES)
+
+
+def is_oversight_reader(user: User | AnonymousUser, institution_id: int) -> bool:
+    """Whether the user reads everything of the institution and may change nothing (the auditor)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return _oversight_memberships(user).filter(institution_id=institution_id).exists()
 
 
 def _officer_memberships(user: User) -> QuerySet[RoleMembership]:
@@ -109,6 +127,8 @@ def can_view(user: User | AnonymousUser, protocol: Protocol) -> bool:
         return False
     officer = _officer_memberships(user)
     if officer.filter(institution_id=protocol.institution_id).exists():
+        return True
+    if is_oversight_reader(user, protocol.institution_id):
         return True
     # JP-ERC-12: the head of a participating site's institution permits for that site.
     return officer.filter(
@@ -153,5 +173,6 @@ def visible_protocols(user: User | AnonymousUser) -> QuerySet[Protocol]:
         condition = condition | ~Q(status=ProtocolStatus.DRAFT)
     else:
         officer = Exists(_officer_memberships(user).filter(institution_id=OuterRef("institution_id")))
-        condition = condition | (officer & ~Q(status=ProtocolStatus.DRAFT))
+        reader = Exists(_oversight_memberships(user).filter(institution_id=OuterRef("institution_id")))
+        condition = condition | ((officer | reader) & ~Q(status=ProtocolStatus.DRAFT))
     return Protocol.objects.filter(condition)

@@ -234,6 +234,8 @@ def build_world() -> World:
         "meeting_id": meeting.pk,
         "item_id": item.pk,
         "notification_pk": notification.pk,
+        "report": "workload",
+        "year": timezone.localdate().year,
     }
     return world
 

@@ -74,21 +74,22 @@ notifications:preferences         LGN  200  200  200  200  200  200  200  200  2
 committees:list                   LGN  200  200  200  200  200  200  200  200  200  200
 # Protocol A: the team, and once submitted the secretariat, the chair and the head
 # of its institution. Reviewers work in their workspace, not on the protocol page.
-# The auditor gets 404 today: auditor views of protocols are a later issue.
-protocols:detail                  LGN  200  200  404  404  404  404  200  200  200  404
-protocols:version_detail          LGN  200  200  404  404  404  404  200  200  200  404
-protocols:version_diff            LGN  200  200  404  404  404  404  200  200  200  404
-protocols:document_download       LGN  200  200  404  404  404  404  200  200  200  404
+# The auditor of the institution reads every submitted protocol, and changes nothing (issue 7;
+# tests/oversight/test_auditor_read_only.py).
+protocols:detail                  LGN  200  200  404  404  404  404  200  200  200  200
+protocols:version_detail          LGN  200  200  404  404  404  404  200  200  200  200
+protocols:version_diff            LGN  200  200  404  404  404  404  200  200  200  200
+protocols:document_download       LGN  200  200  404  404  404  404  200  200  200  200
 # Submitted, so not editable: the PI is sent back to the page, other viewers are refused.
-protocols:edit                    LGN  302  403  404  404  404  404  403  403  403  404
-protocols:submit                  LGN  302  403  404  404  404  404  403  403  403  404
+protocols:edit                    LGN  302  403  404  404  404  404  403  403  403  403
+protocols:submit                  LGN  302  403  404  404  404  404  403  403  403  403
 # The confirmation page: viewers of A are sent back ("cannot be withdrawn now": accepted).
-protocols:submission_withdraw     LGN  302  302  404  404  404  404  302  302  302  404
+protocols:submission_withdraw     LGN  302  302  404  404  404  404  302  302  302  302
 # Queues.
 reviews:secretariat_queue         LGN  404  404  404  404  404  404  200  404  404  404
 reviews:head_queue                LGN  404  404  404  404  404  404  404  404  200  404
 # A post-approval report (A's approval is active): the applicant only; other viewers 403.
-reviews:report_new                LGN  200  403  404  404  404  404  403  403  403  404
+reviews:report_new                LGN  200  403  404  404  404  404  403  403  403  403
 reviews:chair_queue               LGN  404  404  404  404  404  404  200  200  404  404
 # The assigned reviewer only; nobody else, not even the secretariat, opens the workspace.
 reviews:workspace                 LGN  404  404  404  200  404  404  404  404  404  404
@@ -104,8 +105,8 @@ committees:meeting_detail         LGN  404  404  404  200  200  200  200  200  4
 # The minutes: see test_minutes_show_a_conflicted_member_the_item_they_are_kept_out_of.
 committees:minutes                LGN  404  404  404  200  200  200  200  200  404  200
 # The item page (quorum, votes, decision): a conflicted member gets 404 (JP-ERC-07/08,
-# US-IRB-03). The auditor has no seat and so no conflict: 200 today (auditor views are a
-# later issue; read-only, it cannot vote or decide: see the POST matrix).
+# US-IRB-03). The auditor has no seat and so no conflict: 200 (read-only, it cannot vote or
+# decide: see the POST matrix).
 committees:item                   LGN  404  404  404  200  200  404  200  200  404  200
 # Closing a meeting (the confirmation step): the secretariat and administrators only.
 committees:meeting_close          LGN  404  404  404  403  403  403  200  403  404  403
@@ -113,7 +114,7 @@ committees:meeting_close          LGN  404  404  404  403  403  403  200  403  4
 committees:member_edit            LGN  404  404  404  403  403  403  200  403  404  403
 # A decision letter of A: whoever may view A downloads it. The verification page is public: it
 # shows the letter's reference, date, kind and hash, nothing about the study.
-letters:download                  LGN  200  200  404  404  404  404  200  200  200  404
+letters:download                  LGN  200  200  404  404  404  404  200  200  200  200
 letters:verify                    200  200  200  200  200  200  200  200  200  200  200
 # Data sharing (see permission_support.data_sharing): the other investigator requested a dataset
 # of A's; the DAC (officers: chair, secretariat; members: reviewer, member, conflicted) approved it.
@@ -159,6 +160,18 @@ audit:events                      LGN  404  404  404  404  404  404  404  404  4
 audit:events_csv                  LGN  404  404  404  404  404  404  404  404  404  200
 audit:protocol_timeline           LGN  404  404  404  404  404  404  404  404  404  200
 audit:access_log                  LGN  404  404  404  404  404  404  404  404  404  200
+# Oversight (read-only; no POST route): the register and the reports for the auditor, the
+# secretariat (and administrators) and the chair of the institution; everyone else 404.
+oversight:index                   LGN  404  404  404  404  404  404  200  200  404  200
+oversight:approvals               LGN  404  404  404  404  404  404  200  200  404  200
+oversight:approvals_csv           LGN  404  404  404  404  404  404  200  200  404  200
+oversight:approvals_xlsx          LGN  404  404  404  404  404  404  200  200  404  200
+oversight:reports                 LGN  404  404  404  404  404  404  200  200  404  200
+oversight:report_csv              LGN  404  404  404  404  404  404  200  200  404  200
+# The committee report (JP-ERC-11): the secretariat who submits it, and the auditor.
+oversight:committee_report        LGN  404  404  404  404  404  404  200  404  404  200
+oversight:committee_report_pdf    LGN  404  404  404  404  404  404  200  404  404  200
+oversight:committee_report_csv    LGN  404  404  404  404  404  404  200  404  404  200
 """
 )
 
@@ -176,22 +189,22 @@ agreements:request_withdraw       LGN  403  403  ok   403  404  404  403  403  4
 agreements:request_copy           LGN  403  403  ok   403  404  404  403  403  404  403
 agreements:dataset_register       LGN  ok   403  404  404  404  404  403  403  403  404
 protocols:create                  LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
-protocols:edit                    LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:team_add                LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:team_remove             LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:site_add                LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:site_remove             LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:recipient_add           LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:recipient_remove        LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:document_add            LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:document_replace        LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:document_withdraw       LGN  ok   403  404  404  404  404  403  403  403  404
-protocols:submit                  LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:edit                    LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:team_add                LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:team_remove             LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:site_add                LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:site_remove             LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:recipient_add           LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:recipient_remove        LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:document_add            LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:document_replace        LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:document_withdraw       LGN  ok   403  404  404  404  404  403  403  403  403
+protocols:submit                  LGN  ok   403  404  404  404  404  403  403  403  403
 # Viewers of A who are not the applicant are refused by the workflow, with a message.
-protocols:submission_withdraw     LGN  ok   302  404  404  404  404  302  302  302  404
+protocols:submission_withdraw     LGN  ok   302  404  404  404  404  302  302  302  302
 protocols:submission_accept       LGN  404  404  404  404  404  404  ok   404  404  404
 protocols:submission_return       LGN  404  404  404  404  404  404  ok   404  404  404
-protocols:request_answer          LGN  ok   403  404  404  404  404  403  403  403  404
+protocols:request_answer          LGN  ok   403  404  404  404  404  403  403  403  403
 protocols:reviewer_assign         LGN  404  404  404  404  404  404  ok   404  404  404
 protocols:reviewer_unassign       LGN  404  404  404  404  404  404  ok   404  404  404
 reviews:workspace                 LGN  404  404  404  ok   404  404  404  404  404  404
@@ -199,15 +212,15 @@ reviews:workspace                 LGN  404  404  404  ok   404  404  404  404  4
 # even the reviewer is refused (sent back to the workspace with a message) and nothing changes.
 reviews:comment_add               LGN  404  404  404  302  404  404  404  404  404  404
 reviews:comment_delete            LGN  404  404  404  302  404  404  404  404  404  404
-reviews:decision_record           LGN  403  403  404  404  404  404  ok   ok   403  404
-reviews:condition_answer          LGN  ok   403  404  404  404  404  403  403  403  404
-reviews:condition_sign_off        LGN  403  403  404  404  404  404  ok   ok   403  404
-reviews:head_decide               LGN  403  403  404  404  404  404  403  403  ok   404
+reviews:decision_record           LGN  403  403  404  404  404  404  ok   ok   403  403
+reviews:condition_answer          LGN  ok   403  404  404  404  404  403  403  403  403
+reviews:condition_sign_off        LGN  403  403  404  404  404  404  ok   ok   403  403
+reviews:head_decide               LGN  403  403  404  404  404  404  403  403  ok   403
 # A's only site is not at a registered institution: no head permits for it here (JP-ERC-12).
-reviews:site_permission           LGN  403  403  404  404  404  404  403  403  403  404
-reviews:approval_change           LGN  403  403  404  404  404  404  ok   ok   403  404
-reviews:amendment_start           LGN  ok   403  404  404  404  404  403  403  403  404
-reviews:report_new                LGN  ok   403  404  404  404  404  403  403  403  404
+reviews:site_permission           LGN  403  403  404  404  404  404  403  403  403  403
+reviews:approval_change           LGN  403  403  404  404  404  404  ok   ok   403  403
+reviews:amendment_start           LGN  ok   403  404  404  404  404  403  403  403  403
+reviews:report_new                LGN  ok   403  404  404  404  404  403  403  403  403
 # The PI's notification: anyone else gets 404; read-all acts on the user's own only.
 notifications:read                LGN  ok   404  404  404  404  404  404  404  404  404
 notifications:read_all            LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
@@ -262,6 +275,7 @@ AUDITED_NAMESPACES = (
     "agreements",
     "notices",
     "audit",
+    "oversight",
 )
 CORE_ROUTES = ("home", "healthz", "rulebook")
 
@@ -364,6 +378,10 @@ ROUTE_ARGUMENTS = {
     "notices:version": ["reference", "notice_number"],
     "notices:thanks": ["reference"],
     "audit:protocol_timeline": ["pk"],
+    "oversight:report_csv": ["report"],
+    "oversight:committee_report": ["committee_pk", "year"],
+    "oversight:committee_report_pdf": ["committee_pk", "year"],
+    "oversight:committee_report_csv": ["committee_pk", "year"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
 URL_KEYWORD = {
@@ -664,8 +682,9 @@ def test_b_s_draft_is_seen_by_nobody_but_its_investigator(world):
 
 def test_committee_members_who_are_not_on_the_study_see_the_agenda_but_not_the_application(world):
     """Unassigned and conflicted members see the meeting (A's title on the agenda); neither
-    sees A's application (its summary) anywhere."""
-    for persona in ("member", "conflicted", "auditor"):
+    sees A's application (its summary) anywhere. (The auditor reads the application: see
+    tests/oversight/test_auditor_read_only.py.)"""
+    for persona in ("member", "conflicted"):
         client = signed_in(world.people[persona])
         for route in EXPECTED_GET:
             assert A_SUMMARY not in body(client.get(url(route, world.ids))), (route, persona)

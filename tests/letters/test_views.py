@@ -59,9 +59,11 @@ def test_everybody_else_gets_404_and_anonymous_visitors_sign_in(
         declared_at=submission.submitted_at,
     )
     elsewhere_head = UserFactory(institution=InstitutionFactory(code="elsewhere"), roles=[Role.HEAD])
-    auditor = UserFactory(roles=[Role.AUDITOR])
-    for user in (other_investigator, reviewer, conflicted, elsewhere_head, auditor):
+    # The auditor reads every submitted study of their own institution (issue 7), not another's.
+    elsewhere_auditor = UserFactory(institution=InstitutionFactory(code="elsewhere"), roles=[Role.AUDITOR])
+    for user in (other_investigator, reviewer, conflicted, elsewhere_head, elsewhere_auditor):
         assert client_for(user).get(download(letter)).status_code == 404, user
+    assert client_for(UserFactory(roles=[Role.AUDITOR])).get(download(letter)).status_code == 200
     anonymous = client_for(None).get(download(letter))
     assert anonymous.status_code == 302
     assert anonymous.url.startswith("/accounts/login/")
