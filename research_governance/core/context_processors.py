@@ -21,5 +21,6 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_head": user_has_role(user, Role.HEAD),
         "nav_audit": user_has_role(user, Role.AUDITOR, Role.ADMINISTRATOR),
         "nav_oversight": may_oversee(user),
+        "nav_data_access_committee": user_has_role(user, Role.DATA_ACCESS_COMMITTEE),
         "nav_unread": unread_count(user),
     }
