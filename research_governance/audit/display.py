@@ -49,6 +49,10 @@ ACTION_LABELS = {
     "report.submitted": _("Report submitted"),
     "letter.issued": _("Decision letter issued"),
     "letter.corrected": _("Corrected decision letter issued"),
+    # SEC-02: second factors (authenticator app, security key, recovery codes).
+    "account.mfa_added": _("Two-factor authentication set up"),
+    "account.mfa_removed": _("Two-factor authentication removed"),
+    "account.mfa_recovery_codes_regenerated": _("Two-factor recovery codes regenerated"),
 }
 
 

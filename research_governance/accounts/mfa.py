@@ -1,0 +1,44 @@
+"""Who must use a second factor (SEC-02), and whether they have one."""
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.utils import encrypt, is_mfa_enabled
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+
+from .models import User
+from .selectors import user_roles
+
+# The authenticators that count as a second factor at sign-in (recovery codes are a fallback).
+SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+
+
+def mfa_required(user: User | AnonymousUser) -> bool:
+    """SEC-02: privileged roles, current committee seats and admin staff must use a second factor."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    if user_roles(user) & set(settings.MFA_REQUIRED_ROLES):
+        return True
+    from research_governance.committees.models import CommitteeMembership
+
+    return CommitteeMembership.objects.filter(CommitteeMembership.current_q(), user_id=user.pk).exists()
+
+
+def has_second_factor(user: User | AnonymousUser) -> bool:
+    """An authenticator app or a security key is set up: allauth then asks for it at sign-in."""
+    return user.is_authenticated and is_mfa_enabled(user, SECOND_FACTORS)
+
+
+def provision_totp(user: User, secret: str, *, recovery_codes: bool = False) -> Authenticator:
+    """Installs an authenticator app's secret for ``user``, as allauth's activation page does.
+
+    For demo data and tests only: people set theirs up on that page (recorded in the audit
+    trail), where they prove with a code that their app holds the secret."""
+    authenticator = Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)}
+    )
+    if recovery_codes:
+        RecoveryCodes.activate(user)
+    return authenticator
