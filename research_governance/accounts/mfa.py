@@ -1,5 +1,11 @@
 """Who must use a second factor (SEC-02), and whether they have one."""
 
+import base64
+import hashlib
+import hmac
+import struct
+import time
+
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.utils import encrypt, is_mfa_enabled
@@ -42,3 +48,12 @@ def provision_totp(user: User, secret: str, *, recovery_codes: bool = False) -> 
     if recovery_codes:
         RecoveryCodes.activate(user)
     return authenticator
+
+
+def totp_code(secret: str, *, at: float | None = None) -> str:
+    """The code an authenticator app shows for ``secret`` now (RFC 6238: SHA-1, 30 s, 6 digits)."""
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(base64.b32decode(secret, casefold=True), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
