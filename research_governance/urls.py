@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -17,6 +18,10 @@ urlpatterns = [
     path("rules/", core_views.rulebook, name="rulebook"),
     path("admin/", admin.site.urls),
 ]
+
+# SEC-02: the admin signs in through allauth's form (password, then the second factor), never
+# through its own password-only form.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 handler404 = "research_governance.core.views.not_found"
 handler403 = "research_governance.core.views.forbidden"

@@ -226,3 +226,13 @@ def test_sec_02_the_sign_in_pages_are_translated(secretariat):
     client.post(reverse("account_login"), {"login": secretariat.email, "password": PASSWORD})
     page = client.get(reverse("mfa_authenticate")).content.decode()
     assert '<html lang="ja">' in page
+
+
+@pytest.mark.django_db
+def test_sec_02_the_admin_s_own_password_only_form_is_not_a_way_around_the_second_factor():
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("admin:login"), {"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    assert not is_signed_in(client)
