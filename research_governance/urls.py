@@ -5,6 +5,10 @@ from django.urls import include, path
 
 from research_governance.core import views as core_views
 
+# SEC-02: the admin signs in through allauth's form (password, then the second factor), never
+# through its own password-only form.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
@@ -18,10 +22,6 @@ urlpatterns = [
     path("rules/", core_views.rulebook, name="rulebook"),
     path("admin/", admin.site.urls),
 ]
-
-# SEC-02: the admin signs in through allauth's form (password, then the second factor), never
-# through its own password-only form.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 handler404 = "research_governance.core.views.not_found"
 handler403 = "research_governance.core.views.forbidden"
