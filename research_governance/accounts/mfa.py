@@ -11,6 +11,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.utils import encrypt, is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 
 from .models import User
 from .selectors import user_roles
@@ -35,6 +36,34 @@ def mfa_required(user: User | AnonymousUser) -> bool:
 def has_second_factor(user: User | AnonymousUser) -> bool:
     """An authenticator app or a security key is set up: allauth then asks for it at sign-in."""
     return user.is_authenticated and is_mfa_enabled(user, SECOND_FACTORS)
+
+
+# Once a user is found to need nothing more (not privileged, or with a second factor), that is
+# remembered in the cache for a minute, so pages do not pay a query for it each time. Any change
+# to their roles, seats, staff status or authenticators forgets it at once (signals.py); only a
+# term starting or ending by the calendar, or a bulk update, waits for the minute to pass.
+GATE_CACHE_SECONDS = 60
+
+
+def _gate_key(user_id: int) -> str:
+    return f"accounts:mfa-gate:{user_id}"
+
+
+def must_set_up_second_factor(user: User | AnonymousUser) -> bool:
+    """SEC-02: the user must set up a second factor before reaching anything else."""
+    if not user.is_authenticated:
+        return False
+    key = _gate_key(user.pk)
+    if cache.get(key):
+        return False
+    must = mfa_required(user) and not has_second_factor(user)
+    if not must:
+        cache.set(key, 1, GATE_CACHE_SECONDS)
+    return must
+
+
+def forget_gate(user_id: int) -> None:
+    cache.delete(_gate_key(user_id))
 
 
 def provision_totp(user: User, secret: str, *, recovery_codes: bool = False) -> Authenticator:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
-from .mfa import has_second_factor, mfa_required
+from .mfa import must_set_up_second_factor
 
 # When the session was last used (seconds since the epoch); set at sign-in.
 LAST_ACTIVITY_KEY = "last_activity"
@@ -89,12 +89,7 @@ class MfaRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            user.is_authenticated
-            and not _open_without_second_factor(request)
-            and mfa_required(user)
-            and not has_second_factor(user)
-        ):
+        if user.is_authenticated and not _open_without_second_factor(request) and must_set_up_second_factor(user):
             messages.warning(
                 request,
                 _(

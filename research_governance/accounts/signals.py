@@ -7,13 +7,16 @@ from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from research_governance.audit.services import audit_record
+from research_governance.committees.models import CommitteeMembership
 
+from .mfa import forget_gate
 from .middleware import stamp_activity
-from .models import User
+from .models import RoleMembership, User
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.stamp_activity_at_sign_in")
@@ -45,3 +48,13 @@ def _authenticator_removed(
 @receiver(mfa_signals.authenticator_reset, dispatch_uid="accounts.audit_authenticator_reset")
 def _authenticator_reset(sender: Any, request: HttpRequest, user: User, authenticator: Authenticator, **_: Any) -> None:
     _record(request, user, authenticator, action="account.mfa_recovery_codes_regenerated")
+
+
+def _forget_gate(sender: Any, instance: Any, **_: Any) -> None:
+    """Whether someone must set up a second factor is worked out again after any change to it."""
+    forget_gate(instance.pk if isinstance(instance, User) else instance.user_id)
+
+
+for _model in (Authenticator, RoleMembership, CommitteeMembership, User):
+    post_save.connect(_forget_gate, sender=_model, dispatch_uid=f"accounts.forget_gate_save_{_model.__name__}")
+    post_delete.connect(_forget_gate, sender=_model, dispatch_uid=f"accounts.forget_gate_delete_{_model.__name__}")

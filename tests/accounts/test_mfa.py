@@ -236,3 +236,30 @@ def test_sec_02_the_admin_s_own_password_only_form_is_not_a_way_around_the_secon
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
     assert not is_signed_in(client)
+
+
+@pytest.mark.django_db
+def test_sec_02_the_security_key_button_is_wired_without_inline_script(secretariat):
+    client, _ = password_step(secretariat)
+    page = client.get(reverse("mfa_authenticate")).content.decode()
+    assert (
+        '<script data-allauth-onload="allauth.webauthn.forms.authenticateForm" type="application/json">'
+        '{"ids": {"authenticate": "mfa_webauthn_authenticate", "credential": "id_credential", "data": "js_data"}}'
+        "</script>"
+    ) in page
+    assert 'id="js_data" type="application/json"' in page
+
+
+@pytest.mark.django_db
+def test_sec_02_the_check_costs_no_query_once_known_and_a_new_seat_is_seen_at_once(client_for, pi):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(pi)
+    client.get(reverse("protocols:dashboard"))
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("protocols:dashboard"))
+    assert not [q for q in captured.captured_queries if "committees_committeemembership" in q["sql"]]
+    committee, _ = make_committee([("natural_science", False, "male")])
+    CommitteeMembership.objects.create(committee=committee, user=pi, category="general_public")
+    assert client.get(reverse("protocols:dashboard")).url == reverse("mfa_activate_totp")
