@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "guardian",
     "django_htmx",
     "csp",
@@ -93,6 +94,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # SEC-03: idle sessions end; SEC-02: privileged users set up a second factor before anything else.
+    "research_governance.accounts.middleware.IdleSessionTimeoutMiddleware",
+    "research_governance.accounts.middleware.MfaRequiredMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
 
@@ -186,12 +190,17 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
-# SEC-03: passwords hashed irreversibly (Django's PBKDF2) and at least 8 characters.
+# SEC-03: passwords hashed irreversibly (Django's PBKDF2), at least 8 characters, of several kinds
+# (at least 3 of: lower-case letters, upper-case letters, digits, other characters).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "research_governance.accounts.password_validation.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": 3},
+    },
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "protocols:dashboard"
@@ -206,6 +215,41 @@ ACCOUNT_FORMS = {"login": "research_governance.accounts.forms.LoginForm"}
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+# SEC-03: guessing is slowed down. Failed sign-ins (passwords, and second-factor codes, which
+# allauth counts under the same name): at most 5 per account in 5 minutes and 10 a minute per
+# address; then the form refuses until the window passes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# Setting up or removing a second factor asks for the password again after this many seconds.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+
+# SEC-02: two-factor authentication (allauth.mfa). An authenticator app (TOTP) with single-use
+# recovery codes; security keys and passkeys (WebAuthn) as a second factor where the browser
+# has them. Passkeys do not replace the password (no passwordless sign-in).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Browsers allow WebAuthn on http://localhost only; the check of the origin is relaxed for DEBUG.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# The name an authenticator app shows next to the code.
+MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER", "Research Governance")
+# One 30-second step either side is accepted, for phones whose clock is a little off; a code
+# is accepted once only.
+MFA_TOTP_TOLERANCE = 1
+# SEC-02: who must sign in with a second factor. Anyone holding one of these roles today, anyone
+# with a current committee seat (members, chairs, external members and the secretariat seat:
+# they read protocols under review), and staff of the Django admin. Until they have set up an
+# authenticator app or a security key, research_governance.accounts.middleware sends them to
+# set one up and lets them reach nothing else.
+MFA_REQUIRED_ROLES = [
+    "secretariat",
+    "committee_member",
+    "chair",
+    "head",
+    "data_access_committee",
+    "auditor",
+    "administrator",
+]
+# SEC-03: a session unused for this many minutes ends; the next request goes to the sign-in page.
+SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 30)
 
 # django-guardian: no anonymous user row; anonymous visitors have no object permissions.
 ANONYMOUS_USER_NAME = None

@@ -6,6 +6,7 @@ from django.db.backends.postgresql.operations import DatabaseOperations as Postg
 from django.test import Client
 
 from research_governance import celery_app
+from research_governance.accounts.mfa import must_set_up_second_factor
 from research_governance.accounts.models import Role, User
 from research_governance.audit.maintenance import ENTER_MAINTENANCE_SQL
 from research_governance.notifications.selectors import unread_count
@@ -75,9 +76,11 @@ def signed_in(user: User | None) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        # Every page shows the unread count, cached after the first page; warm it, so query
-        # counts compare pages, not the first page with the rest.
+        # Every page shows the unread count, cached after the first page, and checks whether the
+        # user must first set up a second factor (SEC-02), remembered for a minute; warm both, so
+        # query counts compare pages, not the first page with the rest.
         unread_count(user)
+        must_set_up_second_factor(user)
     return client
 
 

@@ -1,16 +1,40 @@
 """Test data builders. Protocols are created through the services, as users create them."""
 
+import base64
+import hashlib
+import hmac
 import io
+import struct
+import time
 from typing import Any
 
 import factory
+from django.conf import settings
 
+from research_governance.accounts.mfa import provision_totp
 from research_governance.accounts.models import Institution, Role, RoleMembership, User
 from research_governance.core.samples import minimal_pdf
 from research_governance.protocols import services
 from research_governance.protocols.models import Protocol
 
 PASSWORD = "correct-horse-battery-staple"
+# SEC-02: every privileged test user has set up an authenticator app with this secret (base32).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, *, at: float | None = None, step: int = 0) -> str:
+    """The RFC 6238 code an authenticator app shows (SHA-1, 30-second steps, 6 digits), computed
+    here rather than with allauth's helpers so the tests check allauth against the RFC.
+    ``step`` moves to the code of a neighbouring 30 seconds (the server accepts one either side)."""
+    counter = int((time.time() if at is None else at) // 30) + step
+    digest = hmac.new(base64.b32decode(secret, casefold=True), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def needs_second_factor(roles: list[str], user: User) -> bool:
+    return bool(set(roles) & set(settings.MFA_REQUIRED_ROLES)) or user.is_staff or user.is_superuser
 
 
 class InstitutionFactory(factory.django.DjangoModelFactory):
@@ -38,8 +62,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
         if create:
             self.save()
-            for role in extracted or [Role.INVESTIGATOR]:
+            roles = extracted or [Role.INVESTIGATOR]
+            for role in roles:
                 RoleMembership.objects.create(user=self, institution=self.institution, role=role)
+            # As in real life, privileged users have set up their second factor (SEC-02).
+            if needs_second_factor(roles, self):
+                provision_totp(self, TOTP_SECRET)
 
 
 COMPLETE_FORM: dict[str, Any] = {

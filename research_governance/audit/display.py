@@ -75,6 +75,10 @@ ACTION_LABELS = {
     "refusal.received_public": _("Refusal received through the public notice"),
     "refusal.acknowledged": _("Refusal acknowledged by a recipient"),
     "refusal.handled": _("What was done about a refusal recorded"),
+    # SEC-02: second factors (authenticator app, security key, recovery codes).
+    "account.mfa_added": _("Two-factor authentication set up"),
+    "account.mfa_removed": _("Two-factor authentication removed"),
+    "account.mfa_recovery_codes_regenerated": _("Two-factor recovery codes regenerated"),
 }
 
 

@@ -10,6 +10,8 @@ from research_governance.accounts.models import RoleMembership, User
 from research_governance.accounts.selectors import user_roles
 from tests.factories import PASSWORD, UserFactory
 
+from .support import sign_in_with_code
+
 
 @pytest.mark.django_db
 def test_signing_in_with_email_and_password_leads_to_the_dashboard(pi):
@@ -87,7 +89,6 @@ def test_repeated_wrong_passwords_are_rate_limited(pi):
 
 @pytest.mark.django_db
 def test_the_secretariat_lands_on_its_queue(secretariat):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    response = client.post(reverse("account_login"), {"login": secretariat.email, "password": PASSWORD})
+    client, response = sign_in_with_code(secretariat)
     assert response.url == reverse("reviews:secretariat_queue")
     assert client.get("/").url == reverse("reviews:secretariat_queue")

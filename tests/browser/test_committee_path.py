@@ -21,7 +21,7 @@ from research_governance.reviews.models import Approval
 from ..committees.meetings_support import SIX, vote_all
 from ..committees.support import make_committee
 from ..factories import PASSWORD, UserFactory, make_complete
-from .conftest import new_context
+from .conftest import enter_second_factor_if_asked, new_context
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,6 +38,7 @@ CHECKLIST = (
 def sign_in(page: Page, base_url: str, user: User) -> None:
     """Through the real sign-in form. Where it lands depends on the role (the secretariat
     lands on its queue), so only leaving the sign-in page and the user's name are checked.
+    Privileged users then type their authenticator app's code (SEC-02).
 
     Names on the pages are compared with ``name_latin``: the pages are in English, while
     ``display_name`` in the test thread follows the default language (Japanese)."""
@@ -46,6 +47,8 @@ def sign_in(page: Page, base_url: str, user: User) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main form").get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    enter_second_factor_if_asked(page, user.email)
+    expect(page).not_to_have_url(re.compile(r"/accounts/2fa/"))
     expect(page.get_by_role("button", name=user.name_latin)).to_be_visible()
 
 

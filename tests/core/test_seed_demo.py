@@ -76,3 +76,31 @@ def test_the_demo_ethics_committee_roster_satisfies_jp_erc_01_to_05(settings):
     assert voting.filter(is_external=True).count() >= 2  # JP-ERC-03
     assert set(voting.values_list("sex", flat=True)) >= {"female", "male"}  # JP-ERC-04
     assert voting.count() >= 5  # JP-ERC-05
+
+
+@pytest.mark.django_db
+def test_sec_02_privileged_demo_users_sign_in_with_the_documented_second_factor(settings):
+    from allauth.mfa.models import Authenticator
+
+    from research_governance.core.management.commands.seed_demo import DEMO_TOTP_SECRET
+    from tests.factories import totp_code
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: one authenticator each
+    with_app = set(Authenticator.objects.filter(type="totp").values_list("user__email", flat=True))
+    assert "investigator@demo.example" not in with_app
+    assert {
+        "secretariat@demo.example",
+        "chair@demo.example",
+        "reviewer5@demo.example",
+        "admin@demo.example",
+    } <= with_app
+    assert {"partner-head@demo.example", "dac@demo.example", "auditor@demo.example", "head@demo.example"} <= with_app
+    assert Authenticator.objects.filter(type="totp").count() == len(with_app)
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": "secretariat@demo.example", "password": DEMO_PASSWORD})
+    assert response.url == reverse("mfa_authenticate")
+    response = client.post(response.url, {"code": totp_code(DEMO_TOTP_SECRET)})
+    assert response.url == reverse("reviews:secretariat_queue")
+    assert client.get(response.url).status_code == 200

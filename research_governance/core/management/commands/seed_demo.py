@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from research_governance.accounts.mfa import has_second_factor, mfa_required, provision_totp
 from research_governance.accounts.models import Department, Institution, Role, RoleMembership, User
 from research_governance.agreements import services as agreement_services
 from research_governance.committees import services as committee_services
@@ -23,6 +24,9 @@ from research_governance.reviews import services as review_services
 from research_governance.reviews.models import Submission
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password; DEBUG only)
+# SEC-02: every privileged demo user has set up an authenticator app with this secret (base32).
+# Add it to an app by hand, or print the current code with `python manage.py demo_totp EMAIL`.
+DEMO_TOTP_SECRET = "DEMOGOVERNANCETOTPSECRETFORDEMOS"  # noqa: S105 (documented; DEBUG only)
 PARTNER_HEAD = "partner-head@demo.example"
 Category = CommitteeMembership.Category
 Sex = CommitteeMembership.Sex
@@ -199,6 +203,7 @@ class Command(BaseCommand):
                     category=Category.NATURAL_SCIENCE,
                     valid_from=date(2026, 4, 1),
                 )
+            second_factors = self._second_factors()
             protocols = 0
             if not Protocol.objects.filter(institution=institution).exists():
                 protocols = self._create_protocols(users)
@@ -208,6 +213,19 @@ class Command(BaseCommand):
                 f"Password for every demo user: {DEMO_PASSWORD}"
             )
         )
+        self.stdout.write(
+            f"Privileged demo users ({second_factors} set up now) also need a code: add the authenticator "
+            f"secret {DEMO_TOTP_SECRET} to an app, or run `python manage.py demo_totp EMAIL`."
+        )
+
+    def _second_factors(self) -> int:
+        """SEC-02: the privileged demo users have set up an authenticator app (the demo secret)."""
+        count = 0
+        for user in User.objects.filter(email__endswith="@demo.example").order_by("pk"):
+            if mfa_required(user) and not has_second_factor(user):
+                provision_totp(user, DEMO_TOTP_SECRET)
+                count += 1
+        return count
 
     def _attach(self, protocol: Protocol, by: User, kind: str, title: str, file_name: str) -> None:
         content = minimal_pdf(title)
