@@ -143,10 +143,10 @@ agreements:request_create         LGN  200  200  200  200  200  200  200  200  2
 # Decided, so not editable: the requester is sent back to the page, other viewers are refused.
 agreements:request_edit           LGN  403  403  302  403  404  404  403  403  404  403
 # Offering a dataset of A: A's PI and the team members who may submit; other viewers of A 403.
-agreements:dataset_register       LGN  200  403  404  404  404  404  403  403  403  404
+agreements:dataset_register       LGN  200  403  404  404  404  404  403  403  403  403
 # A's refusals and withdrawals, with what the public form's senders wrote: the study team only;
 # others who may see A get 403, outsiders 404.
-agreements:refusal_list           LGN  200  200  404  404  404  404  403  403  403  404
+agreements:refusal_list           LGN  200  200  404  404  404  404  403  403  403  403
 # Each user's own refusals to acknowledge, as a recipient (content is checked in tests/agreements).
 agreements:refusals_to_acknowledge LGN 200  200  200  200  200  200  200  200  200  200
 # The public notices (JP-IC-10): no sign-in. The thank-you page without a refusal sent goes back
@@ -187,7 +187,7 @@ agreements:request_edit           LGN  403  403  ok   403  404  404  403  403  4
 agreements:request_submit         LGN  403  403  ok   403  404  404  403  403  404  403
 agreements:request_withdraw       LGN  403  403  ok   403  404  404  403  403  404  403
 agreements:request_copy           LGN  403  403  ok   403  404  404  403  403  404  403
-agreements:dataset_register       LGN  ok   403  404  404  404  404  403  403  403  404
+agreements:dataset_register       LGN  ok   403  404  404  404  404  403  403  403  403
 protocols:create                  LGN  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 protocols:edit                    LGN  ok   403  404  404  404  404  403  403  403  403
 protocols:team_add                LGN  ok   403  404  404  404  404  403  403  403  403
@@ -256,8 +256,8 @@ agreements:agreement_sign         LGN  403  403  ok   403  404  404  ok   ok   4
 agreements:terms_accept           LGN  403  403  ok   403  404  404  403  403  404  403
 # Registering a refusal: the study team; recording what was done: the PI. Acknowledging: the
 # recipient's team only (no persona is on it).
-agreements:refusal_list           LGN  ok   ok   404  404  404  404  403  403  403  404
-agreements:refusal_handle         LGN  ok   403  404  404  404  404  403  403  403  404
+agreements:refusal_list           LGN  ok   ok   404  404  404  404  403  403  403  403
+agreements:refusal_handle         LGN  ok   403  404  404  404  404  403  403  403  403
 agreements:refusal_acknowledge    LGN  404  404  404  404  404  404  404  404  404  404
 # Anyone may refuse the use of their information through a public notice (rate-limited).
 notices:detail                    ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from research_governance.reviews.models import Approval
 from tests.conftest import signed_in
 
 from .conftest import approval_for, build_oversight
@@ -112,7 +113,8 @@ def test_the_xlsx_export_reads_back_with_openpyxl(oversight):
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][0] == "Approval reference"
     references = {row[0] for row in rows[1:]}
-    assert references == {oversight.active.reference, "APR-SUSPENDED", "APR-EXPIRED", "APR-FUTURE"}
+    notice_study = Approval.objects.get(protocol__reference=oversight.world.ids["reference"]).reference
+    assert references == {oversight.active.reference, "APR-SUSPENDED", "APR-EXPIRED", "APR-FUTURE", notice_study}
     by_reference = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert by_reference[oversight.active.reference]["Conditions"] == 1
     assert by_reference[oversight.active.reference]["Letters"] == oversight.world.decision.letters.get().reference

@@ -17,9 +17,20 @@ from tests.factories import UserFactory
 # What every signed-in user may do for themself, the auditor included: start their own draft,
 # mark their own notifications read, choose their own email preferences, check a letter's hash.
 # None of it touches anyone else's record.
-SELF_SERVICE = {"protocols:create", "notifications:read_all", "notifications:preferences", "letters:verify"}
-# The only POST forms the auditor's pages may carry: the layout's language switch and sign-out.
-LAYOUT_FORMS = {"set_language", "account_logout"}
+SELF_SERVICE = {
+    "protocols:create",
+    "notifications:read_all",
+    "notifications:preferences",
+    "letters:verify",
+    # A data-access request of their own, like a protocol of their own, and its live checks.
+    "agreements:request_create",
+    "agreements:request_check",
+    # Anyone, signed in or not, may refuse the use of their information through a public notice.
+    "notices:detail",
+}
+# The only POST forms the auditor's pages may carry: the layout's language switch and sign-out,
+# and on a public notice the refusal form that is everyone's.
+LAYOUT_FORMS = {"set_language", "account_logout", "notices:detail"}
 
 
 def test_the_matrix_lets_the_auditor_act_on_nothing_but_their_own_account():
@@ -80,7 +91,7 @@ def test_no_page_offers_the_auditor_a_form_that_writes(oversight):
                 continue
             action = re.search(r'action="([^"]*)"', tag)
             try:
-                name = resolve(action.group(1).split("?")[0]).view_name if action else "(no action)"
+                name = resolve(re.split(r"[?#]", action.group(1))[0]).view_name if action else "(no action)"
             except Resolver404:
                 name = action.group(1) if action else "(no action)"
             if name not in LAYOUT_FORMS:

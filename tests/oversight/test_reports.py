@@ -53,7 +53,8 @@ def test_median_and_90th_percentile_time_to_decision_by_route(oversight):
     known_numbers(oversight)
     report = build(oversight, "time-to-decision")
     rows = {row[0]: row[1:] for row in report.rows}
-    assert rows["Expedited review"] == [3, 4.0, 8.8]  # 4 + (10 - 4) * 0.8
+    # 0 (protocol C, the public notice's study, decided the day it came), 2, 4 and 10 days.
+    assert rows["Expedited review"] == [4, 3.0, 8.2]  # 4 + (10 - 4) * 0.7
     assert rows["Full-board review"] == [1, 20.0, 20.0]
 
 
@@ -68,8 +69,8 @@ def test_submissions_per_month_count_the_institution_s_submissions_by_kind(overs
     report = build(oversight, "submissions")
     assert len(report.rows) == 12
     initial = report.header.index("Initial application")
-    # A's two rounds and the three other protocols; not the other institution's.
-    assert sum(row[initial] for row in report.rows) == 5
+    # A's two rounds, the three other protocols and protocol C; not the other institution's.
+    assert sum(row[initial] for row in report.rows) == 6
     assert report.rows[-1][0] == timezone.localdate().strftime("%Y-%m")
 
 
@@ -97,7 +98,7 @@ def test_the_reports_page_draws_accessible_charts_with_their_numbers(oversight):
     assert '<title id="chart-time-to-decision-title">' in text
     assert "<desc id=" in text
     assert 'id="time-to-decision-table"' in text
-    assert "8.8" in text
+    assert "8.2" in text
     # Patterns, not colour alone: the second series is striped.
     assert 'fill="url(#chart-workload-stripes)"' in text
     assert reverse("oversight:report_csv", args=["workload"]) in text
