@@ -58,6 +58,16 @@ ACTION_LABELS = {
     "data_request.renewal_started": _("Renewal started from an earlier request"),
     # Data sharing: the committee, agreements and grants (agreements.review).
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
+    "agreement.suspended": _("Data-sharing agreement suspended"),
+    "access_grant.ended": _("Access to shared data ended"),
+    "agreement.reinstated": _("Data-sharing agreement reinstated"),
+    "access_grant.reissued": _("Access to shared data granted again after reinstatement"),
+    "agreement.expired": _("Data-sharing agreement expired at the end of its term"),
+    "agreement.re_review_flagged": _("Data-sharing agreement flagged for re-review (consent changed)"),
+    "agreement.re_review_cleared": _("Re-review of a data-sharing agreement recorded"),
+    "dataset.scope_changed": _("Consent scope of a dataset changed"),
+    "destruction.recorded": _("Destruction of shared data recorded"),
+    "provision.recorded": _("Provision of data recorded (JP-IC-12)"),
     # Data sharing: refusals and withdrawals (agreements.refusals).
 }
 
