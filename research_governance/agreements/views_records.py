@@ -139,7 +139,8 @@ def agreement_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _(
-                "The agreement was reinstated; new access was granted to %(count)s team members until the end of the term."
+                "The agreement was reinstated; new access was granted to %(count)s team members "
+                "until the end of the term."
             )
             % {"count": len(grants)},
         )
