@@ -133,23 +133,22 @@ def _about(agreement: Agreement, data_request: DataAccessRequest) -> dict[str, A
 # ---------------------------------------------------------------------------------------
 
 
-def _end_grants(grants: list[AccessGrant], *, by: User | None, reason: str, now: datetime) -> None:
-    """End the locked open grants: one UPDATE, one audit event each."""
+def _end_grants(grants: list[AccessGrant], *, by: User | None, reasons: dict[int, str], now: datetime) -> None:
+    """End the locked open grants (``reasons``: per agreement): one UPDATE, one audit event each."""
     if not grants:
         return
     transition = GRANT_TRANSITIONS[0]
     actors = {DataActor.SYSTEM} if by is None else {DataActor.SYSTEM, DataActor.DAC_OFFICER}
     transition_for("end", grants[0].state, actors, GRANT_TRANSITIONS)
-    AccessGrant.objects.filter(pk__in=[grant.pk for grant in grants]).update(
-        state=transition.target, ended_at=now, end_reason=reason
-    )
     for grant in grants:
-        grant.state, grant.ended_at, grant.end_reason = transition.target, now, reason
+        grant.state, grant.ended_at, grant.end_reason = transition.target, now, reasons[grant.agreement_id]
+    AccessGrant.objects.bulk_update(grants, ["state", "ended_at", "end_reason"])
+    for grant in grants:
         audit_record(
             actor=by,
             action=transition.audit_action,  # access_grant.ended
             target=grant,
-            data={"agreement_id": grant.agreement_id, "user_id": grant.user_id, "reason": reason},
+            data={"agreement_id": grant.agreement_id, "user_id": grant.user_id, "reason": grant.end_reason},
         )
 
 
@@ -222,7 +221,7 @@ def approvals_lapsed(*, approvals: Sequence[Approval], by: User | None) -> list[
                 "grants_ended": len(grants_of[agreement.pk]),
             },
         )
-        _end_grants(grants_of[agreement.pk], by=by, reason=agreement.status_reason, now=now)
+    _end_grants(grants, by=by, reasons={agreement.pk: agreement.status_reason for agreement in agreements}, now=now)
     told = parties(agreements)
     notify_many(
         Notice(
@@ -551,7 +550,7 @@ def agreements_expire(*, today: date | None = None) -> list[Agreement]:
                 "term_end": agreement.term_end.isoformat(),
             },
         )
-    _end_grants(grants, by=None, reason="The agreement's term ended.", now=now)
+    _end_grants(grants, by=None, reasons=dict.fromkeys(previous, "The agreement's term ended."), now=now)
     told = parties(agreements, provider=False)
     notify_many(
         Notice(
