@@ -216,3 +216,85 @@ def build_world() -> World:
         "notification_pk": notification.pk,
     }
     return world
+
+
+# ---------------------------------------------------------------------------------------
+# Data sharing: the records pages (agreements.views_records). A dataset of protocol A under its
+# approval, requested by someone who is none of the personas (the requester's own view is tested
+# in tests/agreements), with an active agreement. The ethics chair also chairs the data access
+# committee (an officer); the member and the conflicted member sit on it, the conflicted one
+# having declared a conflict on the request (US-IRB-03). The PI and the co-investigator of A are
+# the provider's side; the auditor reads.
+# ---------------------------------------------------------------------------------------
+
+
+def add_data_sharing(world: World) -> None:
+    from research_governance.agreements import services as agreement_services
+    from research_governance.agreements.models import AccessGrant, Agreement, RequestConflict, Signature
+
+    institution = world.committee.institution
+    dac = Committee.objects.create(
+        institution=institution,
+        code="dac",
+        name_ja="データアクセス委員会",
+        name_en="Data Access Committee",
+        kind=Committee.Kind.DATA_ACCESS,
+    )
+    since = timezone.localdate() - timedelta(days=30)
+    for persona, role in (
+        ("chair", CommitteeMembership.Role.CHAIR),
+        ("member", CommitteeMembership.Role.MEMBER),
+        ("conflicted", CommitteeMembership.Role.MEMBER),
+    ):
+        CommitteeMembership.objects.create(committee=dac, user=world.people[persona], role=role, valid_from=since)
+    pi = world.people["pi"]
+    dataset = agreement_services.dataset_register(
+        protocol=world.protocol_a,
+        by=pi,
+        data={
+            "title": "Shared biomarker panel",
+            "deidentification": "non_identifiable",
+            "consent_covers_provision": True,
+            "duo_permission": "HMB",
+        },
+    )
+    requester = UserFactory(email="requester@audit.example", name_latin="Rita Requester")
+    today = timezone.localdate()
+    data_request = agreement_services.request_create(
+        by=requester,
+        data={"title": "Data request", "term_start": today, "term_end": today + timedelta(days=365)},
+        datasets=[dataset],
+    )
+    RequestConflict.objects.create(
+        request=data_request, member=world.people["conflicted"], reason="Consults", declared_at=timezone.now()
+    )
+    type(data_request).objects.filter(pk=data_request.pk).update(status="decided", reference="DAR-AUDIT-1")
+    now = timezone.now()
+    agreement = Agreement.objects.create(
+        request=data_request,
+        reference="DSA-AUDIT-1",
+        status="active",
+        term_start=today,
+        term_end=today + timedelta(days=365),
+        destruction_due=today + timedelta(days=395),
+        status_changed_at=now,
+        created_at=now,
+    )
+    for party, signer in ((Signature.Party.RECIPIENT, requester), (Signature.Party.PROVIDER, world.people["chair"])):
+        Signature.objects.create(
+            agreement=agreement,
+            party=party,
+            signer=signer,
+            printed_name=signer.display_name,
+            signed_at=now,
+            meaning="Agreed",
+        )
+    AccessGrant.objects.create(
+        agreement=agreement,
+        user=requester,
+        starts_at=now,
+        ends_at=now + timedelta(days=365),
+        granted_by=world.people["chair"],
+        created_at=now,
+    )
+    world.ids.update({"data_request_pk": data_request.pk, "dataset_id": dataset.pk})

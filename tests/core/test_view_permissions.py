@@ -24,7 +24,7 @@ from research_governance.reviews.models import ReviewComment
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, attach, pdf_upload
 
-from .permission_support import A_COMMENT, A_SUMMARY, A_TITLE, B_TITLE, World, build_world
+from .permission_support import A_COMMENT, A_SUMMARY, A_TITLE, B_TITLE, World, add_data_sharing, build_world
 
 PERSONAS = (
     "anonymous",
@@ -113,6 +113,19 @@ committees:member_edit            LGN  404  404  404  403  403  403  200  403  4
 # shows the letter's reference, date, kind and hash, nothing about the study.
 letters:download                  LGN  200  200  404  404  404  404  200  200  200  404
 letters:verify                    200  200  200  200  200  200  200  200  200  200  200
+# Data sharing (permission_support.add_data_sharing): the request of someone who is none of the
+# personas, for a dataset of A. The provider (A's PI and team), the data access committee's
+# officer (the chair) and the auditor see it; the unassigned and the conflicted member do not.
+agreements:request_list           LGN  200  200  200  200  200  200  200  200  200  200
+agreements:request_detail         LGN  200  200  404  404  404  404  404  200  404  200
+agreements:provision_list         LGN  200  200  404  404  404  404  404  200  404  200
+# Provisions are recorded by the provider's side or an officer; the auditor reads only.
+agreements:provision_new          LGN  200  200  404  404  404  404  404  200  404  403
+# Destruction is the recipient's: every viewer here is refused.
+agreements:destruction_new        LGN  403  403  404  404  404  404  404  403  404  403
+# The institution's provision register (JP-IC-12): officers of the data access committee and auditors.
+agreements:provision_register     LGN  404  404  404  404  404  404  404  200  404  200
+agreements:provision_register_csv LGN  404  404  404  404  404  404  404  200  404  200
 """
 )
 
@@ -175,12 +188,16 @@ committees:meeting_close          LGN  404  404  404  403  403  403  ok   403  4
 committees:item_defer             LGN  404  404  404  403  403  404  ok   403  404  403
 # Anyone may check a copy of a letter against its hash; it changes nothing.
 letters:verify                    ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
+agreements:provision_new          LGN  ok   ok   404  404  404  404  404  ok   404  403
+agreements:destruction_new        LGN  403  403  404  404  404  404  404  403  404  403
+agreements:agreement_reinstate    LGN  403  403  404  404  404  404  404  ok   404  403
+agreements:re_review_clear        LGN  403  403  404  404  404  404  404  ok   404  403
 """
 )
 
 # Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
-AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters")
+AUDITED_NAMESPACES = ("protocols", "reviews", "committees", "notifications", "letters", "agreements")
 CORE_ROUTES = ("home", "healthz", "rulebook")
 
 
@@ -258,9 +275,15 @@ ROUTE_ARGUMENTS = {
     "committees:item_defer": ["committee_pk", "meeting_id", "item_id"],
     "letters:download": ["letter_id"],
     "letters:verify": ["code"],
+    "agreements:request_detail": ["data_request_pk"],
+    "agreements:destruction_new": ["data_request_pk"],
+    "agreements:provision_list": ["data_request_pk"],
+    "agreements:provision_new": ["data_request_pk"],
+    "agreements:agreement_reinstate": ["data_request_pk"],
+    "agreements:re_review_clear": ["data_request_pk"],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
-URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk", "first_number": "number"}
+URL_KEYWORD = {"committee_pk": "pk", "notification_pk": "pk", "first_number": "number", "data_request_pk": "pk"}
 
 
 def url(route: str, ids: dict[str, int]) -> str:
@@ -353,6 +376,20 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
             f"defer-{ids['item_id']}-reason": "Hijacked",
             f"defer-{ids['item_id']}-return_to": "detail",
         },
+        "agreements:provision_new": {
+            "dataset": ids["dataset_id"],
+            "provided_on": today,
+            "items": "Hijacked",
+            "medium": "secure_transfer",
+            "recipient": "Intruder",
+        },
+        "agreements:destruction_new": {
+            "destroyed_on": today,
+            "destroyed_by": "Intruder",
+            "method": "Hijacked",
+            "evidence": "Hijacked",
+        },
+        "agreements:re_review_clear": {"rereview-note": "Hijacked"},
     }.get(route, {})
     return data, {}
 
@@ -386,6 +423,7 @@ def state_of(world: World) -> tuple[object, ...]:
 @pytest.fixture
 def world(db) -> World:  # type: ignore[no-untyped-def]
     world = build_world()
+    add_data_sharing(world)
     letter = letter_issue(decision_id=world.decision.pk, kind="decision", language="en")
     world.ids.update({"letter_id": letter.pk, "code": letter.verification_code})
     return world
