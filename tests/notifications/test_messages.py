@@ -22,6 +22,15 @@ PARAMS = {
     "days": 30,
     "decided_on": "2026-11-01",
     "count": 2,
+    # Data sharing.
+    "requester": bilingual("依頼 花子", "Hanako Irai"),
+    "approval": "A-R-2026-001-1",
+    "approval_status": bilingual("一時停止", "suspended"),
+    "term_end": "2027-03-31",
+    "destruction_due": "2027-04-30",
+    "reason": "The consent changed.",
+    "recorder": bilingual("記録 次郎", "Jiro Kiroku"),
+    "destroyed_on": "2027-04-15",
 }
 
 
