@@ -70,6 +70,16 @@ ACTION_LABELS = {
     "agreement.terms_accepted": _("Terms of the data-sharing agreement accepted"),
     "access_grant.created": _("Access to data granted"),
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
+    "agreement.suspended": _("Data-sharing agreement suspended"),
+    "access_grant.ended": _("Access to shared data ended"),
+    "agreement.reinstated": _("Data-sharing agreement reinstated"),
+    "access_grant.reissued": _("Access to shared data granted again after reinstatement"),
+    "agreement.expired": _("Data-sharing agreement expired at the end of its term"),
+    "agreement.re_review_flagged": _("Data-sharing agreement flagged for re-review (consent changed)"),
+    "agreement.re_review_cleared": _("Re-review of a data-sharing agreement recorded"),
+    "dataset.scope_changed": _("Consent scope of a dataset changed"),
+    "destruction.recorded": _("Destruction of shared data recorded"),
+    "provision.recorded": _("Provision of data recorded (JP-IC-12)"),
     # Data sharing: refusals and withdrawals (agreements.refusals).
     "refusal.registered": _("Refusal or withdrawal registered by the study team"),
     "refusal.received_public": _("Refusal received through the public notice"),

@@ -225,6 +225,75 @@ MESSAGES: dict[str, Message] = {
         ),
     ),
     # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
+    # To the requesting team, the committee's officers and the providing PIs.
+    "agreement.suspended": Message(
+        subject=_("Data-sharing agreement %(reference)s suspended"),
+        body=_(
+            "The ethics approval %(approval)s, on which the data-sharing agreement %(reference)s: %(title)s "
+            "depends, is now %(approval_status)s. The agreement is suspended and every access granted under "
+            "it has ended. The data must not be used until the data access committee reinstates it."
+        ),
+    ),
+    "agreement.reinstated": Message(
+        subject=_("Data-sharing agreement %(reference)s reinstated"),
+        body=_(
+            "The data access committee reinstated the data-sharing agreement %(reference)s: %(title)s. "
+            "Team members who accepted its terms have access again until the end of its term."
+        ),
+    ),
+    # To the requesting team and the committee's officers.
+    "agreement.expired": Message(
+        subject=_("Data-sharing agreement %(reference)s has ended"),
+        body=_(
+            "The term of the data-sharing agreement %(reference)s: %(title)s ended on %(term_end)s and "
+            "access has ended. Destroy the data by %(destruction_due)s and record the destruction on the "
+            "request's page."
+        ),
+    ),
+    # To the committee's officers.
+    "agreement.re_review_needed": Message(
+        subject=_("Data-sharing agreement %(reference)s needs re-review"),
+        body=_(
+            "What the subjects consented to has changed for the data shared under %(reference)s: %(title)s. "
+            "%(reason)s Please review the agreement again."
+        ),
+    ),
+    "destruction.recorded": Message(
+        subject=_("Destruction recorded for %(reference)s"),
+        body=_(
+            "%(recorder)s recorded that the data shared under %(reference)s: %(title)s were destroyed on "
+            "%(destroyed_on)s."
+        ),
+    ),
+    # Reminders: to the requesting team (and, once overdue, the committee's officers).
+    "reminder.agreement_ending": Message(
+        subject=_("Data-sharing agreement %(reference)s ends on %(term_end)s"),
+        body=_(
+            "Access under the data-sharing agreement %(reference)s: %(title)s ends on %(term_end)s "
+            "(in %(days)s days). Start a renewal from the request's page if the work continues."
+        ),
+    ),
+    "reminder.agreement_last_day": Message(
+        subject=_("Data-sharing agreement %(reference)s ends today"),
+        body=_(
+            "Today, %(term_end)s, is the last day of access under the data-sharing agreement "
+            "%(reference)s: %(title)s. Destroy the data by %(destruction_due)s and record it."
+        ),
+    ),
+    "reminder.destruction_due": Message(
+        subject=_("Record the destruction of the data of %(reference)s"),
+        body=_(
+            "The data-sharing agreement %(reference)s: %(title)s has ended. Destroy the data by "
+            "%(destruction_due)s and record the destruction on the request's page."
+        ),
+    ),
+    "reminder.destruction_overdue": Message(
+        subject=_("Destruction of the data of %(reference)s not recorded"),
+        body=_(
+            "The data shared under %(reference)s: %(title)s were to be destroyed by %(destruction_due)s, "
+            "and no destruction has been recorded. Please record it without delay."
+        ),
+    ),
     # Data sharing: refusals and withdrawals (agreements.refusals).
     # To the PI and the study team: act without delay (JP-IC-11).
     "refusal.received": Message(

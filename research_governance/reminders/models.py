@@ -7,6 +7,8 @@ class ReminderKind(models.TextChoices):
     PROGRESS_REPORT = "progress_report", _("Progress report due (JP-R-01)")
     CONDITIONS_UNANSWERED = "conditions_unanswered", _("Conditions not answered")
     REVIEW_OVERDUE = "review_overdue", _("Review overdue")
+    AGREEMENT_TERM_END = "agreement_term_end", _("Data-sharing agreement ending")
+    DESTRUCTION_RECORD = "destruction_record", _("Destruction of shared data not recorded")
 
 
 class Reminder(models.Model):

@@ -28,6 +28,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
+from research_governance.agreements.cascade import agreements_expire
+from research_governance.agreements.models import Agreement, DataAccessRequest, RequestTeamMember
+from research_governance.agreements.permissions import OFFICER_ROLES
+from research_governance.agreements.workflow import AgreementStatus
+from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.notifications.messages import bilingual
 from research_governance.notifications.services import Notice, notify_many
 from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolUserObjectPermission
@@ -46,6 +51,10 @@ from .models import Reminder, ReminderKind
 APPROVAL_THRESHOLDS = (90, 60, 30, 7, 0)
 # Days before a progress report falls due (JP-R-01); "7" covers the due day too. Then "overdue".
 PROGRESS_REPORT_THRESHOLDS = (30, 7)
+# Days before a data-sharing agreement's last day (the requesting team); "0" is the last day.
+AGREEMENT_THRESHOLDS = (60, 30, 7, 0)
+# A missing destruction record is chased every so many days after the destruction date.
+DESTRUCTION_CHASE_DAYS = 30
 # Days after a decision with conditions that are still unanswered: two weeks is a fair time to
 # answer, a month a firm second reminder. Counted on the decision's date in the local time zone.
 CONDITION_THRESHOLDS = (14, 30)
@@ -65,13 +74,17 @@ class Owed:
     object_type: str
     object_id: int
     due_on: date
-    protocol_id: int
+    # None for a data-sharing agreement, which may cover the data of several protocols.
+    protocol_id: int | None
     institution_id: int
     notice: Callable[[], tuple[str, dict[str, Any], str]]
-    # Who is told: the protocol's team, the institution's secretariat, or one user (a reviewer).
+    # Who is told: the protocol's team, the institution's secretariat, or one user (a reviewer);
+    # for data sharing, a request's team (the recipient side) and the data access committee's officers.
     to_team: bool = True
     to_secretariat: bool = False
     to_user_id: int | None = None
+    to_request_team_of: int | None = None
+    to_dac_officers: bool = False
 
     @property
     def key(self) -> tuple[str, int, str, str, date]:
@@ -83,6 +96,7 @@ class ScanSummary:
     now: datetime
     today: date
     expired: int = 0
+    agreements_expired: int = 0
     # kind -> threshold -> {"found": n, "sent": n}
     reminders: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
@@ -91,6 +105,7 @@ class ScanSummary:
             "now": timezone.localtime(self.now).isoformat(),
             "today": self.today.isoformat(),
             "expired": self.expired,
+            "agreements_expired": self.agreements_expired,
             "reminders": self.reminders,
             "found": sum(c["found"] for by_threshold in self.reminders.values() for c in by_threshold.values()),
             "sent": sum(c["sent"] for by_threshold in self.reminders.values() for c in by_threshold.values()),
@@ -153,8 +168,7 @@ _PROTOCOL_FIELDS = {
 
 
 # ---------------------------------------------------------------------------------------
-# Finders: one query each. Data agreements expiring will be one more finder, added to FINDERS
-# once the agreements exist (with a kind in ReminderKind and its message kinds).
+# Finders: one query each.
 # ---------------------------------------------------------------------------------------
 
 
@@ -319,11 +333,92 @@ def reviews_overdue(today: date) -> list[Owed]:
     ]
 
 
+def _agreement_notice(message: str, row: dict[str, Any], extra: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+    params = {"reference": row["reference"], "title": row["request__title"], **extra}
+    return message, params, reverse("agreements:request_detail", args=[row["request_id"]])
+
+
+_AGREEMENT_FIELDS = ("pk", "reference", "term_end", "destruction_due", "request_id", "request__title")
+
+
+def agreements_ending(today: date) -> list[Owed]:
+    """Active data-sharing agreements whose term ends within 60 days (today included): the
+    requesting team is reminded, as for approvals, at 60, 30 and 7 days and on the last day."""
+    rows = Agreement.objects.filter(
+        status=AgreementStatus.ACTIVE,
+        term_end__gte=today,
+        term_end__lte=today + timedelta(days=max(AGREEMENT_THRESHOLDS)),
+    ).values(*_AGREEMENT_FIELDS, institution_id=F("request__institution_id"))
+    owed = []
+    for row in rows:
+        days_left = (row["term_end"] - today).days
+        owed.append(
+            Owed(
+                kind=ReminderKind.AGREEMENT_TERM_END,
+                threshold=_window(days_left, AGREEMENT_THRESHOLDS),
+                object_type="agreements.agreement",
+                object_id=row["pk"],
+                due_on=row["term_end"],
+                protocol_id=None,
+                institution_id=row["institution_id"],
+                notice=partial(
+                    _agreement_notice,
+                    "reminder.agreement_last_day" if days_left == 0 else "reminder.agreement_ending",
+                    row,
+                    {"term_end": row["term_end"], "days": days_left, "destruction_due": row["destruction_due"]},
+                ),
+                to_team=False,
+                to_request_team_of=row["request_id"],
+            )
+        )
+    return owed
+
+
+def destructions_missing(today: date) -> list[Owed]:
+    """Agreements that have ended (expired or terminated) with no destruction record (issue 6,
+    item 9): the requesting team is told once when the agreement has ended, then, from the day
+    after the destruction date, the team and the committee's officers every 30 days until the
+    destruction is recorded (the due date of each chase is the start of its 30-day period)."""
+    rows = Agreement.objects.filter(
+        status__in=[AgreementStatus.EXPIRED, AgreementStatus.TERMINATED], destruction__isnull=True
+    ).values(*_AGREEMENT_FIELDS, institution_id=F("request__institution_id"))
+    owed = []
+    for row in rows:
+        due = row["destruction_due"]
+        overdue = today > due
+        chase_from = due + timedelta(
+            days=1 + ((today - due).days - 1) // DESTRUCTION_CHASE_DAYS * DESTRUCTION_CHASE_DAYS
+        )
+        owed.append(
+            Owed(
+                kind=ReminderKind.DESTRUCTION_RECORD,
+                threshold=OVERDUE if overdue else "due",
+                object_type="agreements.agreement",
+                object_id=row["pk"],
+                due_on=chase_from if overdue else due,
+                protocol_id=None,
+                institution_id=row["institution_id"],
+                notice=partial(
+                    _agreement_notice,
+                    "reminder.destruction_overdue" if overdue else "reminder.destruction_due",
+                    row,
+                    {"destruction_due": due},
+                ),
+                to_team=False,
+                to_request_team_of=row["request_id"],
+                to_dac_officers=overdue,
+            )
+        )
+    return owed
+
+
 FINDERS: tuple[tuple[str, tuple[str, ...], Callable[[date], list[Owed]]], ...] = (
     (ReminderKind.APPROVAL_EXPIRY, tuple(map(str, APPROVAL_THRESHOLDS)), approvals_expiring),
     (ReminderKind.PROGRESS_REPORT, (*map(str, PROGRESS_REPORT_THRESHOLDS), OVERDUE), progress_reports_due),
     (ReminderKind.CONDITIONS_UNANSWERED, tuple(map(str, CONDITION_THRESHOLDS)), conditions_unanswered),
     (ReminderKind.REVIEW_OVERDUE, (OVERDUE,), reviews_overdue),
+    (ReminderKind.AGREEMENT_TERM_END, tuple(map(str, AGREEMENT_THRESHOLDS)), agreements_ending),
+    (ReminderKind.DESTRUCTION_RECORD, ("due", OVERDUE), destructions_missing),
 )
 
 
@@ -426,27 +521,62 @@ def _users(user_ids: Iterable[int]) -> dict[int, User]:
     return users
 
 
+def _request_teams(request_ids: Iterable[int]) -> dict[int, list[User]]:
+    """The requester and team of each data-access request (the recipient side), active users only."""
+    teams: dict[int, list[User]] = defaultdict(list)
+    for chunk in _chunks(request_ids):
+        for data_request in DataAccessRequest.objects.filter(pk__in=chunk, requester__is_active=True).select_related(
+            "requester"
+        ):
+            teams[data_request.pk].append(data_request.requester)
+        for member in RequestTeamMember.objects.filter(request_id__in=chunk, user__is_active=True).select_related(
+            "user"
+        ):
+            teams[member.request_id].append(member.user)
+    return teams
+
+
+def _dac_officers(institution_ids: Iterable[int], today: date) -> dict[int, list[User]]:
+    """The chair and secretariat of each institution's data access committee."""
+    officers: dict[int, list[User]] = defaultdict(list)
+    ids = set(institution_ids)
+    if ids:
+        rows = CommitteeMembership.objects.filter(
+            Q(valid_from__lte=today) & (Q(valid_to__isnull=True) | Q(valid_to__gte=today)),
+            committee__institution_id__in=ids,
+            committee__kind=Committee.Kind.DATA_ACCESS,
+            role__in=OFFICER_ROLES,
+            user__is_active=True,
+        ).select_related("user", "committee")
+        for row in rows:
+            officers[row.committee.institution_id].append(row.user)
+    return officers
+
+
 def _tell(new: Sequence[Owed], today: date) -> None:
     """Notify the people each new reminder is for: one query per audience, one INSERT for all."""
-    teams = _teams(item.protocol_id for item in new if item.to_team)
+    teams = _teams(item.protocol_id for item in new if item.to_team and item.protocol_id is not None)
     secretariats = _secretariats((item.institution_id for item in new if item.to_secretariat), today)
     users = _users(item.to_user_id for item in new if item.to_user_id is not None)
+    request_teams = _request_teams(item.to_request_team_of for item in new if item.to_request_team_of is not None)
+    officers = _dac_officers((item.institution_id for item in new if item.to_dac_officers), today)
     notices: list[Notice] = []
     for item in new:
         recipients: list[User] = []
         if item.to_team:
-            recipients += teams.get(item.protocol_id, [])
+            recipients += teams.get(item.protocol_id, [])  # type: ignore[arg-type]
         if item.to_secretariat:
             recipients += secretariats.get(item.institution_id, [])
         if item.to_user_id in users:
             recipients.append(users[item.to_user_id])
+        if item.to_request_team_of is not None:
+            recipients += request_teams.get(item.to_request_team_of, [])
+        if item.to_dac_officers:
+            recipients += officers.get(item.institution_id, [])
         message, params, link = item.notice()
         # A stand-in carrying only the id: the notification stores the protocol's id, nothing more.
-        notices.append(
-            Notice(
-                recipients=recipients, kind=message, params=params, link=link, protocol=Protocol(pk=item.protocol_id)
-            )
-        )
+        protocol = Protocol(pk=item.protocol_id) if item.protocol_id is not None else None
+        notices.append(Notice(recipients=recipients, kind=message, params=params, link=link, protocol=protocol))
     notify_many(notices)
 
 
@@ -454,13 +584,17 @@ def _expire_ended(today: date, summary: ScanSummary) -> None:
     """Expire every live approval whose last day is before today (``approvals_expire``: locked,
     audited one by one, protocols and teams told)."""
     summary.expired = len(approvals_expire(today=today))
+    # Data-sharing agreements whose term is over (their grants are inactive already).
+    summary.agreements_expired = len(agreements_expire(today=today))
 
 
 @transaction.atomic
 def reminders_scan(*, now: datetime | None = None) -> ScanSummary:
     """The daily scan for ``now`` (default: the current time), in one transaction.
 
-    First approvals whose period is over expire (so they are not reminded about), then each
+    First approvals whose period is over expire (so they are not reminded about), and the
+    data-sharing agreements whose term is over (those depending on an approval that expired are
+    suspended by it), then each
     finder lists the reminders owed today, the new ones are recorded and their people notified.
     Running it again for the same day finds the same things and sends nothing."""
     now = now or timezone.now()

@@ -237,6 +237,7 @@ def build_world() -> World:
         "report": "workload",
         "year": timezone.localdate().year,
     }
+    add_records_world(world)
     return world
 
 
@@ -309,3 +310,64 @@ def data_sharing(committee: Committee, people: dict[str, User | None]) -> dict[s
         "agreement_code": agreement.verification_code,
         "fmt": "csv",
     }
+
+
+def add_records_world(world: World) -> None:
+    """Data sharing: the records pages (agreements.views_records). A second dataset of protocol A,
+    requested by someone who is none of the personas (the requester's own view is tested in
+    tests/agreements), with an active agreement signed by the data access committee's chair. The
+    conflicted member declared a conflict on this request too (US-IRB-03). The PI and the
+    co-investigator of A are the provider's side; the auditor reads."""
+    from research_governance.agreements.models import AccessGrant, Agreement, Signature
+
+    pi, chair = world.people["pi"], world.people["chair"]
+    dataset = data_services.dataset_register(
+        protocol=world.protocol_a,
+        by=pi,
+        data={
+            "title": "Shared biomarker panel",
+            "deidentification": "non_identifiable",
+            "consent_covers_provision": True,
+            "duo_permission": "HMB",
+        },
+    )
+    requester = UserFactory(email="requester@audit.example", name_latin="Rita Requester")
+    today = timezone.localdate()
+    data_request = data_services.request_create(
+        by=requester,
+        data={"title": "Data request", "term_start": today, "term_end": today + timedelta(days=365)},
+        datasets=[dataset],
+    )
+    RequestConflict.objects.create(
+        request=data_request, member=world.people["conflicted"], reason="Consults", declared_at=timezone.now()
+    )
+    type(data_request).objects.filter(pk=data_request.pk).update(status="decided", reference="DAR-AUDIT-1")
+    now = timezone.now()
+    agreement = Agreement.objects.create(
+        request=data_request,
+        reference="DSA-AUDIT-1",
+        status="active",
+        term_start=today,
+        term_end=today + timedelta(days=365),
+        destruction_due=today + timedelta(days=395),
+        status_changed_at=now,
+        created_at=now,
+    )
+    for party, signer in ((Signature.Party.RECIPIENT, requester), (Signature.Party.PROVIDER, chair)):
+        Signature.objects.create(
+            agreement=agreement,
+            party=party,
+            signer=signer,
+            printed_name=signer.display_name,
+            signed_at=now,
+            meaning="Agreed",
+        )
+    AccessGrant.objects.create(
+        agreement=agreement,
+        user=requester,
+        starts_at=now,
+        ends_at=now + timedelta(days=365),
+        granted_by=chair,
+        created_at=now,
+    )
+    world.ids.update({"records_request_pk": data_request.pk, "dataset_id": dataset.pk})

@@ -26,7 +26,7 @@ from research_governance.reviews.models import ReviewComment
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, attach, pdf_upload
 
-from .permission_support import A_COMMENT, A_SUMMARY, A_TITLE, B_TITLE, World, build_world
+from .permission_support import A_COMMENT, A_SUMMARY, A_TITLE, B_TITLE, World, add_data_sharing, build_world
 
 PERSONAS = (
     "anonymous",
@@ -172,6 +172,17 @@ oversight:report_csv              LGN  404  404  404  404  404  404  200  200  4
 oversight:committee_report        LGN  404  404  404  404  404  404  200  404  404  200
 oversight:committee_report_pdf    LGN  404  404  404  404  404  404  200  404  404  200
 oversight:committee_report_csv    LGN  404  404  404  404  404  404  200  404  404  200
+# Data sharing records (permission_support.add_records_world): an active agreement on a second
+# dataset of A, for a requester who is none of the personas; the committee's officers (chair,
+# secretariat) and the provider's side act, the auditor reads.
+agreements:provision_list         LGN  200  200  404  404  404  404  200  200  404  200
+# Provisions are recorded by the provider's side or an officer; the auditor reads only.
+agreements:provision_new          LGN  200  200  404  404  404  404  200  200  404  403
+# Destruction is the recipient's: every viewer here is refused.
+agreements:destruction_new        LGN  403  403  404  404  404  404  403  403  404  403
+# The institution's provision register (JP-IC-12): officers of the data access committee and auditors.
+agreements:provision_register     LGN  404  404  404  404  404  404  200  200  404  200
+agreements:provision_register_csv LGN  404  404  404  404  404  404  200  200  404  200
 """
 )
 
@@ -261,6 +272,10 @@ agreements:refusal_handle         LGN  ok   403  404  404  404  404  403  403  4
 agreements:refusal_acknowledge    LGN  404  404  404  404  404  404  404  404  404  404
 # Anyone may refuse the use of their information through a public notice (rate-limited).
 notices:detail                    ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
+agreements:provision_new          LGN  ok   ok   404  404  404  404  ok   ok   404  403
+agreements:destruction_new        LGN  403  403  404  404  404  404  403  403  404  403
+agreements:agreement_reinstate    LGN  403  403  404  404  404  404  ok   ok   404  403
+agreements:re_review_clear        LGN  403  403  404  404  404  404  ok   ok   404  403
 """
 )
 
@@ -382,6 +397,13 @@ ROUTE_ARGUMENTS = {
     "oversight:committee_report": ["committee_pk", "year"],
     "oversight:committee_report_pdf": ["committee_pk", "year"],
     "oversight:committee_report_csv": ["committee_pk", "year"],
+    "agreements:destruction_new": ["records_request_pk"],
+    "agreements:provision_list": ["records_request_pk"],
+    "agreements:provision_new": ["records_request_pk"],
+    "agreements:agreement_reinstate": ["records_request_pk"],
+    "agreements:re_review_clear": ["records_request_pk"],
+    "agreements:provision_register": [],
+    "agreements:provision_register_csv": [],
 }
 # The URL keyword each world id fills (committee and notification routes call theirs "pk").
 URL_KEYWORD = {
@@ -389,6 +411,7 @@ URL_KEYWORD = {
     "notification_pk": "pk",
     "first_number": "number",
     "data_request_pk": "pk",
+    "records_request_pk": "pk",
     "agreement_pk": "pk",
     "agreement_code": "code",
     "notice_number": "number",
@@ -502,6 +525,20 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
         },
         "agreements:refusal_list": {"register-kind": "refusal", "register-subject_code": "HIJACK-1"},
         "agreements:refusal_handle": {f"handle-{ids['refusal_id']}-note": "Hijacked"},
+        "agreements:provision_new": {
+            "dataset": ids["dataset_id"],
+            "provided_on": today,
+            "items": "Hijacked",
+            "medium": "secure_transfer",
+            "recipient": "Intruder",
+        },
+        "agreements:destruction_new": {
+            "destroyed_on": today,
+            "destroyed_by": "Intruder",
+            "method": "Hijacked",
+            "evidence": "Hijacked",
+        },
+        "agreements:re_review_clear": {"rereview-note": "Hijacked"},
     }.get(route, {})
     return data, {}
 
@@ -540,6 +577,7 @@ def state_of(world: World) -> tuple[object, ...]:
 @pytest.fixture
 def world(db) -> World:  # type: ignore[no-untyped-def]
     world = build_world()
+    add_data_sharing(world)
     letter = letter_issue(decision_id=world.decision.pk, kind="decision", language="en")
     world.ids.update({"letter_id": letter.pk, "code": letter.verification_code})
     return world

@@ -29,6 +29,12 @@ PARAMS = {
     "action": "protocol.submitted",
     "occurred_at": "2026-11-29T01:15:00+00:00",
     "reason": bilingual("内容が変更されています", "its hash does not match its contents"),
+    "approval": "A-R-2026-001-1",
+    "approval_status": bilingual("一時停止", "suspended"),
+    "term_end": "2027-03-31",
+    "destruction_due": "2027-04-30",
+    "recorder": bilingual("記録 次郎", "Jiro Kiroku"),
+    "destroyed_on": "2027-04-15",
 }
 
 

@@ -39,7 +39,14 @@ def test_the_command_prints_what_it_found_and_sent_and_sends_nothing_the_second_
     assert second["expired"] == 0
     assert second["reminders"]["approval_expiry"]["7"] == {"found": 1, "sent": 0}
     assert (second["found"], second["sent"]) == (1, 0)
-    assert set(first["reminders"]) == {"approval_expiry", "progress_report", "conditions_unanswered", "review_overdue"}
+    assert set(first["reminders"]) == {
+        "approval_expiry",
+        "progress_report",
+        "conditions_unanswered",
+        "review_overdue",
+        "agreement_term_end",
+        "destruction_record",
+    }
 
 
 @pytest.mark.django_db
