@@ -6,22 +6,20 @@ the members vote, the secretariat records the decision, the head of institution 
 and the investigator sees the approval."""
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
-from research_governance.accounts.models import Role, User
+from research_governance.accounts.models import Role
 from research_governance.committees.models import AgendaItem, Meeting
 from research_governance.protocols.models import ProtocolStatus
 from research_governance.reviews.models import Approval
 
 from ..committees.meetings_support import SIX, vote_all
 from ..committees.support import make_committee
-from ..factories import PASSWORD, UserFactory, make_complete
-from .conftest import enter_second_factor_if_asked, new_context
+from ..factories import UserFactory, make_complete
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,40 +31,6 @@ CHECKLIST = (
     "AI and automated analysis",
     "Conflicts of interest",
 )
-
-
-def sign_in(page: Page, base_url: str, user: User) -> None:
-    """Through the real sign-in form. Where it lands depends on the role (the secretariat
-    lands on its queue), so only leaving the sign-in page and the user's name are checked.
-    Privileged users then type their authenticator app's code (SEC-02).
-
-    Names on the pages are compared with ``name_latin``: the pages are in English, while
-    ``display_name`` in the test thread follows the default language (Japanese)."""
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("input[name=login]").fill(user.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form").get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-    enter_second_factor_if_asked(page, user.email)
-    expect(page).not_to_have_url(re.compile(r"/accounts/2fa/"))
-    expect(page.get_by_role("button", name=user.name_latin)).to_be_visible()
-
-
-@pytest.fixture
-def page_for(browser: Browser, live_server) -> Iterator[Callable[[User], Page]]:  # type: ignore[no-untyped-def]
-    """page_for(user): a page in that person's own browser context, signed in through the form."""
-    contexts = []
-
-    def open_as(user: User) -> Page:
-        context = new_context(browser)
-        contexts.append(context)
-        page = context.new_page()
-        sign_in(page, live_server.url, user)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def test_full_board_path_from_submission_to_approval(live_server, page_for, screenshot):  # type: ignore[no-untyped-def]

@@ -5,14 +5,13 @@ access committee's secretary accepts it and assigns a member, who reviews; the s
 the approval; both parties sign with their password (US-R-01); the requester sees the grant."""
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
-from research_governance.accounts.models import Role, User
+from research_governance.accounts.models import Role
 from research_governance.agreements.models import AccessGrant, DataAccessRequest
 
 from ..agreements.support import make_dac, make_dataset
@@ -20,26 +19,8 @@ from ..committees.meetings_support import SIX
 from ..committees.support import make_committee
 from ..factories import PASSWORD, UserFactory
 from ..reviews.post_approval_support import approve
-from .conftest import new_context
-from .test_committee_path import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def page_for(browser: Browser, live_server) -> Iterator[Callable[[User], Page]]:  # type: ignore[no-untyped-def]
-    contexts = []
-
-    def open_as(user: User) -> Page:
-        context = new_context(browser)
-        contexts.append(context)
-        page = context.new_page()
-        sign_in(page, live_server.url, user)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def test_a_request_goes_from_a_failing_check_to_an_active_grant(page_for, live_server):  # type: ignore[no-untyped-def]

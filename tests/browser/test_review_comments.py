@@ -5,38 +5,17 @@ the comment again, and reads what changed since the version they reviewed.
 htmx settles only class, width and height (base.html): settling "style" copies an empty style
 attribute onto swapped-in inputs, which the content security policy blocks."""
 
-from collections.abc import Callable, Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
-from research_governance.accounts.models import User
 from research_governance.reviews import services
 
 from ..reviews.decisions_support import DUE, make_committee
 from ..reviews.rounds_support import build_rounds
-from .conftest import new_context
-from .test_committee_path import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 COMMENT = "Question 7 still does not say who keeps the key."
-
-
-@pytest.fixture
-def page_for(browser: Browser, live_server) -> Iterator[Callable[[User], Page]]:  # type: ignore[no-untyped-def]
-    contexts = []
-
-    def open_as(user: User) -> Page:
-        context = new_context(browser)
-        contexts.append(context)
-        page = context.new_page()
-        sign_in(page, live_server.url, user)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def test_a_returning_reviewer_comments_with_htmx_and_reads_the_changes(  # type: ignore[no-untyped-def]
