@@ -2,6 +2,7 @@
 
 from django.utils import translation
 
+from research_governance.agreements.workflow import WORKFLOWS as DATA_SHARING_WORKFLOWS
 from research_governance.committees.workflow import MEETING_TRANSITIONS
 
 from .workflow import DECISION_PROTOCOL_STATUS, KIND_RULES, WORKFLOWS, SubmissionKind, SubmissionStatus
@@ -12,10 +13,11 @@ def workflow_markdown() -> str:
         lines = [
             "# Submission workflow",
             "",
-            "Generated from `research_governance/reviews/workflow.py` by",
+            "Generated from `research_governance/reviews/workflow.py` and `research_governance/agreements/workflow.py`",
+            "(data sharing, on the same engine) by",
             "`python manage.py workflow_diagram > docs/workflow.md`; a test checks it is current.",
         ]
-        for title, states, transitions in WORKFLOWS:
+        for title, states, transitions in (*WORKFLOWS, *DATA_SHARING_WORKFLOWS):
             used = {s for t in transitions for s in t.sources} | {t.target for t in transitions}
             lines += ["", f"## {title}", "", "```mermaid", "stateDiagram-v2"]
             for status in states:
