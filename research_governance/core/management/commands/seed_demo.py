@@ -391,6 +391,38 @@ class Command(BaseCommand):
             minor_change=True,
         )
 
+    def _opt_out_study(self, pi: User, secretariat: User, head: User, reviewer: User) -> None:
+        """A retrospective study of existing records by opt-out (JP-IC-07), approved and permitted:
+        its notice is public at /notices/ with the refusal form (JP-IC-10)."""
+        protocol = protocol_services.protocol_create(
+            by=pi, title_ja="外来診療記録を用いた腎機能の後ろ向き研究", title_en="Kidney function in outpatient records"
+        )
+        protocol = self._complete(
+            protocol,
+            pi,
+            {
+                **COMPLETE_STUDY,
+                "summary": "Retrospective study of kidney function in the outpatient records of 2015-2025.",
+                "acquisition": "existing_own",
+                "special_care_personal_info": False,
+                "consent_procedure": "opt_out",
+                "opt_out_notice_text": (
+                    "当院の外来を2015年から2025年に受診された方の診療記録（血液検査の結果）を、腎機能の研究に"
+                    "利用します。氏名などは削除し、研究用の番号に置き換えて扱います。利用を望まない方は、"
+                    "このページの様式からお申し出ください。"
+                ),
+            },
+        )
+        self._attach(protocol, pi, "protocol", "Research protocol v1.0", "protocol.pdf")
+        self._attach(protocol, pi, "opt_out_notice", "Opt-out notice v1.0", "notice.pdf")
+        submission = review_services.protocol_submit(protocol=protocol, by=pi)
+        review_services.submission_accept(submission=submission, by=secretariat, route="expedited")
+        self._review(submission, secretariat, reviewer, "approve")
+        decision = review_services.decision_record(
+            submission=submission, by=secretariat, outcome="approve", reasons="Existing records; opt-out is allowed."
+        )
+        review_services.head_permit(decision=decision, by=head)
+
     def _data_sharing(self, protocol: Protocol, pi: User, users: dict[str, User]) -> None:
         """The approved study's questionnaire data are offered for sharing, and another
         investigator has asked for them: the data access committee has a request to pre-screen."""
@@ -467,6 +499,7 @@ class Command(BaseCommand):
         review_services.head_permit(decision=decision, by=head)
         self._after_approval(permitted, pi, secretariat)
         self._data_sharing(permitted, pi, users)
+        self._opt_out_study(pi, secretariat, head, users["reviewer2@demo.example"])
 
         at_meeting = self._complete_study(pi, "新規バイオマーカーの探索的研究", "Exploratory study of a new biomarker")
         # A central review (JP-ERC-12): the partner hospital's head permits for that site.
