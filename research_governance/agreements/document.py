@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee
-from research_governance.reviews.models import Condition
 
 from .models import Agreement, Signature
 
@@ -143,7 +142,7 @@ def agreement_content(agreement: Agreement, *, language: str) -> AgreementConten
                     role=str(Signature.Party(party).label),
                     name=name,
                     signature=signature,
-                    meaning_label=str(Condition.Meaning(signature.meaning).label) if signature else "",
+                    meaning_label=signature.meaning_label if signature else "",
                 )
             )
         security = [

@@ -290,6 +290,14 @@ class Signature(models.Model):
     def __str__(self) -> str:
         return f"{self.printed_name} ({self.get_party_display()})"
 
+    @property
+    def meaning_label(self) -> str:
+        """The meaning in the reader's language when it is one of the signature meanings (US-R-01)."""
+        from research_governance.reviews.models import Condition
+
+        labels = dict(Condition.Meaning.choices)
+        return str(labels.get(self.meaning, self.meaning))
+
 
 class Agreement(models.Model):
     """The data-sharing agreement an approved request produces: its term, its document and its

@@ -688,7 +688,7 @@ def agreement_panel(user: User, data_request: DataAccessRequest) -> dict[str, An
             (
                 Signature.Party(key).label,
                 signatures.get(key),
-                Condition.Meaning(signatures[key].meaning).label if key in signatures else "",
+                signatures[key].meaning_label if key in signatures else "",
             )
             for key in (Signature.Party.RECIPIENT, Signature.Party.PROVIDER)
         ],

@@ -75,6 +75,7 @@ ACTION_LABELS = {
     "agreement.reinstated": _("Data-sharing agreement reinstated"),
     "access_grant.reissued": _("Access to shared data granted again after reinstatement"),
     "agreement.expired": _("Data-sharing agreement expired at the end of its term"),
+    "agreement.terminated": _("Data-sharing agreement terminated"),
     "agreement.re_review_flagged": _("Data-sharing agreement flagged for re-review (consent changed)"),
     "agreement.re_review_cleared": _("Re-review of a data-sharing agreement recorded"),
     "dataset.scope_changed": _("Consent scope of a dataset changed"),

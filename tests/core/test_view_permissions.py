@@ -26,7 +26,7 @@ from research_governance.reviews.models import ReviewComment
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, attach, pdf_upload
 
-from .permission_support import A_COMMENT, A_SUMMARY, A_TITLE, B_TITLE, World, add_data_sharing, build_world
+from .permission_support import A_COMMENT, A_SUMMARY, A_TITLE, B_TITLE, World, build_world
 
 PERSONAS = (
     "anonymous",
@@ -577,7 +577,6 @@ def state_of(world: World) -> tuple[object, ...]:
 @pytest.fixture
 def world(db) -> World:  # type: ignore[no-untyped-def]
     world = build_world()
-    add_data_sharing(world)
     letter = letter_issue(decision_id=world.decision.pk, kind="decision", language="en")
     world.ids.update({"letter_id": letter.pk, "code": letter.verification_code})
     return world
