@@ -62,7 +62,8 @@ def test_the_demo_investigator_signs_in_with_the_documented_password(settings):
     client = Client()
     response = client.post(reverse("account_login"), {"login": "investigator@demo.example", "password": DEMO_PASSWORD})
     assert response.url == reverse("protocols:dashboard")
-    assert client.get(response.url).content.decode().count("<tr>") == 1 + 6
+    # The header and the PI's seven studies (the last, a retrospective opt-out study with its public notice).
+    assert client.get(response.url).content.decode().count("<tr>") == 1 + 7
 
 
 @pytest.mark.django_db
