@@ -10,8 +10,11 @@ order. Events removed from the end leave a shorter, valid chain: the report give
 id and hash, so a copy kept elsewhere (the daily task logs it) shows when the head went back.
 """
 
+import contextlib
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -81,6 +84,9 @@ def _rows(chunk: int) -> Iterator[tuple[Any, ...]]:
     time_column = _PG_ISO_TIME if connection.vendor == "postgresql" else "occurred_at"
     columns = f"id, {time_column}, actor_id, action, target_type, target_id, data, previous_hash, hash"
     statement = f"SELECT {columns} FROM {table} WHERE id > %s ORDER BY id LIMIT %s"  # noqa: S608 (our table)
+    if connection.vendor == "postgresql":
+        yield from _prefetched_rows(statement, chunk)
+        return
     last = 0
     with connection.cursor() as cursor:
         while True:
@@ -90,6 +96,54 @@ def _rows(chunk: int) -> Iterator[tuple[Any, ...]]:
                 return
             yield from rows
             last = rows[-1][0]
+
+
+def _prefetched_rows(statement: str, chunk: int) -> Iterator[tuple[Any, ...]]:
+    """The next chunk is read while this one is hashed: a thread runs the queries on the same
+    database connection (so the caller's transaction is seen), which the caller leaves alone
+    until the walk ends. A third of the time of a million-event walk is the reading."""
+    connection.ensure_connection()
+    raw = connection.connection
+    chunks: queue.Queue[list[tuple[Any, ...]] | BaseException] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def read() -> None:
+        last = 0
+        try:
+            with raw.cursor() as cursor:
+                while not stop.is_set():
+                    cursor.execute(statement, [last, chunk])
+                    rows = cursor.fetchall()
+                    while not stop.is_set():
+                        try:
+                            chunks.put(rows, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if not rows:
+                        return
+                    last = rows[-1][0]
+        except BaseException as error:
+            chunks.put(error)
+
+    reader = threading.Thread(target=read, name="verify-audit-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            rows = chunks.get()
+            if isinstance(rows, BaseException):
+                raise rows
+            if not rows:
+                return
+            yield from rows
+    finally:
+        # The walk may stop early (a broken link): the reader must be done with the connection
+        # before anyone else uses it.
+        stop.set()
+        while reader.is_alive():
+            with contextlib.suppress(queue.Empty):
+                chunks.get(timeout=0.1)
+        reader.join()
 
 
 def _iso_time(value: Any) -> str:

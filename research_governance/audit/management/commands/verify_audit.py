@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
 
 from research_governance.audit.verification import CHUNK, verify_chain
 
@@ -18,9 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--chunk", type=int, default=CHUNK, help=f"events read per query (default {CHUNK})")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = verify_chain(chunk=options["chunk"])
+        # For operators' terminals and logs: one language, whatever the site's default.
+        with translation.override("en"):
+            report = verify_chain(chunk=options["chunk"])
+            summary = report.summary()
         if report.intact:
-            self.stdout.write(report.summary())
+            self.stdout.write(summary)
             return
-        self.stderr.write(report.summary())
+        self.stderr.write(summary)
         sys.exit(1)
