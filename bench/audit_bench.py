@@ -55,6 +55,7 @@ def build(events: int, seed: int) -> None:
     from research_governance.accounts.models import Institution, Role, RoleMembership, User
     from research_governance.audit.display import ACTION_LABELS
     from research_governance.audit.models import AccessLogEntry, AuditEvent
+    from research_governance.audit.selectors import EXPORT_FIELDS
     from research_governance.audit.services import GENESIS_HASH, canonical_json, event_hash
 
     rng = random.Random(seed)
@@ -94,19 +95,7 @@ def build(events: int, seed: int) -> None:
             },
         )
     models = [User, RoleMembership, AuditEvent, AccessLogEntry]
-    columns = [
-        "id",
-        "occurred_at",
-        "actor_id",
-        "actor_label",
-        "action",
-        "target_type",
-        "target_id",
-        "protocol_id",
-        "data",
-        "previous_hash",
-        "hash",
-    ]
+    columns = list(EXPORT_FIELDS)  # every column of an event, as the export writes them
     with transaction.atomic():
         connection.ensure_connection()
         with connection.connection.cursor() as cursor:

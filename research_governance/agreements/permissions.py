@@ -27,12 +27,7 @@ def _signed_in(user: User | AnonymousUser) -> bool:
 
 
 def dac_seats(user: User, institution_id: int) -> QuerySet[CommitteeMembership]:
-    return CommitteeMembership.objects.filter(
-        CommitteeMembership.current_q(),
-        user=user,
-        committee__institution_id=institution_id,
-        committee__kind=Committee.Kind.DATA_ACCESS,
-    )
+    return dac_seats_anywhere(user).filter(committee__institution_id=institution_id)
 
 
 def is_dac_officer(user: User | AnonymousUser, institution_id: int) -> bool:
@@ -42,6 +37,32 @@ def is_dac_officer(user: User | AnonymousUser, institution_id: int) -> bool:
 
 def is_dac_member(user: User | AnonymousUser, institution_id: int) -> bool:
     return _signed_in(user) and dac_seats(user, institution_id).exists()
+
+
+def officer_institutions(user: User) -> QuerySet[CommitteeMembership]:
+    """The institutions whose data access committee the user chairs or runs (a subquery)."""
+    return dac_seats_anywhere(user).filter(role__in=OFFICER_ROLES).values("committee__institution_id")
+
+
+def dac_seats_anywhere(user: User) -> QuerySet[CommitteeMembership]:
+    return CommitteeMembership.objects.filter(
+        CommitteeMembership.current_q(), user=user, committee__kind=Committee.Kind.DATA_ACCESS
+    )
+
+
+def oversight_institutions(user: User) -> QuerySet[RoleMembership]:
+    """The institutions where the user is an auditor or administrator today (a subquery)."""
+    return RoleMembership.objects.current().filter(user=user, role__in=OVERSIGHT_ROLES).values("institution_id")
+
+
+def officer_or_oversight_institutions(user: User | AnonymousUser) -> list[int]:
+    """Institutions whose registers (grants, provisions) the user may read: the data access
+    committee's officers, auditors and administrators."""
+    if not _signed_in(user):
+        return []
+    officer = officer_institutions(user).values_list("committee__institution_id", flat=True)
+    oversight = oversight_institutions(user).values_list("institution_id", flat=True)
+    return sorted(set(officer) | set(oversight))
 
 
 def is_oversight_reader(user: User | AnonymousUser, institution_id: int) -> bool:
@@ -128,19 +149,8 @@ def visible_requests(user: User | AnonymousUser) -> QuerySet[DataAccessRequest]:
             )
         )
     )
-    oversight = Q(
-        institution__in=RoleMembership.objects.current()
-        .filter(user=user, role__in=OVERSIGHT_ROLES)
-        .values("institution_id")
-    )
-    officer = Q(
-        institution__in=CommitteeMembership.objects.filter(
-            CommitteeMembership.current_q(),
-            user=user,
-            committee__kind=Committee.Kind.DATA_ACCESS,
-            role__in=OFFICER_ROLES,
-        ).values("committee__institution_id")
-    )
+    oversight = Q(institution__in=oversight_institutions(user))
+    officer = Q(institution__in=officer_institutions(user))
     reviewer = Q(Exists(RequestReview.objects.filter(request=OuterRef("pk"), reviewer=user)))
     declared = Q(Exists(RequestConflict.objects.filter(request=OuterRef("pk"), member=user)))
     not_draft = ~Q(status="draft")

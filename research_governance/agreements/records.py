@@ -11,9 +11,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from research_governance.accounts.models import RoleMembership, User
+from research_governance.accounts.models import User
 from research_governance.audit.services import audit_record
-from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.notifications.messages import person
 from research_governance.notifications.services import notify
 from research_governance.protocols.models import TeamMember
@@ -208,20 +207,7 @@ def provision_record(
 def register_institutions(user: User) -> list[int]:
     """The institutions whose provision register the user reads: as an officer of its data access
     committee, or as its auditor or administrator."""
-    if not (user.is_authenticated and user.is_active):
-        return []
-    officer = CommitteeMembership.objects.filter(
-        CommitteeMembership.current_q(),
-        user=user,
-        committee__kind=Committee.Kind.DATA_ACCESS,
-        role__in=permissions.OFFICER_ROLES,
-    ).values_list("committee__institution_id", flat=True)
-    oversight = (
-        RoleMembership.objects.current()
-        .filter(user=user, role__in=permissions.OVERSIGHT_ROLES)
-        .values_list("institution_id", flat=True)
-    )
-    return sorted(set(officer) | set(oversight))
+    return permissions.officer_or_oversight_institutions(user)
 
 
 def provision_register(

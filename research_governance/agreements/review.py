@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from research_governance.accounts.models import RoleMembership, User
+from research_governance.accounts.models import User
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.notifications.messages import in_each_language
@@ -533,15 +533,6 @@ def access_allowed(user: User, dataset: Dataset, at: datetime | None = None) -> 
 # ---- reads -----------------------------------------------------------------------------------------------------------
 
 
-def officer_institutions(user: User) -> QuerySet[CommitteeMembership]:
-    return CommitteeMembership.objects.filter(
-        CommitteeMembership.current_q(),
-        user=user,
-        committee__kind=Committee.Kind.DATA_ACCESS,
-        role__in=permissions.OFFICER_ROLES,
-    ).values("committee__institution_id")
-
-
 def committee_queue(user: User) -> QuerySet[DataAccessRequest]:
     """Requests waiting for the committee (submitted, accepted) at the institutions where the user
     is an officer, except those the user is conflicted on (JP-ERC-07, US-IRB-03): one query."""
@@ -553,7 +544,9 @@ def committee_queue(user: User) -> QuerySet[DataAccessRequest]:
     )
     declared = Exists(RequestConflict.objects.filter(request=OuterRef("pk"), member=user))
     return (
-        DataAccessRequest.objects.filter(institution__in=officer_institutions(user), status__in=QUEUE_STATUSES)
+        DataAccessRequest.objects.filter(
+            institution__in=permissions.officer_institutions(user), status__in=QUEUE_STATUSES
+        )
         .exclude(own | Q(provider) | Q(declared))
         .select_related("requester")
         .annotate(
@@ -566,15 +559,7 @@ def committee_queue(user: User) -> QuerySet[DataAccessRequest]:
 
 def export_institutions(user: User) -> list[int]:
     """Institutions whose current grants the user may export: DAC officers, auditors, administrators."""
-    if not (user.is_authenticated and user.is_active):
-        return []
-    officer = set(officer_institutions(user).values_list("committee__institution_id", flat=True))
-    oversight = set(
-        RoleMembership.objects.current()
-        .filter(user=user, role__in=permissions.OVERSIGHT_ROLES)
-        .values_list("institution_id", flat=True)
-    )
-    return sorted(officer | oversight)
+    return permissions.officer_or_oversight_institutions(user)
 
 
 def grants_for_export(institution_ids: list[int], at: datetime | None = None) -> QuerySet[AccessGrant]:

@@ -93,7 +93,7 @@ def _form_errors(form: Any, error: Exception) -> None:
 @require_GET
 def dac_queue(request: HttpRequest) -> HttpResponse:
     """Requests waiting for the committee, for its officers; 404 for everyone else."""
-    if not review.officer_institutions(request.user).exists():
+    if not permissions.officer_institutions(request.user).exists():
         raise Http404
     page = Paginator(review.committee_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "agreements/review/queue.html", {"page": page})
