@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .actions import AuditAction
 from .models import AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -90,12 +91,14 @@ def _lock_chain() -> None:
 def audit_record(
     *,
     actor: Any,
-    action: str,
+    action: AuditAction,
     target: models.Model,
     data: dict[str, Any] | None = None,
     protocol: models.Model | None = None,
 ) -> AuditEvent:
     """Append one event. Must run inside the caller's transaction."""
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}: declare it in audit.actions.AuditAction.")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the transaction that makes the change.")
     _lock_chain()
