@@ -9,7 +9,7 @@ from research_governance.core import hooks
 def test_a_hook_without_a_receiver_refuses_to_be_called():
     hook = hooks.Hook("test.unwired", provided_by="the tests")
     try:
-        with pytest.raises(ImproperlyConfigured, match="test.unwired"):
+        with pytest.raises(ImproperlyConfigured, match=r"test\.unwired"):
             hook(value=1)
         assert any(error.id == "core.E001" for error in hooks.check_hooks_have_receivers())
     finally:
