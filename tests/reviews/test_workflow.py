@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from research_governance.agreements.diagram import workflow_markdown
 from research_governance.protocols.models import EDITABLE_STATUSES, ProtocolStatus
-from research_governance.reviews.diagram import workflow_markdown
 from research_governance.reviews.workflow import (
     APPROVING_OUTCOMES,
     DECISION_PROTOCOL_STATUS,
