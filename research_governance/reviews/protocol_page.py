@@ -106,6 +106,7 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
     )
 
 
+# Rows per page of the review queues.
 PAGE_SIZE = 25
 
 
