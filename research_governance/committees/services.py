@@ -31,7 +31,7 @@ EDITABLE_FIELDS = ("role", "category", "is_external", "sex", "valid_from", "vali
 
 def _locked_committee(committee: Committee, by: User) -> Committee:
     locked = Committee.objects.select_for_update().get(pk=committee.pk)
-    if not selectors.can_manage_committee(by):
+    if not selectors.can_manage_committee(by, locked):
         raise PermissionDenied
     return locked
 
@@ -245,7 +245,7 @@ def committee_update_settings(
     locked = _locked_committee(committee, by)
     new = {"decision_rule": decision_rule}
     if rule_set is not None and rule_set != locked.rule_set:
-        if not selectors.can_change_rule_set(by):
+        if not selectors.can_change_rule_set(by, locked):
             raise PermissionDenied
         new["rule_set"] = rule_set
     changed = [name for name, value in new.items() if getattr(locked, name) != value]

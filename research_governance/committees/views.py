@@ -34,7 +34,7 @@ def get_committee_for_viewer(request: HttpRequest, pk: int) -> Committee:
 
 def get_committee_for_manager(request: HttpRequest, pk: int) -> Committee:
     committee = get_committee_for_viewer(request, pk)
-    if not selectors.can_manage_committee(request.user):
+    if not selectors.can_manage_committee(request.user, committee):
         raise PermissionDenied
     return committee
 
@@ -76,7 +76,7 @@ def _detail_response(
         {"rule_id": violation["rule_id"], "text": localized(violation["ja"], violation["en"])}
         for violation in verdict["composition"]["violations"]
     ]
-    can_manage = selectors.can_manage_committee(request.user)
+    can_manage = selectors.can_manage_committee(request.user, committee)
     context: dict[str, Any] = {
         "committee": committee,
         "roster": seats.roster,
@@ -95,7 +95,7 @@ def _detail_response(
             membership.end_form = bound or MembershipEndForm(membership=membership)  # type: ignore[attr-defined]
         context["add_form"] = add_form or MembershipAddForm()
         context["settings_form"] = settings_form or CommitteeSettingsForm(
-            committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user)
+            committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user, committee)
         )
     return render(request, "committees/detail.html", context)
 
@@ -197,7 +197,7 @@ def form_error_messages(form: Form) -> list[str]:
 def committee_settings(request: HttpRequest, pk: int) -> HttpResponse:
     committee = get_committee_for_manager(request, pk)
     form = CommitteeSettingsForm(
-        request.POST, committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user)
+        request.POST, committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user, committee)
     )
     if form.is_valid():
         try:

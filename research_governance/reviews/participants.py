@@ -67,7 +67,7 @@ def actors_for(user: User, protocol: Protocol) -> set[Actor]:
     actors: set[Actor] = set()
     if permissions.can_submit(user, protocol):
         actors.add(Actor.APPLICANT)
-    if is_secretariat(user):
+    if is_secretariat(user, protocol.institution_id):
         actors.add(Actor.SECRETARIAT)
     if user.is_authenticated and user.is_active:
         roles = RoleMembership.objects.current().filter(
@@ -77,8 +77,8 @@ def actors_for(user: User, protocol: Protocol) -> set[Actor]:
     return actors
 
 
-def _require_secretariat(user: User) -> None:
-    if not is_secretariat(user):
+def _require_secretariat(user: User, protocol: Protocol) -> None:
+    if not is_secretariat(user, protocol.institution_id):
         raise PermissionDenied
 
 

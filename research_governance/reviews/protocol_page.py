@@ -61,7 +61,11 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
     assessment = selectors.protocol_assessment(protocol)
     reviewers = None
     assign_form = None
-    if open_submission and open_submission.status == SubmissionStatus.ACCEPTED and is_secretariat(request.user):
+    if (
+        open_submission
+        and open_submission.status == SubmissionStatus.ACCEPTED
+        and is_secretariat(request.user, protocol.institution_id)
+    ):
         reviewers = review_selectors.reviewers_context(open_submission)
         assign_form = forms.get("assign_form") or AssignForm(
             members=review_selectors.eligible_reviewers(open_submission),
@@ -124,9 +128,10 @@ def back_to_protocol(submission: Submission, anchor: str = "") -> HttpResponse:
 
 
 def submission_for_secretariat(request: HttpRequest, pk: int, submission_id: int) -> Submission:
-    if not is_secretariat(request.user):
+    submission = submission_for_viewer(request, pk, submission_id)
+    if not is_secretariat(request.user, submission.protocol.institution_id):
         raise Http404
-    return submission_for_viewer(request, pk, submission_id)
+    return submission
 
 
 def error_text(error: Exception) -> str:

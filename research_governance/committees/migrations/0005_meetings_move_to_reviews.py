@@ -10,6 +10,9 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("committees", "0004_acknowledge_outcome"),
+        # The audit events' institutions are filled in while the meetings are still committees'
+        # models (audit 0005 finds the model by the label the events were written under).
+        ("audit", "0005_event_institution"),
     ]
 
     operations = [

@@ -22,8 +22,8 @@ from research_governance.reviews.workflow import SubmissionStatus, TransitionRef
 @transaction.atomic
 def reviewer_assign(*, submission: Submission, by: User, reviewer: User, due_date: date) -> ReviewerAssignment:
     """Assign a committee member to review an accepted submission; grants access to it."""
-    _require_secretariat(by)
     locked = Submission.objects.select_for_update().select_related("protocol").get(pk=submission.pk)
+    _require_secretariat(by, locked.protocol)
     if locked.status != SubmissionStatus.ACCEPTED:
         raise TransitionRefused(gettext("Reviewers are assigned once the submission is accepted for review."))
     if not review_permissions.ethics_committee_members(locked).filter(user=reviewer).exists():
@@ -68,8 +68,8 @@ def _withdraw_assignment(assignment: ReviewerAssignment) -> None:
 @transaction.atomic
 def reviewer_unassign(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssignment:
     """Take a reviewer off a submission; revokes their access. The assignment stays on record."""
-    _require_secretariat(by)
     locked = ReviewerAssignment.objects.select_for_update().select_related("submission__protocol").get(pk=assignment.pk)
+    _require_secretariat(by, locked.submission.protocol)
     if locked.status == ReviewerAssignment.Status.WITHDRAWN:
         return locked
     _withdraw_assignment(locked)

@@ -53,9 +53,9 @@ def reviewer_assign(request: HttpRequest, pk: int, submission_id: int) -> HttpRe
 @login_required
 @require_POST
 def reviewer_unassign(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
-    if not is_secretariat(request.user):
-        raise Http404
     protocol = get_protocol_for_viewer(request, pk)
+    if not is_secretariat(request.user, protocol.institution_id):
+        raise Http404
     assignment = get_object_or_404(ReviewerAssignment, pk=assignment_id, submission__protocol=protocol)
     services.reviewer_unassign(assignment=assignment, by=request.user)
     messages.success(request, _("Reviewer unassigned; their access to the submission has ended."))

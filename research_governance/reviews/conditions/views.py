@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from research_governance.accounts.models import Role, RoleMembership
-from research_governance.accounts.selectors import is_secretariat
+from research_governance.accounts.models import Role
+from research_governance.accounts.selectors import SECRETARIAT_ROLES, institutions_with_role
 from research_governance.protocols import permissions
 from research_governance.protocols.views import get_protocol_for_viewer
 from research_governance.reviews.conditions.forms import SignOffForm
@@ -82,25 +82,26 @@ def condition_sign_off(request: HttpRequest, pk: int, condition_id: int) -> Http
 @login_required
 @require_GET
 def chair_queue(request: HttpRequest) -> HttpResponse:
-    """Conditions answered and waiting for sign-off: the chair's institutions, or all for the secretariat."""
-    conditions = Condition.objects.filter(responded_at__isnull=False, signed_off_at__isnull=True)
-    if not is_secretariat(request.user):
-        chaired = RoleMembership.objects.current().filter(user=request.user, role=Role.CHAIR)
-        if not chaired.exists():
-            raise Http404
-        conditions = conditions.filter(
-            decision__submission__protocol__institution_id__in=chaired.values("institution_id")
-        )
+    """Conditions answered and waiting for sign-off at the institutions the user chairs or runs the secretariat of."""
+    # The chair's own institutions; the secretariat follows the chair's queue of its institutions.
+    institutions = institutions_with_role(request.user, Role.CHAIR, *SECRETARIAT_ROLES)
+    if not institutions:
+        raise Http404
+    conditions = Condition.objects.filter(
+        responded_at__isnull=False,
+        signed_off_at__isnull=True,
+        decision__submission__protocol__institution_id__in=institutions,
+    )
     conditions = conditions.select_related("decision__submission__protocol", "responded_by").order_by(
         "responded_at", "id"
     )
     page = Paginator(conditions, PAGE_SIZE).get_page(request.GET.get("page"))
     # Serious adverse events not yet decided, flagged to the chair with the time reported (JP-R-02).
     urgent = Submission.objects.filter(
-        urgent=True, status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED]
+        urgent=True,
+        status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED],
+        protocol__institution_id__in=institutions,
     ).select_related("protocol", "submitted_by")
-    if not is_secretariat(request.user):
-        urgent = urgent.filter(protocol__institution_id__in=chaired.values("institution_id"))
     urgent_rows = list(urgent.order_by("submitted_at", "id")[: PAGE_SIZE + 1])
     return render(
         request,

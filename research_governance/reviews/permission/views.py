@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from research_governance.accounts.models import Role, RoleMembership
+from research_governance.accounts.models import Role
+from research_governance.accounts.selectors import institutions_with_role
 from research_governance.protocols.models import Site
 from research_governance.protocols.views import get_protocol_for_viewer
 from research_governance.reviews import permissions as review_permissions
@@ -82,14 +83,14 @@ def site_permission(request: HttpRequest, pk: int, decision_id: int, site_id: in
 def head_queue(request: HttpRequest) -> HttpResponse:
     """Awaiting my permission: decisions at the head's institutions that need it (JP-ERC-13), the
     initial application's and each approved amendment's."""
-    institutions = RoleMembership.objects.current().filter(user=request.user, role=Role.HEAD)
-    if not institutions.exists():
+    institutions = institutions_with_role(request.user, Role.HEAD)
+    if not institutions:
         raise Http404
     decisions = (
         Decision.objects.filter(
             needs_permission=True,
             permission__isnull=True,
-            submission__protocol__institution_id__in=institutions.values("institution_id"),
+            submission__protocol__institution_id__in=institutions,
         )
         .select_related("submission__protocol__principal_investigator", "submission__version")
         .order_by("decided_at", "id")
@@ -103,7 +104,7 @@ def head_queue(request: HttpRequest) -> HttpResponse:
     )
     latest = awaiting.order_by("-decided_at", "-id")
     sites = list(
-        Site.objects.filter(institution_id__in=institutions.values("institution_id"))
+        Site.objects.filter(institution_id__in=institutions)
         .exclude(protocol__institution_id=F("institution_id"))
         .annotate(
             submission_id=Subquery(latest.values("submission_id")[:1]),

@@ -183,7 +183,7 @@ def approvals_expire(*, today: date | None = None, approval_ids: Collection[int]
         for p in Protocol.objects.select_for_update()
         .filter(pk__in=[a.protocol_id for a in approvals])
         .order_by("pk")
-        .only("pk", "reference", "title_ja", "title_en")
+        .only("pk", "reference", "title_ja", "title_en", "institution_id")
     }
     Approval.objects.filter(pk__in=[a.pk for a in approvals]).update(status=transition.target)
     Protocol.objects.filter(pk__in=list(protocols)).update(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from research_governance.accounts.selectors import is_secretariat
+from research_governance.accounts.selectors import secretariat_institutions
 from research_governance.protocols import permissions
 from research_governance.protocols.views import get_protocol_for_viewer
 from research_governance.reviews.models import PrescreenRequest, Submission
@@ -83,13 +83,14 @@ def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpRespon
 @login_required
 @require_GET
 def secretariat_queue(request: HttpRequest) -> HttpResponse:
-    if not is_secretariat(request.user):
+    institutions = secretariat_institutions(request.user)
+    if not institutions:
         raise Http404
     status = request.GET.get("status", SubmissionStatus.SUBMITTED)
     if status not in SubmissionStatus.values:
         status = SubmissionStatus.SUBMITTED
     submissions = (
-        Submission.objects.filter(status=status)
+        Submission.objects.filter(status=status, protocol__institution_id__in=institutions)
         .select_related("protocol", "protocol__principal_investigator", "version")
         # A serious adverse event first (JP-R-02), then the oldest.
         .order_by("-urgent", "submitted_at", "id")
