@@ -15,21 +15,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from research_governance.accounts.models import Role
-from research_governance.accounts.selectors import user_has_role
-
 from . import selectors
 from .display import action_label
 from .forms import AccessLogFilterForm, EventFilterForm
 from .services import canonical_json
 
 
-def may_audit(user: Any) -> bool:
-    return user_has_role(user, Role.AUDITOR, Role.ADMINISTRATOR)
-
-
 def require_auditor(request: HttpRequest) -> None:
-    if not may_audit(request.user):
+    if not selectors.audited_institutions(request.user):
         raise Http404
 
 
@@ -48,7 +41,7 @@ def _filters(form: EventFilterForm | AccessLogFilterForm) -> dict[str, Any]:
 def event_list(request: HttpRequest) -> HttpResponse:
     require_auditor(request)
     form = EventFilterForm(request.GET or None)
-    events = selectors.events_filtered(_filters(form))
+    events = selectors.events_filtered(_filters(form), selectors.events_visible_to(request.user))
     page = selectors.keyset_page(events, before=keyset_param(request, "before"), after=keyset_param(request, "after"))
     return render(request, "audit/events.html", {"form": form, "page": page})
 
@@ -113,7 +106,9 @@ def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
 def event_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered events as CSV, streamed in keyset chunks: a million events never sit in memory."""
     require_auditor(request)
-    events = selectors.events_filtered(_filters(EventFilterForm(request.GET or None)))
+    events = selectors.events_filtered(
+        _filters(EventFilterForm(request.GET or None)), selectors.events_visible_to(request.user)
+    )
     response = StreamingHttpResponse(_csv_lines(selectors.events_for_export(events)), content_type="text/csv")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.csv"'
@@ -126,6 +121,6 @@ def event_export(request: HttpRequest) -> StreamingHttpResponse:
 def access_log(request: HttpRequest) -> HttpResponse:
     require_auditor(request)
     form = AccessLogFilterForm(request.GET or None)
-    entries = selectors.access_log_filtered(_filters(form))
+    entries = selectors.access_log_filtered(_filters(form), selectors.access_log_visible_to(request.user))
     page = selectors.keyset_page(entries, before=keyset_param(request, "before"), after=keyset_param(request, "after"))
     return render(request, "audit/access_log.html", {"form": form, "page": page})

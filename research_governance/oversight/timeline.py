@@ -19,8 +19,12 @@ TIMELINE_SIZE = 100
 @require_GET
 def protocol_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     require_auditor(request)
-    protocol = get_object_or_404(Protocol.objects.select_related("principal_investigator"), pk=pk)
-    events = protocol.audit_events.all()
+    protocol = get_object_or_404(
+        Protocol.objects.select_related("principal_investigator"),
+        pk=pk,
+        institution_id__in=audit_selectors.audited_institutions(request.user),
+    )
+    events = audit_selectors.events_visible_to(request.user).filter(protocol=protocol)
     page = audit_selectors.keyset_page(
         events, before=keyset_param(request, "before"), after=keyset_param(request, "after"), size=TIMELINE_SIZE
     )
