@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "research_governance.core.context_processors.navigation",
+                "research_governance.core.context_processors_enums.workflow_enums",
             ],
         },
     },
