@@ -3,7 +3,7 @@ each provision (JP-IC-12); the committee's officers reinstate a suspended agreem
 re-review; officers and auditors read the institution's provision register (and export it).
 
 Who may not see the request gets 404 (its existence is not disclosed); who may see it but not act
-gets 403. Views are thin: every write is a service in ``records`` or ``cascade``."""
+gets 403. Views are thin: every write is a service in ``records`` or ``cascade_services``."""
 
 import csv
 from collections.abc import Iterator
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from research_governance.reviews.workflow import TransitionRefused
 
-from . import cascade, permissions, records
+from . import cascade_services, permissions, records
 from .forms_records import DestructionForm, ProvisionForm, RegisterFilterForm, ReReviewForm
 from .models import Agreement, DataAccessRequest
 from .views_requests import get_request_for_viewer
@@ -132,7 +132,7 @@ def agreement_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
     """An officer of the data access committee reinstates a suspended agreement."""
     data_request, agreement = _agreement_for_viewer(request, pk)
     try:
-        _agreement, grants = cascade.agreement_reinstate(agreement=agreement, by=request.user)
+        _agreement, grants = cascade_services.agreement_reinstate(agreement=agreement, by=request.user)
     except TransitionRefused as error:
         messages.error(request, str(error.reason))
     else:
@@ -157,7 +157,7 @@ def re_review_clear(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReReviewForm(request.POST)
     if form.is_valid():
         try:
-            cascade.re_review_clear(agreement=agreement, by=request.user, note=form.cleaned_data["note"])
+            cascade_services.re_review_clear(agreement=agreement, by=request.user, note=form.cleaned_data["note"])
         except (TransitionRefused, ValidationError) as error:
             messages.error(request, _error_text(error))
         else:

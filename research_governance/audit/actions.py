@@ -77,7 +77,7 @@ class AuditAction(models.TextChoices):
     AGREEMENT_ACTIVATED = "agreement.activated", _("Data-sharing agreement in force (both parties signed)")
     AGREEMENT_TERMS_ACCEPTED = "agreement.terms_accepted", _("Terms of the data-sharing agreement accepted")
     ACCESS_GRANT_CREATED = "access_grant.created", _("Access to data granted")
-    # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
+    # Data sharing: cascade, destruction and provision records (agreements.cascade_services, agreements.records).
     AGREEMENT_SUSPENDED = "agreement.suspended", _("Data-sharing agreement suspended")
     ACCESS_GRANT_ENDED = "access_grant.ended", _("Access to shared data ended")
     AGREEMENT_REINSTATED = "agreement.reinstated", _("Data-sharing agreement reinstated")

@@ -224,7 +224,7 @@ MESSAGES: dict[str, Message] = {
             "People with access so far: %(count)s. Each team member gets access once they accept the terms."
         ),
     ),
-    # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
+    # Data sharing: cascade, destruction and provision records (agreements.cascade_services, agreements.records).
     # To the requesting team, the committee's officers and the providing PIs.
     "agreement.suspended": Message(
         subject=_("Data-sharing agreement %(reference)s suspended"),

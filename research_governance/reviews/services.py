@@ -983,9 +983,9 @@ def _decision_takes_effect(*, decision: Decision, protocol: Protocol, by: User) 
         },
     )
     # A change of what the subjects consented to flags the data-sharing agreements for re-review.
-    from research_governance.agreements import cascade
+    from research_governance.agreements import cascade_services
 
-    cascade.amendment_in_force(approval=approval, previous_snapshot=previous.snapshot, by=by)
+    cascade_services.amendment_in_force(approval=approval, previous_snapshot=previous.snapshot, by=by)
 
 
 def _decision_for_head(decision: Decision, by: User, action: str) -> tuple[Decision, Protocol, Any]:
@@ -1148,22 +1148,22 @@ def _approval_change(*, approval: Approval, by: User, action: str, reasons: str)
 @transaction.atomic
 def approval_suspend(*, approval: Approval, by: User, reasons: str) -> Approval:
     """The secretariat or the chair suspends an active approval; the protocol is suspended, and
-    so is every data-sharing agreement depending on it (agreements.cascade)."""
-    from research_governance.agreements import cascade
+    so is every data-sharing agreement depending on it (agreements.cascade_services)."""
+    from research_governance.agreements import cascade_services
 
     changed = _approval_change(approval=approval, by=by, action="suspend", reasons=reasons)
-    cascade.approvals_lapsed(approvals=[changed], by=by)
+    cascade_services.approvals_lapsed(approvals=[changed], by=by)
     return changed
 
 
 @transaction.atomic
 def approval_close(*, approval: Approval, by: User, reasons: str) -> Approval:
     """The secretariat or the chair closes an approval; the protocol is closed, and every
-    data-sharing agreement depending on it is suspended (agreements.cascade)."""
-    from research_governance.agreements import cascade
+    data-sharing agreement depending on it is suspended (agreements.cascade_services)."""
+    from research_governance.agreements import cascade_services
 
     changed = _approval_change(approval=approval, by=by, action="close", reasons=reasons)
-    cascade.approvals_lapsed(approvals=[changed], by=by)
+    cascade_services.approvals_lapsed(approvals=[changed], by=by)
     return changed
 
 
@@ -1229,9 +1229,9 @@ def approvals_expire(*, today: date | None = None, approval_ids: Collection[int]
             protocol=protocol,
         )
     # Every data-sharing agreement depending on them is suspended, its grants ended.
-    from research_governance.agreements import cascade
+    from research_governance.agreements import cascade_services
 
-    cascade.approvals_lapsed(approvals=approvals, by=None)
+    cascade_services.approvals_lapsed(approvals=approvals, by=None)
     return approvals
 
 
