@@ -142,3 +142,21 @@ def test_every_file_being_moved_exists_and_still_writes_a_status():
         path = PACKAGE.parent / relative
         assert path.exists(), relative
         assert status_writes(ast.parse(path.read_text(encoding="utf-8")), model_names()), relative
+
+
+# The one after-commit mechanism: a service queues a task with Task.delay_on_commit (celery.py).
+# transaction.on_commit itself is left to that method and to forgetting cached counts.
+ON_COMMIT_ALLOWED = {
+    "research_governance/celery.py",
+    "research_governance/notifications/services.py",
+}
+
+
+def test_tasks_are_queued_after_commit_only_through_delay_on_commit():
+    callers = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE.parent).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and _called_name(node.func) == "on_commit":
+                callers.add(relative)
+    assert callers <= ON_COMMIT_ALLOWED
