@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "research_governance.portal.context_processors.navigation",
+                "research_governance.portal.workflow_enums.workflow_enums",
             ],
         },
     },

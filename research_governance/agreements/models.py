@@ -2,7 +2,7 @@
 that follow, and what happens at the end: destruction, provision records, refusals.
 
 A dataset depends on one ethics approval; every agreement covering the dataset lives only while
-that approval is active (``cascade``)."""
+that approval is active (``cascade_services``)."""
 
 from datetime import date, datetime
 

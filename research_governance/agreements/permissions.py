@@ -35,10 +35,6 @@ def is_dac_officer(user: User | AnonymousUser, institution_id: int) -> bool:
     return _signed_in(user) and dac_seats(user, institution_id).filter(role__in=OFFICER_ROLES).exists()
 
 
-def is_dac_member(user: User | AnonymousUser, institution_id: int) -> bool:
-    return _signed_in(user) and dac_seats(user, institution_id).exists()
-
-
 def officer_institutions(user: User) -> QuerySet[CommitteeMembership]:
     """The institutions whose data access committee the user chairs or runs (a subquery)."""
     return dac_seats_anywhere(user).filter(role__in=OFFICER_ROLES).values("committee__institution_id")

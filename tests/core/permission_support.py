@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
-from research_governance.agreements import refusals
+from research_governance.agreements import refusal_services
 from research_governance.agreements import review as data_review
 from research_governance.agreements import services as data_services
 from research_governance.agreements.document import agreement_render
@@ -203,7 +203,7 @@ def build_world() -> World:
     # A withdrew, so the recipient has a refusal to acknowledge.
     recipient_user = UserFactory(email="recipient@audit.example", name_latin="Rita Recipient")
     agreement = make_agreement(make_dataset(approval), recipient_user)
-    refusal = refusals.refusal_register(protocol=protocol, by=pi, kind="withdrawal", subject_code="A-0001")
+    refusal = refusal_services.refusal_register(protocol=protocol, by=pi, kind="withdrawal", subject_code="A-0001")
     # Protocol C: another investigator's opt-out study with an approval in force: its notice is public.
     notice = approve_opt_out(UserFactory(email="notice-pi@audit.example"), secretariat, seats, head)
     world.ids = {

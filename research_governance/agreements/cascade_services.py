@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.models import AuditEvent
 from research_governance.audit.services import audit_record
 from research_governance.notifications.messages import in_each_language
@@ -310,7 +311,7 @@ def agreement_reinstate(*, agreement: Agreement, by: User) -> tuple[Agreement, l
     for grant in grants:
         audit_record(
             actor=by,
-            action="access_grant.reissued",
+            action=AuditAction.ACCESS_GRANT_REISSUED,
             target=grant,
             data={
                 "agreement_id": locked.pk,
@@ -365,7 +366,7 @@ def _flag(agreements: list[Agreement], *, by: User | None, reason: str, data: di
     for agreement in agreements:
         audit_record(
             actor=by,
-            action="agreement.re_review_flagged",
+            action=AuditAction.AGREEMENT_RE_REVIEW_FLAGGED,
             target=agreement,
             data={"reference": agreement.reference, "reason": reason, **data},
         )
@@ -417,7 +418,7 @@ def amendment_in_force(*, approval: Approval, previous_snapshot: dict[str, Any],
 def amendment_since(dataset: Dataset) -> bool:
     """An amendment of the dataset's approval took effect after the dataset was registered."""
     return AuditEvent.objects.filter(
-        action="approval.amended",
+        action=AuditAction.APPROVAL_AMENDED,
         target_type="reviews.approval",
         target_id=str(dataset.approval_id),
         occurred_at__gte=dataset.created_at.replace(microsecond=0),
@@ -469,7 +470,7 @@ def dataset_scope_change(*, dataset: Dataset, by: User, new_scope: dict[str, Any
     locked.save(update_fields=list(DATASET_SCOPE_FIELDS.values()))
     audit_record(
         actor=by,
-        action="dataset.scope_changed",
+        action=AuditAction.DATASET_SCOPE_CHANGED,
         target=locked,
         protocol=locked.protocol,
         data={"title": locked.title, "from": before, "to": after, "approval": locked.approval.reference},
@@ -497,7 +498,7 @@ def re_review_clear(*, agreement: Agreement, by: User, note: str) -> Agreement:
     locked.save(update_fields=["needs_re_review", "re_review_reason"])
     audit_record(
         actor=by,
-        action="agreement.re_review_cleared",
+        action=AuditAction.AGREEMENT_RE_REVIEW_CLEARED,
         target=locked,
         data={"reference": locked.reference, "reason": reason, "note": note.strip()},
     )
