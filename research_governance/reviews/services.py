@@ -4,7 +4,7 @@ changes, and records the audit event in the same transaction."""
 import calendar
 from collections.abc import Collection, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +24,6 @@ from research_governance.notifications.messages import bilingual, in_each_langua
 from research_governance.notifications.services import notify
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.application import MissingItem, build_snapshot
-from research_governance.protocols.assessment import rule_set_for
 from research_governance.protocols.models import (
     Protocol,
     ProtocolStatus,
@@ -34,6 +33,9 @@ from research_governance.protocols.models import (
 )
 
 from . import permissions as review_permissions
+from .engine import assignment_services, condition_services, conflict_services, decision_services, review_services
+from .engine.ethics_services import CHECKLIST_SECTIONS, EthicsSubmission
+from .engine.review_services import CHECKLIST_RATINGS
 from .models import (
     Approval,
     Condition,
@@ -49,9 +51,6 @@ from .models import (
 from .reports import clean_report
 from .workflow import (
     APPROVAL_TRANSITIONS,
-    APPROVING_OUTCOMES,
-    CONDITION_TRANSITIONS,
-    DECISION_PROTOCOL_STATUS,
     KIND_RULES,
     PERMISSION_TRANSITIONS,
     REPORT_KINDS,
@@ -114,12 +113,7 @@ _OFFICER_ACTORS = {Role.CHAIR: Actor.CHAIR, Role.HEAD: Actor.HEAD}
 
 def _record_answer(row: PrescreenRequest | Condition, *, by: User, response: str) -> None:
     """Store an investigator's answer to a pre-screening request or a condition."""
-    if not response.strip():
-        raise ValidationError(gettext("Write an answer."))
-    row.response = response.strip()
-    row.responded_at = timezone.now()
-    row.responded_by = by
-    row.save(update_fields=["response", "responded_at", "responded_by"])
+    condition_services.record_answer(row, by=by, response=response)
 
 
 def _tell_team(protocol: Protocol, kind: str) -> None:
@@ -477,6 +471,8 @@ def request_answer(*, request: PrescreenRequest, by: User, response: str) -> Pre
 
 
 __all__ = [
+    "CHECKLIST_RATINGS",
+    "CHECKLIST_SECTIONS",
     "IncompleteApplication",
     "TransitionRefused",
     "amendment_start",
@@ -507,17 +503,7 @@ __all__ = [
 
 # ---- reviewers -----------------------------------------------------------------------------------------------------
 
-# The reviewer's checklist (issue 4: scientific validity, risk and benefit, consent and its
-# documents, privacy and data handling, AI and automated analysis, conflicts of interest).
-CHECKLIST_SECTIONS: tuple[tuple[str, Promise], ...] = (
-    ("scientific_validity", gettext_lazy("Scientific validity")),
-    ("risk_benefit", gettext_lazy("Risk and benefit")),
-    ("consent", gettext_lazy("Consent and its documents")),
-    ("privacy", gettext_lazy("Privacy and data handling")),
-    ("ai", gettext_lazy("AI and automated analysis: bias, explainability, data sent to external AI services")),
-    ("conflicts", gettext_lazy("Conflicts of interest")),
-)
-CHECKLIST_RATINGS = ("adequate", "concern", "not_applicable")
+# The reviewer's checklist is the ethics committee's rule (engine.ethics_services); its ratings the engine's.
 RATING_LABELS: tuple[tuple[str, Promise], ...] = (
     ("adequate", gettext_lazy("Adequate")),
     ("concern", gettext_lazy("Concern")),
@@ -533,64 +519,18 @@ def _require_secretariat(user: User) -> None:
 @transaction.atomic
 def reviewer_assign(*, submission: Submission, by: User, reviewer: User, due_date: date) -> ReviewerAssignment:
     """Assign a committee member to review an accepted submission; grants access to it."""
-    _require_secretariat(by)
-    locked = Submission.objects.select_for_update().select_related("protocol").get(pk=submission.pk)
-    if locked.status != SubmissionStatus.ACCEPTED:
-        raise TransitionRefused(gettext("Reviewers are assigned once the submission is accepted for review."))
-    if not review_permissions.ethics_committee_members(locked).filter(user=reviewer).exists():
-        raise ValidationError(gettext("%(name)s is not a current member of the ethics committee.") % {"name": reviewer})
-    rule = review_permissions.conflict_reason(reviewer, locked)
-    if rule:
-        raise ValidationError(
-            gettext("%(name)s has a conflict of interest with this study and cannot review it (%(rule)s).")
-            % {"name": reviewer, "rule": rule}
-        )
-    if locked.assignments.filter(reviewer=reviewer).exclude(status=ReviewerAssignment.Status.WITHDRAWN).exists():
-        raise ValidationError(gettext("%(name)s is already assigned.") % {"name": reviewer})
-    if due_date < timezone.localdate():
-        raise ValidationError(gettext("The due date is in the past."))
-    assignment = ReviewerAssignment.objects.create(
-        submission=locked, reviewer=reviewer, assigned_by=by, assigned_at=timezone.now(), due_date=due_date
+    subject = EthicsSubmission.lock(submission)
+    return cast(
+        ReviewerAssignment,
+        assignment_services.reviewer_assign(subject, by=by, reviewer=reviewer, due_date=due_date),
     )
-    review_permissions.grant_review_access(user=reviewer, submission=locked)
-    audit_record(
-        actor=by,
-        action="review.reviewer_assigned",
-        target=locked,
-        protocol=locked.protocol,
-        data={"reviewer_id": reviewer.pk, "email": reviewer.email, "due_date": due_date.isoformat()},
-    )
-    notify(
-        recipients=[reviewer],
-        kind="reviewer.assigned",
-        params={**_about(locked.protocol), "due_date": due_date},
-        link=reverse("reviews:workspace", args=[assignment.pk]),
-        protocol=locked.protocol,
-    )
-    return assignment
-
-
-def _withdraw_assignment(assignment: ReviewerAssignment) -> None:
-    assignment.status = ReviewerAssignment.Status.WITHDRAWN
-    assignment.save(update_fields=["status"])
-    review_permissions.revoke_review_access(user=assignment.reviewer, submission=assignment.submission)
 
 
 @transaction.atomic
 def reviewer_unassign(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssignment:
     """Take a reviewer off a submission; revokes their access. The assignment stays on record."""
-    _require_secretariat(by)
-    locked = ReviewerAssignment.objects.select_for_update().select_related("submission__protocol").get(pk=assignment.pk)
-    if locked.status == ReviewerAssignment.Status.WITHDRAWN:
-        return locked
-    _withdraw_assignment(locked)
-    audit_record(
-        actor=by,
-        action="review.reviewer_unassigned",
-        target=locked.submission,
-        protocol=locked.submission.protocol,
-        data={"reviewer_id": locked.reviewer_id},
-    )
+    locked, subject = EthicsSubmission.for_assignment(assignment)
+    assignment_services.reviewer_unassign(subject, locked, by=by)
     return locked
 
 
@@ -599,38 +539,11 @@ def conflict_declare(*, submission: Submission, member: User, has_conflict: bool
     """A member declares, once per submission, whether they have a conflict of interest.
 
     A declared conflict ends any assignment at once, and with it the access (US-IRB-03)."""
-    locked = Submission.objects.select_for_update().select_related("protocol").get(pk=submission.pk)
-    if not review_permissions.ethics_committee_members(locked).filter(user=member).exists():
-        raise PermissionDenied
-    if has_conflict and not reason.strip():
-        raise ValidationError(gettext("Say briefly what the conflict is."))
-    declaration, _created = ConflictDeclaration.objects.update_or_create(
-        submission=locked,
-        member=member,
-        defaults={"has_conflict": has_conflict, "reason": reason.strip(), "declared_at": timezone.now()},
+    subject = EthicsSubmission.lock(submission)
+    return cast(
+        ConflictDeclaration,
+        conflict_services.conflict_declare(subject, member=member, has_conflict=has_conflict, reason=reason),
     )
-    if has_conflict:
-        for assignment in locked.assignments.select_for_update().filter(
-            reviewer=member, status=ReviewerAssignment.Status.ASSIGNED
-        ):
-            _withdraw_assignment(assignment)
-    audit_record(
-        actor=member,
-        action="review.conflict_declared",
-        target=locked,
-        protocol=locked.protocol,
-        data={"has_conflict": has_conflict, "reason": declaration.reason},
-    )
-    return declaration
-
-
-def _own_open_assignment(assignment: ReviewerAssignment, by: User) -> ReviewerAssignment:
-    locked = ReviewerAssignment.objects.select_for_update().select_related("submission__protocol").get(pk=assignment.pk)
-    if locked.reviewer_id != by.pk or not review_permissions.can_review(by, locked.submission):
-        raise PermissionDenied
-    if locked.status != ReviewerAssignment.Status.ASSIGNED:
-        raise TransitionRefused(gettext("This review has been submitted and can no longer change."))
-    return locked
 
 
 @transaction.atomic
@@ -638,77 +551,22 @@ def review_save(
     *, assignment: ReviewerAssignment, by: User, checklist: dict[str, dict[str, str]], recommendation: str, summary: str
 ) -> ReviewerAssignment:
     """Save the reviewer's work in progress."""
-    locked = _own_open_assignment(assignment, by)
-    known = {key for key, _label in CHECKLIST_SECTIONS}
-    locked.checklist = {
-        key: {"rating": value.get("rating", ""), "comment": value.get("comment", "").strip()}
-        for key, value in checklist.items()
-        if key in known
-    }
-    locked.recommendation = recommendation
-    locked.summary = summary.strip()
-    locked.full_clean(exclude=["submission", "reviewer", "assigned_by"])
-    locked.save(update_fields=["checklist", "recommendation", "summary"])
+    locked, subject = EthicsSubmission.for_assignment(assignment)
+    review_services.review_save(
+        subject, locked, by=by, recommendation=recommendation, summary=summary, checklist=checklist
+    )
     return locked
 
 
 @transaction.atomic
 def review_submit(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssignment:
     """Submit the review: every checklist section rated and a recommendation given."""
-    locked = _own_open_assignment(assignment, by)
-    missing = [
-        str(label)
-        for key, label in CHECKLIST_SECTIONS
-        if locked.checklist.get(key, {}).get("rating") not in CHECKLIST_RATINGS
-    ]
-    problems: list[str] = []
-    if missing:
-        problems.append(
-            gettext("Rate every section of the checklist: %(sections)s.") % {"sections": ", ".join(missing)}
-        )
-    if not locked.recommendation:
-        problems.append(gettext("Give your recommendation."))
-    submission = locked.submission
-    if (
-        locked.recommendation == ReviewerAssignment.Recommendation.NOT_APPROVED
-        and submission.route == ReviewRoute.EXPEDITED
-        and rule_set_for(submission.protocol) == "US"
-    ):
-        # US-IRB-05: an expedited reviewer cannot disapprove; only the convened board can.
-        problems.append(
-            gettext(
-                "An expedited reviewer cannot recommend disapproval (US-IRB-05); recommend revision, or ask the "
-                "secretariat to refer the submission to the full board."
-            )
-        )
-    if problems:
-        raise ValidationError(problems)
-    locked.status = ReviewerAssignment.Status.COMPLETED
-    locked.completed_at = timezone.now()
-    locked.save(update_fields=["status", "completed_at"])
-    audit_record(
-        actor=by,
-        action="review.submitted",
-        target=submission,
-        protocol=submission.protocol,
-        data={"assignment_id": locked.pk, "recommendation": locked.recommendation},
-    )
+    locked, subject = EthicsSubmission.for_assignment(assignment)
+    review_services.review_submit(subject, locked, by=by)
     return locked
 
 
 # ---- decisions, conditions, the head's permission and the approval -----------------------------------------------
-
-VOTE_KEYS = ("for", "against", "abstain")
-
-
-def _clean_votes(votes: Any) -> dict[str, int]:
-    if (
-        not isinstance(votes, dict)
-        or set(votes) != set(VOTE_KEYS)
-        or not all(isinstance(votes[key], int) and votes[key] >= 0 for key in VOTE_KEYS)
-    ):
-        raise ValidationError(gettext("The votes must give the numbers for, against and abstaining."))
-    return {key: votes[key] for key in VOTE_KEYS}
 
 
 def add_months(day: date, months: int) -> date:
@@ -766,163 +624,24 @@ def decision_record(
     one review is submitted; under the US rule set it cannot be disapproval; every committee member
     is informed. Full-board route: the meetings service calls this after the quorum and the vote,
     with the agenda item and the votes. The protocol's status follows DECISION_PROTOCOL_STATUS."""
-    locked = Submission.objects.select_for_update().get(pk=submission.pk)
-    protocol = Protocol.objects.select_for_update().get(pk=locked.protocol_id)
-    if not permissions.can_view(by, protocol):
-        raise PermissionDenied
-    transition = transition_for("decide", locked.status, actors_for(by, protocol))
-    _refuse_conflicted(by, locked)
-    rules = KIND_RULES[locked.kind]
-    if outcome not in DecisionOutcome.values:
-        raise ValidationError(gettext("Choose the decision."))
-    if outcome not in rules.outcomes:
-        raise ValidationError(
-            gettext("“%(outcome)s” is not a decision on a %(kind)s; choose one of: %(choices)s.")
-            % {
-                "outcome": DecisionOutcome(outcome).label,
-                "kind": locked.get_kind_display().lower(),
-                "choices": ", ".join(str(DecisionOutcome(choice).label) for choice in rules.outcomes),
-            }
-        )
-    rule_set = rule_set_for(protocol)
-    if locked.route == ReviewRoute.FULL_BOARD:
-        if meeting_item_id is None or votes is None:
-            raise TransitionRefused(
-                gettext(
-                    "This submission is on the full-board route: its decision is recorded at a meeting, "
-                    "with the agenda item and the votes."
-                )
-            )
-        votes = _clean_votes(votes)
-    else:
-        if meeting_item_id is not None or votes is not None:
-            raise ValidationError(gettext("An expedited decision is not taken at a meeting; it has no votes."))
-        if rules.needs_review and not locked.assignments.filter(status=ReviewerAssignment.Status.COMPLETED).exists():
-            raise TransitionRefused(gettext("Record the decision once at least one reviewer has submitted a review."))
-        if outcome == DecisionOutcome.NOT_APPROVED and rule_set == "US":
-            raise TransitionRefused(
-                gettext(
-                    "An expedited review cannot disapprove (US-IRB-05): disapproval needs the convened board. "
-                    "Decide “revise and resubmit”, or refer the submission to the full board."
-                )
-            )
-    texts = [text.strip() for text in conditions if text.strip()]
-    if outcome == DecisionOutcome.APPROVE_WITH_CONDITIONS and not texts:
-        raise ValidationError(gettext("Write at least one condition, one per line."))
-    if outcome != DecisionOutcome.APPROVE_WITH_CONDITIONS and texts:
-        raise ValidationError(gettext("Only an approval with conditions has conditions."))
-    if validity_months is not None and not 1 <= validity_months <= 120:
-        raise ValidationError(gettext("The approval period is between 1 and 120 months."))
-
-    approval = None if rules.moves_protocol else current_approval(protocol)
-    if rules.closes_approval and outcome == DecisionOutcome.ACKNOWLEDGE:
-        # JP-R-07: the final report closes the approval; it must still be open.
-        transition_for("close", approval.status if approval else "", {Actor.SECRETARIAT}, APPROVAL_TRANSITIONS)
-
-    now = timezone.now()
-    previous = locked.status
-    locked.status = transition.target
-    locked.status_changed_at = now
-    locked.save(update_fields=["status", "status_changed_at"])
-    needs_permission = rule_set == "JP" and rules.head_permits and outcome in APPROVING_OUTCOMES
-    decision = Decision.objects.create(
-        submission=locked,
+    decision: Decision = decision_services.decision_record(
+        EthicsSubmission.lock(submission),
+        by=by,
         outcome=outcome,
-        reasons=reasons.strip(),
-        decided_at=now,
-        decided_by=by,
-        route=locked.route,
+        reasons=reasons,
+        conditions=conditions,
+        validity_months=validity_months,
         meeting_item_id=meeting_item_id,
         votes=votes,
-        validity_months=validity_months,
-        needs_permission=needs_permission,
     )
-    Condition.objects.bulk_create(
-        Condition(decision=decision, number=number, text=text) for number, text in enumerate(texts, 1)
-    )
-    if rules.moves_protocol:
-        protocol.status = DECISION_PROTOCOL_STATUS[(outcome, rule_set)]
-    elif locked.kind == SubmissionKind.AMENDMENT and outcome == DecisionOutcome.REVISE:
-        _reopen_amendment(protocol)
-    protocol.save(update_fields=["status", "amendment_open", "lock_version", "updated_at"])
-    permissions.restamp_dashboards(protocol=protocol)
-    audit_record(
-        actor=by,
-        action=transition.audit_action,
-        target=locked,
-        protocol=protocol,
-        data={
-            "from": previous,
-            "to": locked.status,
-            "kind": locked.kind,
-            "version": locked.version.number,
-            "outcome": outcome,
-            "reasons": decision.reasons,
-            "conditions": texts,
-            "route": decision.route,
-            "rule_set": rule_set,
-            "validity_months": validity_months,
-            "meeting_item_id": meeting_item_id,
-            "votes": votes,
-            "needs_permission": needs_permission,
-        },
-    )
-    if outcome in APPROVING_OUTCOMES and not needs_permission:
-        # Under the US rule set the IRB's approval is the approval; conditions are still tracked.
-        _decision_takes_effect(decision=decision, protocol=protocol, by=by)
-    if rules.closes_approval and outcome == DecisionOutcome.ACKNOWLEDGE and approval is not None:
-        _approval_transition(
-            approval=approval,
-            protocol=protocol,
-            by=by,
-            action="close",
-            actors={Actor.SECRETARIAT},
-            reasons=gettext("Final report acknowledged (JP-R-07)."),
-        )
-    params = {**_about(protocol), "decision": in_each_language(decision.get_outcome_display())}
-    team = _team_of(protocol)
-    notify(recipients=team, kind="decision.recorded", params=params, link=_link(protocol), protocol=protocol)
-    if decision.route == ReviewRoute.EXPEDITED:
-        # JP-ERC-10 / US-IRB-05: an expedited result is the committee's opinion; every member is told.
-        members = User.objects.filter(
-            pk__in=review_permissions.ethics_committee_members(locked).values("user_id")
-        ).exclude(pk__in=team.values("pk"))
-        notify(recipients=members, kind="decision.recorded", params=params, protocol=protocol)
-    queue_letters(decision_id=decision.pk, kind="decision")
     return decision
-
-
-def _refuse_conflicted(user: User, submission: Submission) -> None:
-    """A member with a conflict takes no part in the decision (JP-ERC-07, US-IRB-03)."""
-    rule = review_permissions.conflict_reason(user, submission)
-    if rule:
-        raise TransitionRefused(
-            gettext("You have a conflict of interest with this study (%(rule)s) and take no part in its decision.")
-            % {"rule": rule}
-        )
-
-
-def _condition_for_update(condition: Condition, by: User) -> tuple[Condition, Protocol]:
-    locked = Condition.objects.select_for_update().select_related("decision__submission").get(pk=condition.pk)
-    protocol = Protocol.objects.get(pk=locked.decision.submission.protocol_id)
-    if not permissions.can_view(by, protocol):
-        raise PermissionDenied
-    return locked, protocol
 
 
 @transaction.atomic
 def condition_answer(*, condition: Condition, by: User, response: str) -> Condition:
     """The applicant answers a condition; it can change until it is signed off."""
-    locked, protocol = _condition_for_update(condition, by)
-    transition = transition_for("answer", locked.state, actors_for(by, protocol), CONDITION_TRANSITIONS)
-    _record_answer(locked, by=by, response=response)
-    audit_record(
-        actor=by,
-        action=transition.audit_action,
-        target=locked.decision.submission,
-        protocol=protocol,
-        data={"condition_id": locked.pk, "number": locked.number, "response": locked.response},
-    )
+    locked, subject = EthicsSubmission.for_condition(condition, by)
+    condition_services.condition_answer(subject, locked, by=by, response=response)
     return locked
 
 
@@ -931,32 +650,8 @@ def condition_sign_off(*, condition: Condition, by: User, meaning: str, password
     """The secretariat or the chair signs off an answered condition. The signature shows the printed
     name at signing, the date and time, and its meaning, on the row it signs (US-R-01). It has two
     components: the signed-in identity and the signer's password, entered again to sign."""
-    locked, protocol = _condition_for_update(condition, by)
-    transition = transition_for("sign_off", locked.state, actors_for(by, protocol), CONDITION_TRANSITIONS)
-    _refuse_conflicted(by, locked.decision.submission)
-    if meaning not in Condition.Meaning.values:
-        raise ValidationError(gettext("Choose what your signature means: review, approval or responsibility."))
-    if not password or not by.check_password(password):
-        raise ValidationError(gettext("The password is not correct; nothing was signed."))
-    locked.signed_off_at = timezone.now()
-    locked.signed_off_by = by
-    locked.signature_name = by.display_name
-    locked.signature_meaning = meaning
-    locked.save(update_fields=["signed_off_at", "signed_off_by", "signature_name", "signature_meaning"])
-    audit_record(
-        actor=by,
-        action=transition.audit_action,
-        target=locked.decision.submission,
-        protocol=protocol,
-        data={
-            "condition_id": locked.pk,
-            "number": locked.number,
-            "signature_name": locked.signature_name,
-            "signature_meaning": meaning,
-            "signed_at": locked.signed_off_at.isoformat(),
-            "signature_components": ["signed-in user", "password"],
-        },
-    )
+    locked, subject = EthicsSubmission.for_condition(condition, by)
+    condition_services.condition_sign_off(subject, locked, by=by, meaning=meaning, password=password)
     return locked
 
 
