@@ -127,7 +127,7 @@ def actors_for(user: User, protocol: Protocol) -> set[Actor]:
     actors: set[Actor] = set()
     if permissions.can_submit(user, protocol):
         actors.add(Actor.APPLICANT)
-    if is_secretariat(user):
+    if is_secretariat(user, protocol.institution_id):
         actors.add(Actor.SECRETARIAT)
     if user.is_authenticated and user.is_active:
         roles = RoleMembership.objects.current().filter(
@@ -511,8 +511,8 @@ RATING_LABELS: tuple[tuple[str, Promise], ...] = (
 )
 
 
-def _require_secretariat(user: User) -> None:
-    if not is_secretariat(user):
+def _require_secretariat(user: User, protocol: Protocol) -> None:
+    if not is_secretariat(user, protocol.institution_id):
         raise PermissionDenied
 
 
@@ -888,7 +888,7 @@ def approvals_expire(*, today: date | None = None, approval_ids: Collection[int]
         for p in Protocol.objects.select_for_update()
         .filter(pk__in=[a.protocol_id for a in approvals])
         .order_by("pk")
-        .only("pk", "reference", "title_ja", "title_en")
+        .only("pk", "reference", "title_ja", "title_en", "institution_id")
     }
     Approval.objects.filter(pk__in=[a.pk for a in approvals]).update(status=transition.target)
     Protocol.objects.filter(pk__in=list(protocols)).update(

@@ -140,7 +140,7 @@ class EthicsSubmission(ReviewSubject):
         return User.objects.filter(pk__in=review_permissions.ethics_committee_members(self.row).values("user_id"))
 
     def require_officer(self, user: User) -> None:
-        services()._require_secretariat(user)
+        services()._require_secretariat(user, self.protocol)
 
     def require_decider(self, user: User) -> None:
         if not protocol_permissions.can_view(user, self.protocol):
