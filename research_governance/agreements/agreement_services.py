@@ -77,20 +77,17 @@ def agreement_sign(*, agreement: Agreement, by: User, password: str) -> Signatur
     # The signature's manifestation (US-R-01), on the row it signs.
     manifestation = {"signer": by, "printed_name": by.display_name, "signed_at": now, "meaning": PARTY_MEANING[party]}
     signature = Signature.objects.create(agreement=locked, party=party, **manifestation)
-    audit_record(
-        actor=by,
-        action=transition.audit_action,
-        target=locked,
-        data={
-            "reference": locked.reference,
-            "party": party,
-            "printed_name": signature.printed_name,
-            "signed_at": now.isoformat(),
-            "meaning": signature.meaning,
-            "document_sha256": locked.document_sha256,
-            "signature_components": ["signed-in user", "password"],
-        },
-    )
+    # What was signed, by whom, meaning what, and how (US-R-01).
+    signed = {
+        "reference": locked.reference,
+        "party": party,
+        "printed_name": signature.printed_name,
+        "signed_at": now.isoformat(),
+        "meaning": signature.meaning,
+        "document_sha256": locked.document_sha256,
+        "signature_components": ["signed-in user", "password"],
+    }
+    audit_record(actor=by, action=transition.audit_action, target=locked, data=signed)
     if party == Signature.Party.RECIPIENT:
         RequestTeamMember.objects.filter(request=data_request, user=by, accepted_terms_at__isnull=True).update(
             accepted_terms_at=now
@@ -146,17 +143,12 @@ def _grant(agreement: Agreement, user: User, now: datetime) -> AccessGrant | Non
         granted_by_id=provider.signer_id,
         created_at=now,
     )
+    period = {"starts_at": starts.isoformat(), "ends_at": ends.isoformat()}
     audit_record(
         actor=None,
         action=AuditAction.ACCESS_GRANT_CREATED,
         target=agreement,
-        data={
-            "grant_id": grant.pk,
-            "user_id": user.pk,
-            "email": user.email,
-            "starts_at": starts.isoformat(),
-            "ends_at": ends.isoformat(),
-        },
+        data={"grant_id": grant.pk, "user_id": user.pk, "email": user.email, **period},
     )
     return grant
 

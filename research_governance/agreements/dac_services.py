@@ -302,17 +302,12 @@ def _agreement_create(locked: DataAccessRequest, by: User, now: datetime) -> Agr
         created_at=now,
         verification_code=new_verification_code(),
     )
+    term = {day: getattr(agreement, day).isoformat() for day in ("term_start", "term_end", "destruction_due")}
     audit_record(
         actor=by,
         action=AuditAction.AGREEMENT_CREATED,
         target=agreement,
-        data={
-            "reference": agreement.reference,
-            "request": locked.reference,
-            "term_start": agreement.term_start.isoformat(),
-            "term_end": agreement.term_end.isoformat(),
-            "destruction_due": agreement.destruction_due.isoformat(),
-        },
+        data={"reference": agreement.reference, "request": locked.reference, **term},
     )
     queue_document(agreement)
     return agreement
