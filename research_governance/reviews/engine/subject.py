@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Self
 
 from django.db.models import Model, QuerySet
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
@@ -187,8 +188,6 @@ class ReviewSubject(ABC):
 
     def outcome_refused(self, outcome: str) -> str:
         """Why ``outcome`` (a known decision) is not open on this subject."""
-        from django.utils.translation import gettext
-
         return gettext("Choose the decision.")
 
     def check_decision(self, outcome: str, particulars: dict[str, Any]) -> dict[str, Any]:
