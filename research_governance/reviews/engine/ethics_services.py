@@ -1,10 +1,9 @@
 """The ethics submission as a review subject: the ethics committee of the protocol's institution
 reviews it under the protocol's rule set (JP or US) and the submission kind's rules (KIND_RULES).
 
-Who acts is asked of the submissions' own services (``actors_for``) and permissions; what a
-decision sets off (the protocol's status, the approval, the head's permission, the letters) is
-theirs too. The helpers of ``reviews.services`` are reached through the module, read when called,
-because that module calls into this one."""
+Who acts is asked of the review's participants (``actors_for``) and permissions; what a decision
+sets off (the protocol's status, the approval, the head's permission, the letters) is the
+submission's, post-approval's and the letters hook's."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,14 +21,18 @@ from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee
-from research_governance.letters.services import queue_letters
 from research_governance.notifications.messages import in_each_language
 from research_governance.notifications.services import notify
 from research_governance.protocols import permissions as protocol_permissions
 from research_governance.protocols.assessment import rule_set_for
 from research_governance.protocols.models import Protocol
 from research_governance.reviews import permissions as review_permissions
+from research_governance.reviews.hooks import letters_due
 from research_governance.reviews.models import Condition, ConflictDeclaration, Decision, ReviewerAssignment, Submission
+from research_governance.reviews.participants import _about, _link, _require_secretariat, _team_of, actors_for
+from research_governance.reviews.post_approval.approvals import _approval_transition, _decision_takes_effect
+from research_governance.reviews.selectors import current_approval
+from research_governance.reviews.submission.services import _reopen_amendment
 from research_governance.reviews.workflow import (
     APPROVAL_TRANSITIONS,
     APPROVING_OUTCOMES,
@@ -71,13 +74,6 @@ ETHICS_RULES = CommitteeRules(
     review_statuses=frozenset({SubmissionStatus.ACCEPTED}),
     checklist=CHECKLIST_SECTIONS,
 )
-
-
-def services() -> Any:
-    """The submissions' services module (it imports this one)."""
-    from research_governance.reviews import services as submission_services
-
-    return submission_services
 
 
 def clean_votes(votes: Any) -> dict[str, int]:
@@ -134,13 +130,13 @@ class EthicsSubmission(ReviewSubject):
     # ---- who -----------------------------------------------------------------------------------------------------
 
     def actors_for(self, user: User) -> set[StrEnum]:
-        return set(services().actors_for(user, self.protocol))
+        return set(actors_for(user, self.protocol))
 
     def committee_members(self) -> QuerySet[User]:
         return User.objects.filter(pk__in=review_permissions.ethics_committee_members(self.row).values("user_id"))
 
     def require_officer(self, user: User) -> None:
-        services()._require_secretariat(user, self.protocol)
+        _require_secretariat(user, self.protocol)
 
     def require_decider(self, user: User) -> None:
         if not protocol_permissions.can_view(user, self.protocol):
@@ -171,7 +167,7 @@ class EthicsSubmission(ReviewSubject):
         notify(
             recipients=[assignment.reviewer],
             kind="reviewer.assigned",
-            params={**services()._about(self.protocol), "due_date": assignment.due_date},
+            params={**_about(self.protocol), "due_date": assignment.due_date},
             link=reverse("reviews:workspace", args=[assignment.pk]),
             protocol=self.protocol,
         )
@@ -230,7 +226,7 @@ class EthicsSubmission(ReviewSubject):
                     )
                 )
         rules = KIND_RULES[self.row.kind]
-        approval = None if rules.moves_protocol else services().current_approval(self.protocol)
+        approval = None if rules.moves_protocol else current_approval(self.protocol)
         if rules.closes_approval and outcome == DecisionOutcome.ACKNOWLEDGE:
             # JP-R-07: the final report closes the approval; it must still be open.
             transition_for("close", approval.status if approval else "", {Actor.SECRETARIAT}, APPROVAL_TRANSITIONS)
@@ -270,7 +266,7 @@ class EthicsSubmission(ReviewSubject):
         if rules.moves_protocol:
             protocol.status = DECISION_PROTOCOL_STATUS[(outcome, rule_set)]
         elif locked.kind == SubmissionKind.AMENDMENT and outcome == DecisionOutcome.REVISE:
-            services()._reopen_amendment(protocol)
+            _reopen_amendment(protocol)
         protocol.save(update_fields=["status", "amendment_open", "lock_version", "updated_at"])
         protocol_permissions.restamp_dashboards(protocol=protocol)
         self.particulars = particulars
@@ -290,14 +286,13 @@ class EthicsSubmission(ReviewSubject):
 
     def after_decision(self, decision: Decision, *, by: User) -> None:
         protocol, outcome = self.protocol, decision.outcome
-        submission_services = services()
         rules = KIND_RULES[self.row.kind]
         approval = self.particulars["approval"]
         if outcome in APPROVING_OUTCOMES and not decision.needs_permission:
             # Under the US rule set the IRB's approval is the approval; conditions are still tracked.
-            submission_services._decision_takes_effect(decision=decision, protocol=protocol, by=by)
+            _decision_takes_effect(decision=decision, protocol=protocol, by=by)
         if rules.closes_approval and outcome == DecisionOutcome.ACKNOWLEDGE and approval is not None:
-            submission_services._approval_transition(
+            _approval_transition(
                 approval=approval,
                 protocol=protocol,
                 by=by,
@@ -305,20 +300,20 @@ class EthicsSubmission(ReviewSubject):
                 actors={Actor.SECRETARIAT},
                 reasons=gettext("Final report acknowledged (JP-R-07)."),
             )
-        params = {**submission_services._about(protocol), "decision": in_each_language(decision.get_outcome_display())}
-        team = submission_services._team_of(protocol)
+        params = {**_about(protocol), "decision": in_each_language(decision.get_outcome_display())}
+        team = _team_of(protocol)
         notify(
             recipients=team,
             kind="decision.recorded",
             params=params,
-            link=submission_services._link(protocol),
+            link=_link(protocol),
             protocol=protocol,
         )
         if decision.route == ReviewRoute.EXPEDITED:
             # JP-ERC-10 / US-IRB-05: an expedited result is the committee's opinion; every member is told.
             members = self.committee_members().exclude(pk__in=team.values("pk"))
             notify(recipients=members, kind="decision.recorded", params=params, protocol=protocol)
-        queue_letters(decision_id=decision.pk, kind="decision")
+        letters_due(decision_id=decision.pk, kind="decision")
 
     def recorded_decision(self) -> RecordedDecision | None:
         decision = Decision.objects.filter(submission=self.row).first()
