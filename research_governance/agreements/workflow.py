@@ -112,7 +112,7 @@ REQUEST_TRANSITIONS: tuple[Transition, ...] = (
 
 AGREEMENT_TRANSITIONS: tuple[Transition, ...] = (
     # Each party signs once; once both have signed, ``activate``
-    # follows in the same transaction (agreements.review.agreement_sign).
+    # follows in the same transaction (agreements.agreement_services.agreement_sign).
     Transition(
         action="sign",
         sources=frozenset({AgreementStatus.AWAITING_SIGNATURES}),

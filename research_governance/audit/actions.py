@@ -61,7 +61,7 @@ class AuditAction(models.TextChoices):
     DATA_REQUEST_SUBMITTED = "data_request.submitted", _("Data-access request submitted")
     DATA_REQUEST_WITHDRAWN = "data_request.withdrawn", _("Data-access request withdrawn")
     DATA_REQUEST_RENEWAL_STARTED = "data_request.renewal_started", _("Renewal started from an earlier request")
-    # Data sharing: the committee, agreements and grants (agreements.review).
+    # Data sharing: the committee, agreements and grants (agreements.dac_services, agreement_services).
     DATA_REQUEST_RETURNED = "data_request.returned", _("Data-access request returned to the requester")
     DATA_REQUEST_ACCEPTED = "data_request.accepted", _("Data-access request accepted for review by the committee")
     DATA_REQUEST_REVIEWER_ASSIGNED = "data_request.reviewer_assigned", _("Data access committee reviewer assigned")

@@ -192,7 +192,7 @@ MESSAGES: dict[str, Message] = {
         subject=_("New data-access request %(reference)s: %(title)s"),
         body=_("%(requester)s submitted the data-access request %(reference)s: %(title)s. Please pre-screen it."),
     ),
-    # Data sharing: the committee, agreements and grants (agreements.review).
+    # Data sharing: the committee, agreements and grants (agreements.dac_services, agreement_services).
     # To the requester (and the team, for the decision).
     "data_request.returned": Message(
         subject=_("Data-access request %(reference)s returned with requests"),
