@@ -11,6 +11,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import CommitteeMembership
 
@@ -25,7 +26,7 @@ def _stamp_activity_at_sign_in(sender: Any, request: HttpRequest | None, user: U
         stamp_activity(request)
 
 
-def _record(request: HttpRequest | None, user: User, authenticator: Authenticator, *, action: str) -> None:
+def _record(request: HttpRequest | None, user: User, authenticator: Authenticator, *, action: AuditAction) -> None:
     actor = getattr(request, "user", None) if request is not None else None
     if actor is None or not actor.is_authenticated:
         actor = user
@@ -35,19 +36,19 @@ def _record(request: HttpRequest | None, user: User, authenticator: Authenticato
 
 @receiver(mfa_signals.authenticator_added, dispatch_uid="accounts.audit_authenticator_added")
 def _authenticator_added(sender: Any, request: HttpRequest, user: User, authenticator: Authenticator, **_: Any) -> None:
-    _record(request, user, authenticator, action="account.mfa_added")
+    _record(request, user, authenticator, action=AuditAction.ACCOUNT_MFA_ADDED)
 
 
 @receiver(mfa_signals.authenticator_removed, dispatch_uid="accounts.audit_authenticator_removed")
 def _authenticator_removed(
     sender: Any, request: HttpRequest, user: User, authenticator: Authenticator, **_: Any
 ) -> None:
-    _record(request, user, authenticator, action="account.mfa_removed")
+    _record(request, user, authenticator, action=AuditAction.ACCOUNT_MFA_REMOVED)
 
 
 @receiver(mfa_signals.authenticator_reset, dispatch_uid="accounts.audit_authenticator_reset")
 def _authenticator_reset(sender: Any, request: HttpRequest, user: User, authenticator: Authenticator, **_: Any) -> None:
-    _record(request, user, authenticator, action="account.mfa_recovery_codes_regenerated")
+    _record(request, user, authenticator, action=AuditAction.ACCOUNT_MFA_RECOVERY_CODES_REGENERATED)
 
 
 def _forget_gate(sender: Any, instance: Any, **_: Any) -> None:

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.models import AuditEvent
 from research_governance.audit.services import audit_record
 from research_governance.notifications.messages import in_each_language
@@ -146,7 +147,7 @@ def _end_grants(grants: list[AccessGrant], *, by: User | None, reasons: dict[int
     for grant in grants:
         audit_record(
             actor=by,
-            action=transition.audit_action,  # access_grant.ended
+            action=AuditAction(transition.audit_action),  # access_grant.ended
             target=grant,
             data={"agreement_id": grant.agreement_id, "user_id": grant.user_id, "reason": grant.end_reason},
         )
@@ -208,7 +209,7 @@ def approvals_lapsed(*, approvals: Sequence[Approval], by: User | None) -> list[
         first = causes[agreement.pk][0]
         audit_record(
             actor=by,
-            action=transition.audit_action,  # agreement.suspended
+            action=AuditAction(transition.audit_action),  # agreement.suspended
             target=agreement,
             # A stand-in carrying only the id: the event stores the protocol's id, nothing more.
             protocol=Protocol(pk=first.protocol_id),
@@ -301,14 +302,14 @@ def agreement_reinstate(*, agreement: Agreement, by: User) -> tuple[Agreement, l
     )
     audit_record(
         actor=by,
-        action=transition.audit_action,  # agreement.reinstated
+        action=AuditAction(transition.audit_action),  # agreement.reinstated
         target=locked,
         data={"reference": locked.reference, "from": previous, "to": locked.status, "grants": len(grants)},
     )
     for grant in grants:
         audit_record(
             actor=by,
-            action="access_grant.reissued",
+            action=AuditAction.ACCESS_GRANT_REISSUED,
             target=grant,
             data={
                 "agreement_id": locked.pk,
@@ -363,7 +364,7 @@ def _flag(agreements: list[Agreement], *, by: User | None, reason: str, data: di
     for agreement in agreements:
         audit_record(
             actor=by,
-            action="agreement.re_review_flagged",
+            action=AuditAction.AGREEMENT_RE_REVIEW_FLAGGED,
             target=agreement,
             data={"reference": agreement.reference, "reason": reason, **data},
         )
@@ -415,7 +416,7 @@ def amendment_in_force(*, approval: Approval, previous_snapshot: dict[str, Any],
 def amendment_since(dataset: Dataset) -> bool:
     """An amendment of the dataset's approval took effect after the dataset was registered."""
     return AuditEvent.objects.filter(
-        action="approval.amended",
+        action=AuditAction.APPROVAL_AMENDED,
         target_type="reviews.approval",
         target_id=str(dataset.approval_id),
         occurred_at__gte=dataset.created_at.replace(microsecond=0),
@@ -467,7 +468,7 @@ def dataset_scope_change(*, dataset: Dataset, by: User, new_scope: dict[str, Any
     locked.save(update_fields=list(DATASET_SCOPE_FIELDS.values()))
     audit_record(
         actor=by,
-        action="dataset.scope_changed",
+        action=AuditAction.DATASET_SCOPE_CHANGED,
         target=locked,
         protocol=locked.protocol,
         data={"title": locked.title, "from": before, "to": after, "approval": locked.approval.reference},
@@ -495,7 +496,7 @@ def re_review_clear(*, agreement: Agreement, by: User, note: str) -> Agreement:
     locked.save(update_fields=["needs_re_review", "re_review_reason"])
     audit_record(
         actor=by,
-        action="agreement.re_review_cleared",
+        action=AuditAction.AGREEMENT_RE_REVIEW_CLEARED,
         target=locked,
         data={"reference": locked.reference, "reason": reason, "note": note.strip()},
     )
@@ -541,7 +542,7 @@ def agreements_expire(*, today: date | None = None) -> list[Agreement]:
         )
         audit_record(
             actor=None,
-            action=transition.audit_action,  # agreement.expired
+            action=AuditAction(transition.audit_action),  # agreement.expired
             target=agreement,
             data={
                 "reference": agreement.reference,

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee
 
@@ -218,7 +219,7 @@ def agreement_render(agreement_id: int) -> Agreement | None:
         locked.save(update_fields=["document", "document_sha256"])
         audit_record(
             actor=None,
-            action="agreement.document_rendered",
+            action=AuditAction.AGREEMENT_DOCUMENT_RENDERED,
             target=locked,
             data={
                 "reference": locked.reference,

@@ -47,6 +47,7 @@ class CodeListField(forms.CharField):
     def prepare_value(self, value: Any) -> Any:
         return ", ".join(value) if isinstance(value, list) else value
 
+    # The field cleans to a list of codes where CharField cleans to a string.
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
         codes: list[str] = []
@@ -56,7 +57,7 @@ class CodeListField(forms.CharField):
                 codes.append(code)
         return codes
 
-    def validate(self, value: list[str]) -> None:  # type: ignore[override]
+    def validate(self, value: list[str]) -> None:
         if self.required and not value:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         wrong = [code for code in value if not self.pattern.match(code)]
@@ -159,7 +160,9 @@ class DataAccessRequestForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, datasets: QuerySet[Dataset], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["datasets"].queryset = datasets
+        datasets_field = self.fields["datasets"]
+        assert isinstance(datasets_field, forms.ModelMultipleChoiceField)
+        datasets_field.queryset = datasets
         self.fields["title"].required = True
         if self.instance.pk:
             self.initial.setdefault("purpose_diseases", self.instance.purpose_diseases)
@@ -192,7 +195,8 @@ class DataAccessRequestForm(StyledFormMixin, forms.ModelForm):
         return list(users.values())
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end, destroyed = (cleaned.get(name) for name in ("term_start", "term_end", "destruction_date"))
         if start and end and end < start:
             self.add_error("term_end", _("The term cannot end before it starts."))
@@ -274,7 +278,8 @@ class DatasetForm(StyledFormMixin, forms.ModelForm):
         return [(slug, title, [self[name] for name in names]) for slug, title, names in DATASET_FORM_SECTIONS]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         modifiers = cleaned.get("duo_modifiers") or []
         if cleaned.get("duo_permission") == "DS" and not cleaned.get("duo_diseases"):
             self.add_error("duo_diseases", _("Disease-specific consent names its diseases."))

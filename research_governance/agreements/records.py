@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.notifications.messages import person
 from research_governance.notifications.services import notify
@@ -91,7 +92,7 @@ def destruction_record(
     record.save()
     audit_record(
         actor=by,
-        action="destruction.recorded",
+        action=AuditAction.DESTRUCTION_RECORDED,
         target=record,
         data={
             "agreement": locked.reference,
@@ -188,7 +189,7 @@ def provision_record(
     record.save()
     audit_record(
         actor=by,
-        action="provision.recorded",
+        action=AuditAction.PROVISION_RECORDED,
         target=record,
         protocol=dataset.protocol,
         data={

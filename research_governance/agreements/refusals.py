@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.notifications.messages import bilingual, in_each_language
 from research_governance.notifications.services import Notice, notify_many
@@ -201,7 +202,7 @@ def refusal_register(
     acks = _tell_everyone(refusal, locked)
     audit_record(
         actor=by,
-        action="refusal.registered",
+        action=AuditAction.REFUSAL_REGISTERED,
         target=refusal,
         protocol=locked,
         # The code only: no personal data in the audit trail.
@@ -243,7 +244,7 @@ def refusal_receive_public(
     acks = _tell_everyone(refusal, locked)
     audit_record(
         actor=None,
-        action="refusal.received_public",
+        action=AuditAction.REFUSAL_RECEIVED_PUBLIC,
         target=refusal,
         protocol=locked,
         # Nothing the person typed: their name and contact stay with the refusal, for the team.
@@ -266,7 +267,7 @@ def refusal_acknowledge(*, ack: RefusalAcknowledgement, by: User) -> RefusalAckn
     refusal = SubjectRefusal.objects.get(pk=locked.refusal_id)
     audit_record(
         actor=by,
-        action="refusal.acknowledged",
+        action=AuditAction.REFUSAL_ACKNOWLEDGED,
         target=refusal,
         protocol=refusal.protocol,
         data={"agreement": locked.agreement.reference, "subject_code": refusal.subject_code},
@@ -306,7 +307,7 @@ def refusal_handle(*, refusal: SubjectRefusal, by: User, note: str, subject_code
     locked.save(update_fields=["handled_at", "handled_by", "handling_note", "subject_code"])
     audit_record(
         actor=by,
-        action="refusal.handled",
+        action=AuditAction.REFUSAL_HANDLED,
         target=locked,
         protocol=protocol,
         data={"subject_code": locked.subject_code, "identified": identified},

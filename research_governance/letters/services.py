@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
 from research_governance.accounts.selectors import is_secretariat
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.reviews.models import Decision
 
@@ -184,7 +185,7 @@ def _render_and_store(
             letter.save()
             audit_record(
                 actor=by,
-                action="letter.corrected" if replaces else "letter.issued",
+                action=AuditAction.LETTER_CORRECTED if replaces else AuditAction.LETTER_ISSUED,
                 target=letter,
                 protocol=letter.protocol,
                 data={
