@@ -35,7 +35,10 @@ def test_events_form_a_hash_chain(pi):
 def test_secrets_in_event_data_are_masked(pi):
     with transaction.atomic():
         event = audit_record(
-            actor=pi, action="test.secret", target=pi, data={"password": "hunter2", "nested": {"api_token": "t"}}
+            actor=pi,
+            action="protocol.draft_saved",
+            target=pi,
+            data={"password": "hunter2", "nested": {"api_token": "t"}},
         )
     assert event.data == {"nested": {"api_token": "***"}, "password": "***"}
 
@@ -43,7 +46,7 @@ def test_secrets_in_event_data_are_masked(pi):
 @pytest.mark.django_db(transaction=True)
 def test_an_event_is_only_written_inside_the_changing_transaction(pi):
     with pytest.raises(RuntimeError):
-        audit_record(actor=pi, action="test.outside", target=pi)
+        audit_record(actor=pi, action="protocol.draft_saved", target=pi)
 
 
 @pytest.mark.django_db
@@ -93,3 +96,11 @@ def test_the_hand_written_event_hash_is_the_sha256_of_the_canonical_json_of_the_
     event = {"previous_hash": "a" * 64, "occurred_at": "2026-11-29T01:02:03+00:00", "target_type": "t.t", **fields}
     expected = hashlib.sha256(canonical_json(event).encode()).hexdigest()
     assert event_hash(**event) == expected
+
+
+@pytest.mark.django_db
+def test_an_action_that_audit_actions_does_not_declare_is_refused_and_nothing_is_written(pi):
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValueError, match="declare it"), transaction.atomic():
+        audit_record(actor=pi, action="protocol.sumbitted", target=pi)
+    assert AuditEvent.objects.count() == before

@@ -37,7 +37,7 @@ def record_events(user, n: int) -> list[AuditEvent]:  # type: ignore[no-untyped-
     events = []
     for number in range(n):
         with transaction.atomic():
-            events.append(audit_record(actor=user, action="test.event", target=user, data={"n": number}))
+            events.append(audit_record(actor=user, action="protocol.draft_saved", target=user, data={"n": number}))
     return events
 
 
@@ -74,7 +74,7 @@ def test_sec05_verify_audit_names_an_event_changed_by_a_superuser_with_the_trigg
     assert code == 1
     assert out == ""
     assert f"event {changed.pk} " in err
-    assert "test.event" in err
+    assert "protocol.draft_saved" in err
     assert changed.occurred_at.isoformat() in err
     assert "changed after it was written" in err
 
@@ -115,7 +115,7 @@ def test_sec05_a_plain_update_delete_or_truncate_is_refused_by_the_trigger(pi, s
     record_events(pi, 2)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
-    assert AuditEvent.objects.filter(action="test.event").count() == 2
+    assert AuditEvent.objects.filter(action="protocol.draft_saved").count() == 2
     assert run_verify()[0] == 0
 
 
@@ -148,7 +148,7 @@ def test_concurrent_writers_produce_one_unbroken_chain():
             barrier.wait()
             for index in range(per_thread):
                 with transaction.atomic():
-                    audit_record(actor=user, action="test.concurrent", target=user, data={"t": number, "i": index})
+                    audit_record(actor=user, action="protocol.draft_saved", target=user, data={"t": number, "i": index})
         except BaseException as error:
             errors.append(error)
         finally:
@@ -205,7 +205,9 @@ def test_run_periodic_runs_the_check(pi):
 @pytest.mark.django_db
 def test_secrets_are_masked_before_hashing_so_the_chain_still_verifies(pi):
     with transaction.atomic():
-        event = audit_record(actor=pi, action="test.secret", target=pi, data={"otp_code": "123456", "reason": "ok"})
+        event = audit_record(
+            actor=pi, action="protocol.draft_saved", target=pi, data={"otp_code": "123456", "reason": "ok"}
+        )
     assert event.data == {"otp_code": "***", "reason": "ok"}
     assert "123456" not in AuditEvent.objects.values_list("data", flat=True).get(pk=event.pk).__repr__()
     assert run_verify()[0] == 0
@@ -237,7 +239,7 @@ from research_governance.audit.services import audit_record
 user = User.objects.create_user(email="sqlite@test.example")
 for n in range(4):
     with transaction.atomic():
-        audit_record(actor=user, action="test.sqlite", target=user, data={"n": n})
+        audit_record(actor=user, action="protocol.draft_saved", target=user, data={"n": n})
 """
 
 
@@ -258,4 +260,4 @@ def test_sec05_verify_audit_names_an_event_changed_by_editing_the_sqlite_file(tm
     broken = _manage(database, "verify_audit")
     assert broken.returncode == 1
     assert f"event {target} " in broken.stderr
-    assert "test.sqlite" in broken.stderr
+    assert "protocol.draft_saved" in broken.stderr
