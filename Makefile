@@ -25,6 +25,7 @@ test: $(DEV_STAMP) system-packages services translations
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(BIN)/ruff check .
 	$(TEST_ENV) $(BIN)/ruff format --check .
+	$(TEST_ENV) $(BIN)/mypy
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(TEST_ENV) $(BIN)/pytest
 

@@ -7,7 +7,7 @@ from research_governance.core import views as core_views
 
 # SEC-02: the admin signs in through allauth's form (password, then the second factor), never
 # through its own password-only form.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # replacing it is the point
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -24,6 +24,7 @@ notifications go out in one INSERT (``notify_many``)."""
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -139,7 +140,7 @@ def _end_grants(grants: list[AccessGrant], *, by: User | None, reasons: dict[int
     if not grants:
         return
     transition = GRANT_TRANSITIONS[0]
-    actors = {DataActor.SYSTEM} if by is None else {DataActor.SYSTEM, DataActor.DAC_OFFICER}
+    actors: set[StrEnum] = {DataActor.SYSTEM} if by is None else {DataActor.SYSTEM, DataActor.DAC_OFFICER}
     transition_for("end", grants[0].state, actors, GRANT_TRANSITIONS)
     for grant in grants:
         grant.state, grant.ended_at, grant.end_reason = transition.target, now, reasons[grant.agreement_id]
@@ -231,9 +232,7 @@ def approvals_lapsed(*, approvals: Sequence[Approval], by: User | None) -> list[
             params={
                 **_about(agreement, agreement.request),
                 "approval": ", ".join(approval.reference for approval in causes[agreement.pk]),
-                "approval_status": in_each_language(
-                    ApprovalStatus(causes[agreement.pk][0].status).label  # type: ignore[arg-type]
-                ),
+                "approval_status": in_each_language(ApprovalStatus(causes[agreement.pk][0].status).label),
             },
             link=request_link(agreement.request),
         )

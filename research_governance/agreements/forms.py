@@ -47,8 +47,7 @@ class CodeListField(forms.CharField):
     def prepare_value(self, value: Any) -> Any:
         return ", ".join(value) if isinstance(value, list) else value
 
-    # The field cleans to a list of codes where CharField cleans to a string.
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]  # cleans to a list, not CharField's str
         text = super().to_python(value) or ""
         codes: list[str] = []
         for code in re.split(r"[\s,;、]+", text.strip()):

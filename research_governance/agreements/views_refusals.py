@@ -1,6 +1,7 @@
 """Refusals and withdrawals: the study team's list (register, record what was done) and the
 recipients' list of refusals to acknowledge. Every write is a service in ``refusals``."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,7 +34,7 @@ def _protocol_for_team(request: AuthenticatedHttpRequest, pk: int) -> Protocol:
     raise Http404
 
 
-def _apply_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
+def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, texts in error.message_dict.items():
             form.add_error(field if field in form.fields else None, texts)

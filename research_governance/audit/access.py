@@ -10,13 +10,16 @@ import hashlib
 import ipaddress
 import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import AccessKind, AccessLogEntry
+
+if TYPE_CHECKING:
+    from research_governance.protocols.models import Protocol
 
 # Stored in the session at sign-in, so the sign-out can tell how long the session lasted.
 SIGNED_IN_AT = "_access_signed_in_at"
@@ -91,9 +94,9 @@ def document_downloaded(request: HttpRequest, document_version: models.Model) ->
     record_access(request, AccessKind.DOCUMENT_DOWNLOAD, user=request.user, target=document_version)
 
 
-def protocol_viewed(request: HttpRequest, protocol: models.Model) -> None:
+def protocol_viewed(request: HttpRequest, protocol: "Protocol") -> None:
     """A view of a protocol's pages by someone not on its team (SEC-04); the team's own views are not logged."""
     from research_governance.protocols.permissions import is_on_team
 
-    if not is_on_team(request.user, protocol):  # type: ignore[arg-type]
+    if not is_on_team(request.user, protocol):
         record_access(request, AccessKind.PROTOCOL_VIEW, user=request.user, target=protocol)

@@ -13,8 +13,11 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import IO
 
+from celery import Task
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -229,17 +232,17 @@ def queue_letters(*, decision_id: int, kind: str, languages: Iterable[str] = LAN
     from .tasks import render_letter
 
     for language in languages:
-        transaction.on_commit(lambda language=language: _dispatch(render_letter, decision_id, kind, language))
+        transaction.on_commit(partial(_dispatch, render_letter, decision_id, kind, language))
 
 
-def _dispatch(task, decision_id: int, kind: str, language: str) -> None:  # type: ignore[no-untyped-def]
+def _dispatch(task: "Task[..., str | None]", decision_id: int, kind: str, language: str) -> None:
     try:
         task.delay(decision_id, kind, language)
     except Exception:
         logger.exception("Could not queue the %s letter (%s) of decision %s", kind, language, decision_id)
 
 
-def wanted_letters(since=None) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-def]
+def wanted_letters(since: datetime | None = None) -> list[tuple[int, str, str]]:
     """(decision id, kind, language) of every letter that should exist and does not: a few
     queries, whatever the number of decisions."""
     decisions = Decision.objects.all()

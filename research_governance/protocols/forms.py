@@ -23,8 +23,7 @@ class YesNoRadio(forms.RadioSelect):
     def __init__(self) -> None:
         super().__init__(choices=[("true", _("Yes")), ("false", _("No"))])
 
-    # Choice widgets format to a list of values, as ChoiceWidget does (its stub ignores the same).
-    def format_value(self, value: object) -> list[str]:  # type: ignore[override]
+    def format_value(self, value: object) -> list[str]:  # type: ignore[override]  # a list, as ChoiceWidget's
         mapping = {True: "true", False: "false", "True": "true", "False": "false", "true": "true", "false": "false"}
         return [mapping[value]] if value in mapping else []
 
