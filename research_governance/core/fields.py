@@ -6,7 +6,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 
-def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+def model_field(model: type[models.Model], name: str) -> "models.Field[Any, Any]":
     """The field declared on the model under that name. A verbose name, choices or internal type
     belong to a declared field, not to a relation that points at the model."""
     field = model._meta.get_field(name)

@@ -66,7 +66,7 @@ def test_the_workflow_diagram_in_docs_is_current():
     assert (Path(settings.BASE_DIR) / "docs" / "workflow.md").read_text() == workflow_markdown()
 
 
-def _all_transitions():  # type: ignore[no-untyped-def]
+def _all_transitions():
     return [(states, t) for _title, states, table in WORKFLOWS for t in table]
 
 
