@@ -95,7 +95,7 @@ messages: $(DEV_STAMP)
 	@msgattrib --only-fuzzy locale/ja/LC_MESSAGES/django.po | grep -c '^msgid' >/dev/null && echo "Translate the fuzzy/new entries in locale/ja/LC_MESSAGES/django.po" || true
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
