@@ -95,7 +95,8 @@ def build(events: int, seed: int) -> None:
             },
         )
     models = [User, RoleMembership, AuditEvent, AccessLogEntry]
-    columns = list(EXPORT_FIELDS)  # every column of an event, as the export writes them
+    # Every column of an event, as the export writes them, and the institution its auditors read it by.
+    columns = [*EXPORT_FIELDS, "institution_id"]
     with transaction.atomic():
         connection.ensure_connection()
         with connection.connection.cursor() as cursor:
@@ -141,6 +142,7 @@ def build(events: int, seed: int) -> None:
                             Jsonb(data),
                             previous,
                             digest,
+                            institution.pk,
                         )
                     )
                     previous = digest

@@ -840,6 +840,7 @@ def generate(db_name: str, *, investigators: int, protocols: int, audit_events: 
                 "target_type": target_type,
                 "target_id": target_id,
                 "protocol_id": pid,
+                "institution_id": institution.pk,
                 "data": clean,
                 "previous_hash": previous,
                 "hash": digest,

@@ -2,7 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .selectors import is_secretariat
+from .selectors import is_secretariat_anywhere
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -13,6 +13,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         # The secretariat's work starts at its queue, everybody else's at their protocols.
-        if is_secretariat(request.user):
+        if is_secretariat_anywhere(request.user):
             return reverse("reviews:secretariat_queue")
         return super().get_login_redirect_url(request)

@@ -204,7 +204,9 @@ def approvals_lapsed(*, approvals: Sequence[Approval], by: User | None) -> list[
         .order_by("pk")
     )
     grants_of: dict[int, list[AccessGrant]] = defaultdict(list)
+    by_pk = {agreement.pk: agreement for agreement in agreements}
     for grant in grants:
+        grant.agreement = by_pk[grant.agreement_id]  # loaded with its request: the audit needs no read
         grants_of[grant.agreement_id].append(grant)
     for agreement in agreements:
         first = causes[agreement.pk][0]

@@ -110,18 +110,7 @@ def is_assigned_reviewer(user: User | AnonymousUser, request: DataAccessRequest)
 
 
 def can_view_request(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
-    if not _signed_in(user):
-        return False
-    if is_requesting_team(user, request):
-        return True
-    if request.status == "draft":
-        # A draft is the requester's working copy.
-        return False
-    if is_provider(user, request) or is_oversight_reader(user, request.institution_id):
-        return True
-    if conflict_reason(user, request):  # type: ignore[arg-type]
-        return False
-    return is_dac_officer(user, request.institution_id) or is_assigned_reviewer(user, request)
+    return visible_requests(user).filter(pk=request.pk).exists()
 
 
 def can_edit_request(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
@@ -137,10 +126,13 @@ def can_view_agreement(user: User | AnonymousUser, agreement: Agreement) -> bool
     return can_view_request(user, agreement.request)
 
 
-def visible_requests(user: User | AnonymousUser) -> QuerySet[DataAccessRequest]:
-    """Every request the user may see, for lists: one query, no per-row checks."""
-    if not _signed_in(user):
-        return DataAccessRequest.objects.none()
+def request_visibility(user: User) -> Q:
+    """THE rule for who may see a data-access request (and its agreement): the list query
+    (``visible_requests``) and the detail check (``can_view_request``) are both this filter.
+
+    The requesting team always; once submitted, the providing studies' teams, the auditors and
+    administrators of the provider institution, and the officers of its data access committee and
+    the members assigned to review, unless they declared a conflict (US-IRB-03)."""
     own = Q(requester=user) | Exists(RequestTeamMember.objects.filter(request=OuterRef("pk"), user=user))
     provider = Q(
         Exists(
@@ -154,6 +146,11 @@ def visible_requests(user: User | AnonymousUser) -> QuerySet[DataAccessRequest]:
     reviewer = Q(Exists(RequestReview.objects.filter(request=OuterRef("pk"), reviewer=user)))
     declared = Q(Exists(RequestConflict.objects.filter(request=OuterRef("pk"), member=user)))
     not_draft = ~Q(status="draft")
-    return DataAccessRequest.objects.filter(
-        own | (not_draft & (provider | oversight | ((officer | reviewer) & ~declared)))
-    )
+    return own | (not_draft & (provider | oversight | ((officer | reviewer) & ~declared)))
+
+
+def visible_requests(user: User | AnonymousUser) -> QuerySet[DataAccessRequest]:
+    """Every request the user may see, for lists: one query, no per-row checks."""
+    if not _signed_in(user):
+        return DataAccessRequest.objects.none()
+    return DataAccessRequest.objects.filter(request_visibility(user))

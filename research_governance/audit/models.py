@@ -66,6 +66,15 @@ class AuditEvent(AppendOnlyModel):
         blank=True,
         related_name="audit_events",
     )
+    # The institution whose records the event belongs to: its auditors read it, no one else's do.
+    institution = models.ForeignKey(
+        "accounts.Institution",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     data = models.JSONField(_("data"), default=dict)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
@@ -80,6 +89,7 @@ class AuditEvent(AppendOnlyModel):
             models.Index(fields=["protocol", "id"], name="audit_protocol_id"),
             models.Index(fields=["actor", "id"], name="audit_actor_id"),
             models.Index(fields=["action", "id"], name="audit_action_id"),
+            models.Index(fields=["institution", "id"], name="audit_institution_id"),
         ]
 
     def __str__(self) -> str:

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
 
-from research_governance.accounts.models import User
+from research_governance.accounts.models import Role, User
+from research_governance.accounts.selectors import institutions_with_role
 
 from .models import AccessLogEntry, AuditEvent
 
@@ -88,9 +90,35 @@ def _user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).only("pk").first()
 
 
-def events_filtered(filters: dict[str, Any]) -> models.QuerySet[AuditEvent]:
+# Who reads the audit trail and the access log of their institution (SEC-01, SEC-04, SEC-05).
+AUDIT_READER_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR)
+
+
+def audited_institutions(user: User | AnonymousUser) -> frozenset[int]:
+    """The institutions whose audit trail the user reads; empty for everyone else."""
+    return institutions_with_role(user, *AUDIT_READER_ROLES)
+
+
+def events_visible_to(user: User | AnonymousUser) -> models.QuerySet[AuditEvent]:
+    """THE rule for who reads an audit event: the auditors and administrators of the institution
+    it belongs to (``AuditEvent.institution``). Lists, the timeline and the export all use it."""
+    return AuditEvent.objects.filter(institution_id__in=audited_institutions(user))
+
+
+def access_log_visible_to(user: User | AnonymousUser) -> models.QuerySet[AccessLogEntry]:
+    """Access-log entries of the people of the user's audited institutions, and the failed
+    sign-ins typed with their addresses. A failed sign-in with an address nobody has belongs to
+    no institution: the site's operators read it in the admin."""
+    institutions = audited_institutions(user)
+    people = User.objects.filter(institution_id__in=institutions)
+    return AccessLogEntry.objects.filter(
+        models.Q(user__institution_id__in=institutions)
+        | models.Q(user__isnull=True, identifier__in=people.values("email"))
+    )
+
+
+def events_filtered(filters: dict[str, Any], events: models.QuerySet[AuditEvent]) -> models.QuerySet[AuditEvent]:
     """Events matching the audit view's filters: object (type and id), actor (email), action, dates."""
-    events = AuditEvent.objects.all()
     if filters.get("target_type"):
         events = events.filter(target_type=filters["target_type"])
     if filters.get("target_id"):
@@ -103,8 +131,9 @@ def events_filtered(filters: dict[str, Any]) -> models.QuerySet[AuditEvent]:
     return _in_period(events, filters.get("date_from"), filters.get("date_to"))
 
 
-def access_log_filtered(filters: dict[str, Any]) -> models.QuerySet[AccessLogEntry]:
-    entries = AccessLogEntry.objects.all()
+def access_log_filtered(
+    filters: dict[str, Any], entries: models.QuerySet[AccessLogEntry]
+) -> models.QuerySet[AccessLogEntry]:
     if filters.get("user"):
         user = _user_by_email(filters["user"])
         # A failed sign-in has no user, only the identifier typed (stored as typed): match that too.

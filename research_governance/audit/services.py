@@ -88,6 +88,51 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
 
 
+# The relations followed to find the institution an event belongs to, nearest first: a site or a
+# dataset belongs to its protocol's institution whatever institution it names itself.
+_OWNER_PATH = (
+    "protocol",
+    "committee",
+    "meeting",
+    "agenda_item",
+    "submission",
+    "decision",
+    "assignment",
+    "agreement",
+    "request",
+    "refusal",
+)
+
+
+def owning_institution_id(target: models.Model, depth: int = 5) -> int | None:
+    """The institution the target's records belong to (a user's account: the user's institution).
+
+    Follows the relations already loaded on the objects (services lock their rows with the
+    related rows they need), and reads one row per step otherwise."""
+    for name in _OWNER_PATH:
+        field = next((f for f in target._meta.concrete_fields if f.name == name and f.is_relation), None)
+        if field is not None and getattr(target, field.attname) is not None and depth > 0:
+            return owning_institution_id(getattr(target, name), depth - 1)
+    institution_id = getattr(target, "institution_id", None)
+    if institution_id is None and target.pk is not None and "institution_id" in target.__dict__:
+        # A stand-in carrying only its id: read the one column.
+        institution_id = (
+            type(target)._base_manager.filter(pk=target.pk).values_list("institution_id", flat=True).first()
+        )
+    return institution_id if isinstance(institution_id, int) else None
+
+
+def _event_institution_id(target: models.Model, protocol: models.Model | None) -> int | None:
+    # The protocol, when the event names one, owns it (a reviewer assigned: the target is a user);
+    # a stand-in protocol carrying only its id is read only when the target does not tell.
+    if protocol is not None and getattr(protocol, "institution_id", None) is not None:
+        return owning_institution_id(protocol)
+    found = owning_institution_id(target)
+    if found is None and protocol is not None:
+        return owning_institution_id(protocol)
+    return found
+
+
 def audit_record(
     *,
     actor: Any,
@@ -117,6 +162,7 @@ def audit_record(
         target_type=target_type,
         target_id=target_id,
         protocol=protocol,
+        institution_id=_event_institution_id(target, protocol),
         data=clean,
         previous_hash=previous,
         hash=event_hash(

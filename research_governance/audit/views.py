@@ -13,8 +13,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from research_governance.accounts.models import Role
-from research_governance.accounts.selectors import user_has_role
 from research_governance.protocols.models import Protocol
 
 from . import selectors
@@ -25,12 +23,8 @@ from .services import canonical_json
 TIMELINE_SIZE = 100
 
 
-def may_audit(user: Any) -> bool:
-    return user_has_role(user, Role.AUDITOR, Role.ADMINISTRATOR)
-
-
 def _require_auditor(request: HttpRequest) -> None:
-    if not may_audit(request.user):
+    if not selectors.audited_institutions(request.user):
         raise Http404
 
 
@@ -49,7 +43,7 @@ def _filters(form: EventFilterForm | AccessLogFilterForm) -> dict[str, Any]:
 def event_list(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
     form = EventFilterForm(request.GET or None)
-    events = selectors.events_filtered(_filters(form))
+    events = selectors.events_filtered(_filters(form), selectors.events_visible_to(request.user))
     page = selectors.keyset_page(events, before=_keyset(request, "before"), after=_keyset(request, "after"))
     return render(request, "audit/events.html", {"form": form, "page": page})
 
@@ -58,8 +52,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def protocol_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     _require_auditor(request)
-    protocol = get_object_or_404(Protocol.objects.select_related("principal_investigator"), pk=pk)
-    events = protocol.audit_events.all()
+    protocol = get_object_or_404(
+        Protocol.objects.select_related("principal_investigator"),
+        pk=pk,
+        institution_id__in=selectors.audited_institutions(request.user),
+    )
+    events = selectors.events_visible_to(request.user).filter(protocol=protocol)
     page = selectors.keyset_page(
         events, before=_keyset(request, "before"), after=_keyset(request, "after"), size=TIMELINE_SIZE
     )
@@ -126,7 +124,9 @@ def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
 def event_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered events as CSV, streamed in keyset chunks: a million events never sit in memory."""
     _require_auditor(request)
-    events = selectors.events_filtered(_filters(EventFilterForm(request.GET or None)))
+    events = selectors.events_filtered(
+        _filters(EventFilterForm(request.GET or None)), selectors.events_visible_to(request.user)
+    )
     response = StreamingHttpResponse(_csv_lines(selectors.events_for_export(events)), content_type="text/csv")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.csv"'
@@ -139,6 +139,6 @@ def event_export(request: HttpRequest) -> StreamingHttpResponse:
 def access_log(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
     form = AccessLogFilterForm(request.GET or None)
-    entries = selectors.access_log_filtered(_filters(form))
+    entries = selectors.access_log_filtered(_filters(form), selectors.access_log_visible_to(request.user))
     page = selectors.keyset_page(entries, before=_keyset(request, "before"), after=_keyset(request, "after"))
     return render(request, "audit/access_log.html", {"form": form, "page": page})

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import Role, User
-from research_governance.accounts.selectors import user_has_role
+from research_governance.accounts.selectors import has_role_at, institutions_with_role
 from research_governance.protocols.assessment import reason_text
 from research_governance.protocols.models import ProtocolUserObjectPermission
 from research_governance.reviews.models import ConflictDeclaration, Submission
@@ -25,12 +25,13 @@ MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMINISTRATOR)
 RULE_SET_ROLES = (Role.ADMINISTRATOR,)
 
 
-def can_manage_committee(user: User | AnonymousUser) -> bool:
-    return user_has_role(user, *MANAGER_ROLES)
+def can_manage_committee(user: User | AnonymousUser, committee: Committee) -> bool:
+    """The secretariat and administrators of the committee's own institution."""
+    return has_role_at(user, committee.institution_id, *MANAGER_ROLES)
 
 
-def can_change_rule_set(user: User | AnonymousUser) -> bool:
-    return user_has_role(user, *RULE_SET_ROLES)
+def can_change_rule_set(user: User | AnonymousUser, committee: Committee) -> bool:
+    return has_role_at(user, committee.institution_id, *RULE_SET_ROLES)
 
 
 def current_roster(committee: Committee) -> QuerySet[CommitteeMembership]:
@@ -94,13 +95,23 @@ def roster_as_engine_input(committee: Committee, roster: list[CommitteeMembershi
     }
 
 
-def committees_visible_to(user: User) -> QuerySet[Committee]:
-    """Secretariat and administrators see every committee; members see their own."""
-    if user_has_role(user, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.AUDITOR):
-        return Committee.objects.all()
-    return Committee.objects.filter(
-        memberships__in=CommitteeMembership.objects.filter(CommitteeMembership.current_q(), user=user)
-    ).distinct()
+# Who reads every committee of their institution (rosters, meetings, minutes).
+READER_ROLES = (Role.SECRETARIAT, Role.ADMINISTRATOR, Role.AUDITOR)
+
+
+def committee_visibility(user: User) -> Q:
+    """THE rule for who may see a committee: the secretariat, administrators and auditors of its
+    institution, and its own current members. List and detail both filter with it."""
+    seat = Exists(
+        CommitteeMembership.objects.filter(CommitteeMembership.current_q(), committee=OuterRef("pk"), user=user)
+    )
+    return Q(institution_id__in=institutions_with_role(user, *READER_ROLES)) | seat
+
+
+def committees_visible_to(user: User | AnonymousUser) -> QuerySet[Committee]:
+    if not (user.is_authenticated and user.is_active):
+        return Committee.objects.none()
+    return Committee.objects.filter(committee_visibility(user))
 
 
 # --- meetings -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ EDITABLE_FIELDS = ("role", "category", "is_external", "sex", "valid_from", "vali
 
 def _locked_committee(committee: Committee, by: User) -> Committee:
     locked = Committee.objects.select_for_update().get(pk=committee.pk)
-    if not selectors.can_manage_committee(by):
+    if not selectors.can_manage_committee(by, locked):
         raise PermissionDenied
     return locked
 
@@ -250,7 +250,7 @@ def committee_update_settings(
     locked = _locked_committee(committee, by)
     new = {"decision_rule": decision_rule}
     if rule_set is not None and rule_set != locked.rule_set:
-        if not selectors.can_change_rule_set(by):
+        if not selectors.can_change_rule_set(by, locked):
             raise PermissionDenied
         new["rule_set"] = rule_set
     changed = [name for name, value in new.items() if getattr(locked, name) != value]
@@ -288,8 +288,8 @@ Outcome = AgendaItem.Outcome
 APPROVING_OUTCOMES = frozenset({Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS})
 
 
-def _require_manager(by: User) -> None:
-    if not selectors.can_manage_committee(by):
+def _require_manager(by: User, committee: Committee) -> None:
+    if not selectors.can_manage_committee(by, committee):
         raise PermissionDenied
 
 
@@ -360,7 +360,7 @@ def meeting_schedule(*, committee: Committee, by: User, scheduled_at: datetime, 
 @transaction.atomic
 def agenda_add(*, meeting: Meeting, by: User, submission: Submission) -> AgendaItem:
     """Put a submission on the agenda: accepted, for full-board review, from the committee's institution."""
-    _require_manager(by)
+    _require_manager(by, meeting.committee)
     locked = _locked_meeting(meeting)
     _open(locked)
     # Locked too: two meetings adding the same submission at once would each lock only their own row.
@@ -403,7 +403,7 @@ def attendance_record(*, meeting: Meeting, by: User, present: Iterable[Committee
 
     Attendance is fixed once a vote is cast or an item decided: the quorum those rested on
     must stay what the minutes say (US-IRB-08)."""
-    _require_manager(by)
+    _require_manager(by, meeting.committee)
     locked = _locked_meeting(meeting)
     transition = workflow.transition_for("record_attendance", locked.status)
     if Vote.objects.filter(agenda_item__meeting=locked).exists() or locked.items.exclude(outcome="").exists():
@@ -444,7 +444,7 @@ def attendance_record(*, meeting: Meeting, by: User, present: Iterable[Committee
 @transaction.atomic
 def recusal_add(*, item: AgendaItem, by: User, membership: CommitteeMembership, reason: str) -> Recusal:
     """Record that a member steps out of one item (a conflict not already computed from the study)."""
-    _require_manager(by)
+    _require_manager(by, item.meeting.committee)
     locked = _locked_item(item)
     _open(locked.meeting)
     _undecided(locked)
@@ -503,7 +503,7 @@ def vote_cast(*, item: AgendaItem, by: User, choice: str) -> Vote:
 
 def can_decide(user: User, item: AgendaItem) -> bool:
     """The secretariat or an administrator records the decision, or the chair when not conflicted."""
-    if selectors.can_manage_committee(user):
+    if selectors.can_manage_committee(user, item.meeting.committee):
         return True
     seat = selectors.seat_at_meeting(user, item.meeting)
     if seat is None or seat.role != CommitteeMembership.Role.CHAIR:
@@ -591,7 +591,7 @@ def item_decide(
 @transaction.atomic
 def minutes_update(*, meeting: Meeting, by: User, narrative: str) -> Meeting:
     """The secretariat's narrative of the minutes (US-IRB-08); the facts are generated, not typed."""
-    _require_manager(by)
+    _require_manager(by, meeting.committee)
     locked = _locked_meeting(meeting)
     _open(locked)
     old = locked.minutes_narrative
@@ -612,7 +612,7 @@ def minutes_update(*, meeting: Meeting, by: User, narrative: str) -> Meeting:
 def agenda_item_defer(*, item: AgendaItem, by: User, reason: str) -> AgendaItem:
     """Defer an undecided item to a later meeting, with the reason. The submission stays accepted
     for full-board review, so it can go on another meeting's agenda (see agenda_add)."""
-    _require_manager(by)
+    _require_manager(by, item.meeting.committee)
     locked = _locked_item(item)
     _open(locked.meeting)
     _undecided(locked)
@@ -654,7 +654,7 @@ def close_refusals(meeting: Meeting) -> list[str]:
 def meeting_close(*, meeting: Meeting, by: User) -> Meeting:
     """Close a held meeting whose items are all decided or deferred. From then on every write
     to its record is refused (``_open``), and the minutes are final (US-IRB-08)."""
-    _require_manager(by)
+    _require_manager(by, meeting.committee)
     locked = _locked_meeting(meeting)
     transition = workflow.transition_for("close", locked.status)
     refusals = close_refusals(locked)

@@ -45,7 +45,7 @@ def get_committee_for_viewer(request: HttpRequest, pk: int) -> Committee:
 
 def get_committee_for_manager(request: HttpRequest, pk: int) -> Committee:
     committee = get_committee_for_viewer(request, pk)
-    if not selectors.can_manage_committee(request.user):
+    if not selectors.can_manage_committee(request.user, committee):
         raise PermissionDenied
     return committee
 
@@ -87,7 +87,7 @@ def _detail_response(
         {"rule_id": violation["rule_id"], "text": reason_text(violation)}
         for violation in verdict["composition"]["violations"]
     ]
-    can_manage = selectors.can_manage_committee(request.user)
+    can_manage = selectors.can_manage_committee(request.user, committee)
     context: dict[str, Any] = {
         "committee": committee,
         "roster": seats.roster,
@@ -106,7 +106,7 @@ def _detail_response(
             membership.end_form = bound or MembershipEndForm(membership=membership)  # type: ignore[attr-defined]
         context["add_form"] = add_form or MembershipAddForm()
         context["settings_form"] = settings_form or CommitteeSettingsForm(
-            committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user)
+            committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user, committee)
         )
     return render(request, "committees/detail.html", context)
 
@@ -208,7 +208,7 @@ def _messages(form: Form) -> list[str]:
 def committee_settings(request: HttpRequest, pk: int) -> HttpResponse:
     committee = get_committee_for_manager(request, pk)
     form = CommitteeSettingsForm(
-        request.POST, committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user)
+        request.POST, committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user, committee)
     )
     if form.is_valid():
         try:
@@ -260,8 +260,8 @@ def _not_done(request: HttpRequest, text: str, refused: ValidationError | None) 
     messages.error(request, " ".join([text, *(refused.messages if refused else [])]))
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not selectors.can_manage_committee(request.user):
+def _require_manager(request: HttpRequest, committee: Committee) -> None:
+    if not selectors.can_manage_committee(request.user, committee):
         raise PermissionDenied
 
 
@@ -269,7 +269,7 @@ def _meeting_list_response(
     request: HttpRequest, committee: Committee, *, form: MeetingScheduleForm | None = None
 ) -> HttpResponse:
     page = Paginator(selectors.meetings_for(committee), MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
-    can_manage = selectors.can_manage_committee(request.user)
+    can_manage = selectors.can_manage_committee(request.user, committee)
     context = {
         "committee": committee,
         "page": page,
@@ -307,7 +307,7 @@ def _item_rows(
 ) -> list[dict[str, Any]]:
     """The agenda as the user may see it; the secretariat gets a "Defer" form on each pending item."""
     items = meeting.items.select_related("submission__protocol").prefetch_related("recusals__membership__user")
-    may_defer = selectors.can_manage_committee(request.user) and workflow.is_open(meeting)
+    may_defer = selectors.can_manage_committee(request.user, meeting.committee) and workflow.is_open(meeting)
     rows = []
     for item in items:
         item.meeting = meeting
@@ -330,7 +330,7 @@ def _meeting_detail_response(
     attendance_form: AttendanceForm | None = None,
     defer_forms: dict[int, DeferForm] | None = None,
 ) -> HttpResponse:
-    can_manage = selectors.can_manage_committee(request.user)
+    can_manage = selectors.can_manage_committee(request.user, meeting.committee)
     seats = selectors.sitting_on(meeting.committee, selectors.meeting_day(meeting))
     attendance = selectors.attendance_of(meeting)
     rows = _item_rows(request, meeting, defer_forms)
@@ -362,7 +362,7 @@ def meeting_detail(request: HttpRequest, pk: int, meeting_id: int) -> HttpRespon
 @require_POST
 def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
-    _require_manager(request)
+    _require_manager(request, meeting.committee)
     form = AgendaAddForm(request.POST, candidates=selectors.agenda_candidates(meeting))
     refused: ValidationError | None = None
     if form.is_valid():
@@ -382,7 +382,7 @@ def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
 @require_POST
 def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
-    _require_manager(request)
+    _require_manager(request, meeting.committee)
     seats = selectors.sitting_on(meeting.committee, selectors.meeting_day(meeting))
     form = AttendanceForm(request.POST, seats=seats, present_ids=[])
     refused: ValidationError | None = None
@@ -410,7 +410,7 @@ def _item_response(
     meeting = item.meeting
     quorum, refusals = services.decision_refusals(item)
     seat = selectors.seat_at_meeting(request.user, meeting)
-    can_manage = selectors.can_manage_committee(request.user)
+    can_manage = selectors.can_manage_committee(request.user, meeting.committee)
     is_open = workflow.is_open(meeting) and item.is_pending
     own_vote = item.votes.filter(membership=seat).first() if seat else None
     may_vote = (
@@ -473,7 +473,7 @@ def vote(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpRe
 @require_POST
 def recusal_add(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
-    _require_manager(request)
+    _require_manager(request, item.meeting.committee)
     seats = selectors.sitting_on(item.meeting.committee, selectors.meeting_day(item.meeting))
     form = RecusalForm(request.POST, seats=seats)
     refused: ValidationError | None = None
@@ -517,7 +517,7 @@ def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     """The minutes (US-IRB-08): attendance, recusals, votes and decisions as recorded, and the
     secretariat's narrative, the only part anyone types."""
     meeting = get_meeting(request, pk, meeting_id)
-    can_manage = selectors.can_manage_committee(request.user)
+    can_manage = selectors.can_manage_committee(request.user, meeting.committee)
     can_edit = can_manage and workflow.is_open(meeting)
     if request.method == "POST":
         if not can_manage:
@@ -603,7 +603,7 @@ def _close_response(
 @require_http_methods(["GET", "POST"])
 def meeting_close(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
-    _require_manager(request)
+    _require_manager(request, meeting.committee)
     if not workflow.is_open(meeting):
         messages.info(request, _("This meeting is already closed."))
         return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
@@ -623,7 +623,7 @@ def meeting_close(request: HttpRequest, pk: int, meeting_id: int) -> HttpRespons
 @require_POST
 def item_defer(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
-    _require_manager(request)
+    _require_manager(request, item.meeting.committee)
     form = DeferForm(request.POST, item=item)
     return_to = "close" if request.POST.get(f"defer-{item.pk}-return_to") == "close" else "detail"
     if form.is_valid():

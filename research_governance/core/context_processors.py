@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 
 from research_governance.accounts.models import Role
-from research_governance.accounts.selectors import is_secretariat, user_has_role
+from research_governance.accounts.selectors import is_secretariat_anywhere, user_has_role
 from research_governance.notifications.selectors import unread_count
 from research_governance.oversight.permissions import may_oversee
 
@@ -11,7 +11,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "nav_secretariat": is_secretariat(user),
+        "nav_secretariat": is_secretariat_anywhere(user),
         "nav_committees": user_has_role(
             user, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.AUDITOR, Role.COMMITTEE_MEMBER, Role.CHAIR
         ),

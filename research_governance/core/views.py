@@ -9,13 +9,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from research_governance.accounts.models import Role
-from research_governance.accounts.selectors import is_secretariat, user_has_role
+from research_governance.accounts.selectors import is_secretariat_anywhere, user_has_role
 from research_governance.rules import load_rulebook
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("reviews:secretariat_queue" if is_secretariat(request.user) else "protocols:dashboard")
+        return redirect("reviews:secretariat_queue" if is_secretariat_anywhere(request.user) else "protocols:dashboard")
     return redirect("account_login")
 
 

@@ -107,7 +107,7 @@ def letter_correct(*, letter: Letter, by: User, reason: str) -> Letter:
     """A corrected letter: the same decision, kind and language rendered again as the next version,
     naming the letter it replaces. Only the latest version can be corrected, and only once (a
     second request returns the correction already made). The secretariat corrects letters."""
-    if not is_secretariat(by):
+    if not is_secretariat(by, letter.protocol.institution_id):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError(gettext("Say why the letter is corrected."))

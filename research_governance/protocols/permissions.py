@@ -2,13 +2,12 @@
 
 Team members hold django-guardian object permissions (direct-FK rows in
 ProtocolUserObjectPermission), granted and revoked only by the services that
-change the team. The secretariat sees every protocol once it is submitted; the committee chair and the
-head of institution see the submitted protocols of their own institution (they decide,
-sign off and permit: JP-ERC-13). Auditors (SEC-01 role) read every submitted protocol of
-their institution and change nothing: ``is_oversight_reader`` says who they are, ``can_view``
-lets them in, and every write checks a workflow actor, an object permission or a manager
-role that the auditor never has. Never-submitted drafts stay the investigators' own.
-Everybody else gets 404: the existence of another study is not disclosed.
+change the team. Once submitted, a protocol is read by the secretariat, the committee chair,
+the head and the auditors of its own institution, and by the head of a participating site's
+institution (JP-ERC-12); ``protocol_visibility`` is that rule, once. Auditors (SEC-01) read and
+change nothing: every write checks a workflow actor, an object permission or a manager role
+that the auditor never has. Never-submitted drafts stay the investigators' own. Everybody else
+gets 404: the existence of another study is not disclosed.
 """
 
 import uuid
@@ -20,10 +19,10 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from guardian.shortcuts import assign_perm, remove_perm
 
-from research_governance.accounts.models import Role, RoleMembership, User
-from research_governance.accounts.selectors import is_secretariat
+from research_governance.accounts.models import Role, User
+from research_governance.accounts.selectors import has_role_at, institutions_with_role
 
-from .models import DashboardStamp, Protocol, ProtocolStatus, ProtocolUserObjectPermission
+from .models import DashboardStamp, Protocol, ProtocolStatus, ProtocolUserObjectPermission, Site
 
 VIEW = "view_protocol"
 CHANGE = "change_protocol"
@@ -95,45 +94,42 @@ def is_on_team(user: User | AnonymousUser, protocol: Protocol) -> bool:
     return _has_object_permission(user, protocol, VIEW)
 
 
-OFFICER_ROLES = (Role.CHAIR, Role.HEAD)
-# Read-only oversight of every submitted protocol of the institution (issue 7: the auditor).
-# Administrators are not here: they already see (and act) as the secretariat (is_secretariat).
+# Who reads the submitted protocols of their own institution: the secretariat and the
+# administrator (who also act: ``accounts.selectors.is_secretariat``), the committee chair and the
+# head of institution (they decide, sign off and permit: JP-ERC-13), and the auditor (SEC-01),
+# who reads everything and changes nothing.
+INSTITUTION_READER_ROLES = (Role.SECRETARIAT, Role.ADMINISTRATOR, Role.CHAIR, Role.HEAD, Role.AUDITOR)
 OVERSIGHT_READER_ROLES = (Role.AUDITOR,)
-
-
-def _oversight_memberships(user: User) -> QuerySet[RoleMembership]:
-    return RoleMembership.objects.current().filter(user=user, role__in=OVERSIGHT_READER_ROLES)
 
 
 def is_oversight_reader(user: User | AnonymousUser, institution_id: int) -> bool:
     """Whether the user reads everything of the institution and may change nothing (the auditor)."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return _oversight_memberships(user).filter(institution_id=institution_id).exists()
+    return has_role_at(user, institution_id, *OVERSIGHT_READER_ROLES)
 
 
-def _officer_memberships(user: User) -> QuerySet[RoleMembership]:
-    return RoleMembership.objects.current().filter(user=user, role__in=OFFICER_ROLES)
+def protocol_visibility(user: User) -> Q:
+    """THE rule for who may see a protocol, as a filter on Protocol: the list query
+    (``visible_protocols``) and the detail check (``can_view``) are both this filter.
+
+    The team sees its protocol from the first draft; once submitted, the readers of the
+    protocol's institution see it, and the head of a participating site's institution sees it
+    to permit for that site (JP-ERC-12: the one link across institutions). Nobody else."""
+    team = _permission_exists(user, VIEW)
+    own_institution = Q(institution_id__in=institutions_with_role(user, *INSTITUTION_READER_ROLES))
+    partner_head = Exists(
+        Site.objects.filter(protocol=OuterRef("pk"), institution_id__in=institutions_with_role(user, Role.HEAD))
+    )
+    return team | (~Q(status=ProtocolStatus.DRAFT) & (own_institution | partner_head))
+
+
+def visible_protocols(user: User | AnonymousUser) -> QuerySet[Protocol]:
+    if not user.is_authenticated or not user.is_active:
+        return Protocol.objects.none()
+    return Protocol.objects.filter(protocol_visibility(user))
 
 
 def can_view(user: User | AnonymousUser, protocol: Protocol) -> bool:
-    if is_on_team(user, protocol):
-        return True
-    if protocol.status == ProtocolStatus.DRAFT:
-        return False
-    if is_secretariat(user):
-        return True
-    if not (user.is_authenticated and user.is_active):
-        return False
-    officer = _officer_memberships(user)
-    if officer.filter(institution_id=protocol.institution_id).exists():
-        return True
-    if is_oversight_reader(user, protocol.institution_id):
-        return True
-    # JP-ERC-12: the head of a participating site's institution permits for that site.
-    return officer.filter(
-        role=Role.HEAD, institution_id__in=protocol.sites.filter(institution__isnull=False).values("institution_id")
-    ).exists()
+    return visible_protocols(user).filter(pk=protocol.pk).exists()
 
 
 def can_edit(user: User | AnonymousUser, protocol: Protocol) -> bool:
@@ -163,16 +159,3 @@ def editable_protocols(user: User | AnonymousUser) -> QuerySet[Protocol]:
     if not user.is_authenticated or not user.is_active:
         return Protocol.objects.none()
     return Protocol.objects.filter(_permission_exists(user, CHANGE))
-
-
-def visible_protocols(user: User | AnonymousUser) -> QuerySet[Protocol]:
-    if not user.is_authenticated or not user.is_active:
-        return Protocol.objects.none()
-    condition = _permission_exists(user, VIEW)
-    if is_secretariat(user):
-        condition = condition | ~Q(status=ProtocolStatus.DRAFT)
-    else:
-        officer = Exists(_officer_memberships(user).filter(institution_id=OuterRef("institution_id")))
-        reader = Exists(_oversight_memberships(user).filter(institution_id=OuterRef("institution_id")))
-        condition = condition | ((officer | reader) & ~Q(status=ProtocolStatus.DRAFT))
-    return Protocol.objects.filter(condition)

@@ -143,7 +143,11 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
     assessment = selectors.protocol_assessment(protocol)
     reviewers = None
     assign_form = None
-    if open_submission and open_submission.status == SubmissionStatus.ACCEPTED and is_secretariat(request.user):
+    if (
+        open_submission
+        and open_submission.status == SubmissionStatus.ACCEPTED
+        and is_secretariat(request.user, protocol.institution_id)
+    ):
         reviewers = review_selectors.reviewers_context(open_submission)
         assign_form = forms.get("assign_form") or AssignForm(
             members=review_selectors.eligible_reviewers(open_submission),

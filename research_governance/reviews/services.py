@@ -133,7 +133,7 @@ def actors_for(user: User, protocol: Protocol) -> set[Actor]:
     actors: set[Actor] = set()
     if permissions.can_submit(user, protocol):
         actors.add(Actor.APPLICANT)
-    if is_secretariat(user):
+    if is_secretariat(user, protocol.institution_id):
         actors.add(Actor.SECRETARIAT)
     if user.is_authenticated and user.is_active:
         roles = RoleMembership.objects.current().filter(
@@ -525,16 +525,16 @@ RATING_LABELS: tuple[tuple[str, Promise], ...] = (
 )
 
 
-def _require_secretariat(user: User) -> None:
-    if not is_secretariat(user):
+def _require_secretariat(user: User, protocol: Protocol) -> None:
+    if not is_secretariat(user, protocol.institution_id):
         raise PermissionDenied
 
 
 @transaction.atomic
 def reviewer_assign(*, submission: Submission, by: User, reviewer: User, due_date: date) -> ReviewerAssignment:
     """Assign a committee member to review an accepted submission; grants access to it."""
-    _require_secretariat(by)
     locked = Submission.objects.select_for_update().select_related("protocol").get(pk=submission.pk)
+    _require_secretariat(by, locked.protocol)
     if locked.status != SubmissionStatus.ACCEPTED:
         raise TransitionRefused(gettext("Reviewers are assigned once the submission is accepted for review."))
     if not review_permissions.ethics_committee_members(locked).filter(user=reviewer).exists():
@@ -579,8 +579,8 @@ def _withdraw_assignment(assignment: ReviewerAssignment) -> None:
 @transaction.atomic
 def reviewer_unassign(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssignment:
     """Take a reviewer off a submission; revokes their access. The assignment stays on record."""
-    _require_secretariat(by)
     locked = ReviewerAssignment.objects.select_for_update().select_related("submission__protocol").get(pk=assignment.pk)
+    _require_secretariat(by, locked.submission.protocol)
     if locked.status == ReviewerAssignment.Status.WITHDRAWN:
         return locked
     _withdraw_assignment(locked)
@@ -1193,7 +1193,7 @@ def approvals_expire(*, today: date | None = None, approval_ids: Collection[int]
         for p in Protocol.objects.select_for_update()
         .filter(pk__in=[a.protocol_id for a in approvals])
         .order_by("pk")
-        .only("pk", "reference", "title_ja", "title_en")
+        .only("pk", "reference", "title_ja", "title_en", "institution_id")
     }
     Approval.objects.filter(pk__in=[a.pk for a in approvals]).update(status=transition.target)
     Protocol.objects.filter(pk__in=list(protocols)).update(

@@ -15,8 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from research_governance.accounts.models import Role, RoleMembership
-from research_governance.accounts.selectors import is_secretariat
+from research_governance.accounts.models import Role
+from research_governance.accounts.selectors import (
+    SECRETARIAT_ROLES,
+    institutions_with_role,
+    is_secretariat,
+    secretariat_institutions,
+)
 from research_governance.audit import access
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.application import snapshot_sections
@@ -228,9 +233,10 @@ def submission_withdraw(request: HttpRequest, pk: int, submission_id: int) -> Ht
 
 
 def _secretariat_submission(request: HttpRequest, pk: int, submission_id: int) -> Submission:
-    if not is_secretariat(request.user):
+    submission = _get_submission(request, pk, submission_id)
+    if not is_secretariat(request.user, submission.protocol.institution_id):
         raise Http404
-    return _get_submission(request, pk, submission_id)
+    return submission
 
 
 @login_required
@@ -290,13 +296,14 @@ def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpRespon
 @login_required
 @require_GET
 def secretariat_queue(request: HttpRequest) -> HttpResponse:
-    if not is_secretariat(request.user):
+    institutions = secretariat_institutions(request.user)
+    if not institutions:
         raise Http404
     status = request.GET.get("status", SubmissionStatus.SUBMITTED)
     if status not in SubmissionStatus.values:
         status = SubmissionStatus.SUBMITTED
     submissions = (
-        Submission.objects.filter(status=status)
+        Submission.objects.filter(status=status, protocol__institution_id__in=institutions)
         .select_related("protocol", "protocol__principal_investigator", "version")
         # A serious adverse event first (JP-R-02), then the oldest.
         .order_by("-urgent", "submitted_at", "id")
@@ -338,9 +345,9 @@ def reviewer_assign(request: HttpRequest, pk: int, submission_id: int) -> HttpRe
 @login_required
 @require_POST
 def reviewer_unassign(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
-    if not is_secretariat(request.user):
-        raise Http404
     protocol = get_protocol_for_viewer(request, pk)
+    if not is_secretariat(request.user, protocol.institution_id):
+        raise Http404
     assignment = get_object_or_404(ReviewerAssignment, pk=assignment_id, submission__protocol=protocol)
     services.reviewer_unassign(assignment=assignment, by=request.user)
     messages.success(request, _("Reviewer unassigned; their access to the submission has ended."))
@@ -837,14 +844,14 @@ def site_permission(request: HttpRequest, pk: int, decision_id: int, site_id: in
 def head_queue(request: HttpRequest) -> HttpResponse:
     """Awaiting my permission: decisions at the head's institutions that need it (JP-ERC-13), the
     initial application's and each approved amendment's."""
-    institutions = RoleMembership.objects.current().filter(user=request.user, role=Role.HEAD)
-    if not institutions.exists():
+    institutions = institutions_with_role(request.user, Role.HEAD)
+    if not institutions:
         raise Http404
     decisions = (
         Decision.objects.filter(
             needs_permission=True,
             permission__isnull=True,
-            submission__protocol__institution_id__in=institutions.values("institution_id"),
+            submission__protocol__institution_id__in=institutions,
         )
         .select_related("submission__protocol__principal_investigator", "submission__version")
         .order_by("decided_at", "id")
@@ -858,7 +865,7 @@ def head_queue(request: HttpRequest) -> HttpResponse:
     )
     latest = awaiting.order_by("-decided_at", "-id")
     sites = list(
-        Site.objects.filter(institution_id__in=institutions.values("institution_id"))
+        Site.objects.filter(institution_id__in=institutions)
         .exclude(protocol__institution_id=F("institution_id"))
         .annotate(
             submission_id=Subquery(latest.values("submission_id")[:1]),
@@ -878,25 +885,26 @@ def head_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def chair_queue(request: HttpRequest) -> HttpResponse:
-    """Conditions answered and waiting for sign-off: the chair's institutions, or all for the secretariat."""
-    conditions = Condition.objects.filter(responded_at__isnull=False, signed_off_at__isnull=True)
-    if not is_secretariat(request.user):
-        chaired = RoleMembership.objects.current().filter(user=request.user, role=Role.CHAIR)
-        if not chaired.exists():
-            raise Http404
-        conditions = conditions.filter(
-            decision__submission__protocol__institution_id__in=chaired.values("institution_id")
-        )
+    """Conditions answered and waiting for sign-off at the institutions the user chairs or runs the secretariat of."""
+    # The chair's own institutions; the secretariat follows the chair's queue of its institutions.
+    institutions = institutions_with_role(request.user, Role.CHAIR, *SECRETARIAT_ROLES)
+    if not institutions:
+        raise Http404
+    conditions = Condition.objects.filter(
+        responded_at__isnull=False,
+        signed_off_at__isnull=True,
+        decision__submission__protocol__institution_id__in=institutions,
+    )
     conditions = conditions.select_related("decision__submission__protocol", "responded_by").order_by(
         "responded_at", "id"
     )
     page = Paginator(conditions, PAGE_SIZE).get_page(request.GET.get("page"))
     # Serious adverse events not yet decided, flagged to the chair with the time reported (JP-R-02).
     urgent = Submission.objects.filter(
-        urgent=True, status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED]
+        urgent=True,
+        status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED],
+        protocol__institution_id__in=institutions,
     ).select_related("protocol", "submitted_by")
-    if not is_secretariat(request.user):
-        urgent = urgent.filter(protocol__institution_id__in=chaired.values("institution_id"))
     urgent_rows = list(urgent.order_by("submitted_at", "id")[: PAGE_SIZE + 1])
     return render(
         request,
