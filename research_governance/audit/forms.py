@@ -19,7 +19,9 @@ DATE_WIDGET: dict[str, Any] = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 def _object_types() -> list[tuple[str, str]]:
     """The project's models, by the label events store (``protocols.protocol``)."""
     models = [m for m in apps.get_models() if m.__module__.startswith("research_governance.")]
-    return sorted((m._meta.label_lower, f"{m._meta.verbose_name} ({m._meta.label_lower})") for m in models)
+    # A moved model's former labels stay choosable: links from events written before the move use them.
+    labels = [(label, m) for m in models for label in (m._meta.label_lower, *getattr(m, "former_labels", ()))]
+    return sorted((label, f"{m._meta.verbose_name} ({label})") for label, m in labels)
 
 
 class QuickSelect(forms.Select):

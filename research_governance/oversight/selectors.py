@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from research_governance.audit.models import AuditEvent
-from research_governance.committees.models import AgendaItem, Committee
+from research_governance.committees.models import Committee
 from research_governance.letters.models import Letter
-from research_governance.reviews.models import Approval, Condition
+from research_governance.reviews.models import AgendaItem, Approval, Condition
 from research_governance.reviews.workflow import ApprovalStatus
 
 # The audit trail's events that end an approval. There is no way back to "active" from any of

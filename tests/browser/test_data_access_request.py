@@ -15,9 +15,9 @@ from research_governance.accounts.models import Role
 from research_governance.agreements.models import AccessGrant, DataAccessRequest
 
 from ..agreements.support import make_dac, make_dataset
-from ..committees.meetings_support import SIX
 from ..committees.support import make_committee
 from ..factories import PASSWORD, UserFactory
+from ..reviews.meeting.support import SIX
 from ..reviews.post_approval_support import approve
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 
 from research_governance.agreements.models import SubjectRefusal
 from tests.agreements.refusal_support import NOTICE_TEXT_V1, TITLE_EN, TITLE_JA, approve_opt_out
-from tests.committees.meetings_support import SIX
 from tests.committees.support import make_committee
+from tests.reviews.meeting.support import SIX
 
 from ..factories import PASSWORD, UserFactory
 

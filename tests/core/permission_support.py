@@ -19,27 +19,29 @@ from research_governance.agreements import review as data_review
 from research_governance.agreements import services as data_services
 from research_governance.agreements.document import agreement_render
 from research_governance.agreements.models import RequestConflict
-from research_governance.committees import services as committee_services
-from research_governance.committees.models import AgendaItem, Committee, CommitteeMembership, Meeting
+from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.notifications.models import Notification
 from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import DataRecipient, Document, Protocol, Site, TeamMember
-from research_governance.reviews import comments as review_comments
 from research_governance.reviews import services as review_services
+from research_governance.reviews.meeting import services as meeting_services
 from research_governance.reviews.models import (
+    AgendaItem,
     Approval,
     Condition,
     ConflictDeclaration,
     Decision,
+    Meeting,
     PrescreenRequest,
     ReviewerAssignment,
     Submission,
 )
+from research_governance.reviews.review import comments as review_comments
 from tests.agreements.refusal_support import approve_opt_out, make_agreement
 from tests.agreements.support import make_dataset
-from tests.committees.meetings_support import SIX
 from tests.committees.support import make_committee
 from tests.factories import UserFactory, make_complete, make_draft
+from tests.reviews.meeting.support import SIX
 
 DUE = timezone.localdate() + timedelta(days=14)
 # Unique strings: a page that shows them to someone outside the study leaks protocol A.
@@ -123,15 +125,15 @@ def build_world() -> World:
         submission=second, member=conflicted, has_conflict=True, reason="Consults", declared_at=timezone.now()
     )
 
-    meeting = committee_services.meeting_schedule(
+    meeting = meeting_services.meeting_schedule(
         committee=committee, by=secretariat, scheduled_at=timezone.now() + timedelta(hours=1), location="Room 1"
     )
-    item = committee_services.agenda_add(meeting=meeting, by=secretariat, submission=second)
-    committee_services.attendance_record(meeting=meeting, by=secretariat, present=seats)
+    item = meeting_services.agenda_add(meeting=meeting, by=secretariat, submission=second)
+    meeting_services.attendance_record(meeting=meeting, by=secretariat, present=seats)
     for seat in seats:
         if seat.user != conflicted:
-            committee_services.vote_cast(item=item, by=seat.user, choice="for")
-    committee_services.item_decide(
+            meeting_services.vote_cast(item=item, by=seat.user, choice="for")
+    meeting_services.item_decide(
         item=item,
         by=secretariat,
         outcome="approve_with_conditions",

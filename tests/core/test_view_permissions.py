@@ -20,9 +20,8 @@ from django.utils import timezone
 
 from research_governance.agreements.models import DataAccessRequest, Dataset, RefusalAcknowledgement, SubjectRefusal
 from research_governance.audit.models import AuditEvent
-from research_governance.committees.models import Vote
 from research_governance.letters.services import letter_issue
-from research_governance.reviews.models import ReviewComment
+from research_governance.reviews.models import ReviewComment, Vote
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, attach, pdf_upload
 

@@ -2,9 +2,9 @@ import pytest
 from django.utils import translation
 
 from research_governance.accounts.models import Role
-from tests.committees.meetings_support import SIX
 from tests.committees.support import make_committee
 from tests.factories import UserFactory
+from tests.reviews.meeting.support import SIX
 
 from .post_approval_support import approve
 
