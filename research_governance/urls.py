@@ -13,7 +13,7 @@ from research_governance.reviews import urls as review_urls
 
 # SEC-02: the admin signs in through allauth's form (password, then the second factor), never
 # through its own password-only form.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # replacing it is the point
 
 # The audit pages, and among them a protocol's timeline, whose view lives above the domain since
 # audit does not import protocols (oversight/timeline.py).

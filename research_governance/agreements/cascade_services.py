@@ -24,6 +24,7 @@ notifications go out in one INSERT (``notify_many``)."""
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -139,7 +140,7 @@ def _end_grants(grants: list[AccessGrant], *, by: User | None, reasons: dict[int
     if not grants:
         return
     transition = GRANT_TRANSITIONS[0]
-    actors = {DataActor.SYSTEM} if by is None else {DataActor.SYSTEM, DataActor.DAC_OFFICER}
+    actors: set[StrEnum] = {DataActor.SYSTEM} if by is None else {DataActor.SYSTEM, DataActor.DAC_OFFICER}
     transition_for("end", grants[0].state, actors, GRANT_TRANSITIONS)
     for grant in grants:
         grant.state, grant.ended_at, grant.end_reason = transition.target, now, reasons[grant.agreement_id]
@@ -147,7 +148,7 @@ def _end_grants(grants: list[AccessGrant], *, by: User | None, reasons: dict[int
     for grant in grants:
         audit_record(
             actor=by,
-            action=transition.audit_action,  # access_grant.ended
+            action=AuditAction(transition.audit_action),  # access_grant.ended
             target=grant,
             data={"agreement_id": grant.agreement_id, "user_id": grant.user_id, "reason": grant.end_reason},
         )
@@ -211,7 +212,7 @@ def approvals_lapsed(*, approvals: Sequence[Approval], by: User | None) -> list[
         first = causes[agreement.pk][0]
         audit_record(
             actor=by,
-            action=transition.audit_action,  # agreement.suspended
+            action=AuditAction(transition.audit_action),  # agreement.suspended
             target=agreement,
             # A stand-in carrying only the id: the event stores the protocol's id, nothing more.
             protocol=Protocol(pk=first.protocol_id),
@@ -233,9 +234,7 @@ def approvals_lapsed(*, approvals: Sequence[Approval], by: User | None) -> list[
             params={
                 **_about(agreement, agreement.request),
                 "approval": ", ".join(approval.reference for approval in causes[agreement.pk]),
-                "approval_status": in_each_language(
-                    ApprovalStatus(causes[agreement.pk][0].status).label  # type: ignore[arg-type]
-                ),
+                "approval_status": in_each_language(ApprovalStatus(causes[agreement.pk][0].status).label),
             },
             link=request_link(agreement.request),
         )
@@ -304,7 +303,7 @@ def agreement_reinstate(*, agreement: Agreement, by: User) -> tuple[Agreement, l
     )
     audit_record(
         actor=by,
-        action=transition.audit_action,  # agreement.reinstated
+        action=AuditAction(transition.audit_action),  # agreement.reinstated
         target=locked,
         data={"reference": locked.reference, "from": previous, "to": locked.status, "grants": len(grants)},
     )
@@ -544,7 +543,7 @@ def agreements_expire(*, today: date | None = None) -> list[Agreement]:
         )
         audit_record(
             actor=None,
-            action=transition.audit_action,  # agreement.expired
+            action=AuditAction(transition.audit_action),  # agreement.expired
             target=agreement,
             data={
                 "reference": agreement.reference,

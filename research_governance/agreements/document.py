@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee
+from research_governance.core.fields import model_field
 
 from .models import Agreement, Signature
 
@@ -147,7 +148,7 @@ def agreement_content(agreement: Agreement, *, language: str) -> AgreementConten
                 )
             )
         security = [
-            str(data_request._meta.get_field(name).verbose_name)
+            str(model_field(type(data_request), name).verbose_name)
             for name in (
                 "security_storage",
                 "security_access_control",
@@ -239,4 +240,5 @@ def render_agreement_document(agreement_id: int) -> str | None:
 
 def queue_document(agreement: Agreement) -> None:
     """Render after the caller's transaction commits; a broker that cannot be reached is logged."""
-    render_agreement_document.delay_on_commit(agreement.pk)
+    # shared_task is typed as Celery's Task; it is the app's task class (research_governance.celery.Task).
+    render_agreement_document.delay_on_commit(agreement.pk)  # type: ignore[attr-defined]  # see above

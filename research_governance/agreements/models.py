@@ -5,6 +5,7 @@ A dataset depends on one ethics approval; every agreement covering the dataset l
 that approval is active (``cascade_services``)."""
 
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -426,11 +427,11 @@ class ProvisionRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.dataset} → {self.recipient} ({self.provided_on})"
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         # JP-IC-12: kept at least three years after the provision.
         if self.keep_until > timezone.localdate():
             raise TypeError("A provision record is kept until its retention date.")
-        return super().delete(*args, **kwargs)  # type: ignore[arg-type]
+        return super().delete(*args, **kwargs)
 
 
 def provision_keep_until(provided_on: date) -> date:

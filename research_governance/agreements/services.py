@@ -266,7 +266,7 @@ def request_submit(*, data_request: DataAccessRequest, by: User) -> DataAccessRe
     locked.save()
     audit_record(
         actor=by,
-        action=transition.audit_action,
+        action=AuditAction(transition.audit_action),
         target=locked,
         data={"from": previous, "to": locked.status, "permitted": locked.assessment.get("permitted")},
     )
@@ -289,7 +289,7 @@ def request_withdraw(*, data_request: DataAccessRequest, by: User) -> DataAccess
     locked.status = transition.target
     locked.status_changed_at = timezone.now()
     locked.save(update_fields=["status", "status_changed_at", "updated_at"])
-    audit_record(actor=by, action=transition.audit_action, target=locked, data={"from": previous})
+    audit_record(actor=by, action=AuditAction(transition.audit_action), target=locked, data={"from": previous})
     return locked
 
 

@@ -12,24 +12,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.reviews.workflow import TransitionRefused
 
 from . import cascade_services, permissions, records_services
 from .forms_records import DestructionForm, ProvisionForm, RegisterFilterForm, ReReviewForm
-from .models import Agreement, DataAccessRequest
+from .models import Agreement, DataAccessRequest, ProvisionRecord
 from .views_requests import get_request_for_viewer
 
 PAGE_SIZE = 25
 
 
-def _agreement_for_viewer(request: HttpRequest, pk: int) -> tuple[DataAccessRequest, Agreement]:
+def _agreement_for_viewer(request: AuthenticatedHttpRequest, pk: int) -> tuple[DataAccessRequest, Agreement]:
     data_request = get_request_for_viewer(request, pk)
     agreement = records_services.agreement_of(data_request)
     if agreement is None:
@@ -58,7 +60,7 @@ def _back(data_request: DataAccessRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def destruction_new(request: HttpRequest, pk: int) -> HttpResponse:
+def destruction_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The recipient records that the data were destroyed, once the agreement has ended."""
     data_request, agreement = _agreement_for_viewer(request, pk)
     if not records_services.can_record_destruction(request.user, agreement):
@@ -82,7 +84,7 @@ def destruction_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def provision_new(request: HttpRequest, pk: int) -> HttpResponse:
+def provision_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The provider records one provision of data under the active agreement (JP-IC-12)."""
     data_request, agreement = _agreement_for_viewer(request, pk)
     datasets = records_services.providing_datasets(request.user, agreement)
@@ -109,7 +111,7 @@ def provision_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def provision_list(request: HttpRequest, pk: int) -> HttpResponse:
+def provision_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every provision of data under the agreement, for whoever may see the request."""
     data_request, agreement = _agreement_for_viewer(request, pk)
     rows = agreement.provisions.select_related("dataset", "provided_by").order_by("-provided_on", "-id")
@@ -128,7 +130,7 @@ def provision_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def agreement_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_reinstate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An officer of the data access committee reinstates a suspended agreement."""
     data_request, agreement = _agreement_for_viewer(request, pk)
     try:
@@ -149,7 +151,7 @@ def agreement_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def re_review_clear(request: HttpRequest, pk: int) -> HttpResponse:
+def re_review_clear(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An officer of the data access committee records the re-review and clears the flag."""
     data_request, agreement = _agreement_for_viewer(request, pk)
     if not permissions.can_act_as_officer(request.user, data_request):
@@ -167,7 +169,7 @@ def re_review_clear(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_back(data_request))
 
 
-def _register(request: HttpRequest) -> tuple[list[int], RegisterFilterForm, object]:
+def _register(request: AuthenticatedHttpRequest) -> tuple[list[int], RegisterFilterForm, QuerySet[ProvisionRecord]]:
     institutions = records_services.register_institutions(request.user)
     if not institutions:
         raise Http404
@@ -184,7 +186,7 @@ def _register(request: HttpRequest) -> tuple[list[int], RegisterFilterForm, obje
 
 @login_required
 @require_GET
-def provision_register(request: HttpRequest) -> HttpResponse:
+def provision_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every provision of data by the institution (JP-IC-12): the committee's officers and auditors."""
     _institutions, form, rows = _register(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -216,10 +218,10 @@ def _csv_cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _csv_rows(rows: object) -> Iterator[str]:
+def _csv_rows(rows: QuerySet[ProvisionRecord]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_HEADER)
-    for record in rows.iterator(chunk_size=500):  # type: ignore[attr-defined]
+    for record in rows.iterator(chunk_size=500):
         yield writer.writerow(
             [
                 _csv_cell(value)
@@ -241,7 +243,7 @@ def _csv_rows(rows: object) -> Iterator[str]:
 
 @login_required
 @require_GET
-def provision_register_csv(request: HttpRequest) -> StreamingHttpResponse:
+def provision_register_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     _institutions, _form, rows = _register(request)
     response = StreamingHttpResponse(_csv_rows(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="provision-records-{timezone.localdate():%Y%m%d}.csv"'

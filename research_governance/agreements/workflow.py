@@ -9,12 +9,16 @@ terminate) and the access grant (end). Every service that changes one of them as
 ``transition_for`` with the table."""
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.audit.actions import AuditAction
 from research_governance.reviews.workflow import DecisionOutcome, Transition, allowed_actions
+
+if TYPE_CHECKING:
+    from .models import DataAccessRequest
 
 
 class RequestStatus(models.TextChoices):
@@ -195,6 +199,7 @@ WORKFLOWS: tuple[tuple[str, type[models.TextChoices], tuple[Transition, ...]], .
 )
 
 
-def allowed_request_actions(data_request: models.Model, actors: set[DataActor]) -> list[Transition]:
+def allowed_request_actions(data_request: "DataAccessRequest", actors: set[DataActor]) -> list[Transition]:
     """What these actors can do with the request now: the page's next steps."""
-    return allowed_actions(data_request.status, actors, REQUEST_TRANSITIONS)  # type: ignore[attr-defined, arg-type]
+    any_actors: set[StrEnum] = set(actors)
+    return allowed_actions(data_request.status, any_actors, REQUEST_TRANSITIONS)

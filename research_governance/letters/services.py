@@ -13,8 +13,11 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import IO
 
+from celery import Task
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -232,7 +235,9 @@ def queue_letters(*, decision_id: int, kind: str, languages: Iterable[str] = LAN
         render_letter.delay_on_commit(decision_id, kind, language)
 
 
-def wanted_letters(since=None) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-def]
+
+
+def wanted_letters(since: datetime | None = None) -> list[tuple[int, str, str]]:
     """(decision id, kind, language) of every letter that should exist and does not: a few
     queries, whatever the number of decisions."""
     decisions = Decision.objects.all()

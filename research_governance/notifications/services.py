@@ -106,7 +106,7 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
         for user in unique.values():
             modes[user.pk] = user.notification_mode
             rows.append(
-                Notification(
+                Notification(  # type: ignore[misc]  # protocol: a protocols.Protocol, typed Model in this layer
                     recipient=user,
                     kind=notice.kind,
                     params=stored,
