@@ -1,12 +1,15 @@
 from datetime import date
+from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+# Also imported from here by the apps that name people and institutions.
+from research_governance.core.i18n import localized
 
 
 class Institution(models.Model):
@@ -45,13 +48,6 @@ class Department(models.Model):
     @property
     def name(self) -> str:
         return localized(self.name_ja, self.name_en)
-
-
-def localized(ja: str, en: str) -> str:
-    """The Japanese or the English text for the active language, whichever exists."""
-    if (get_language() or "ja").startswith("ja"):
-        return ja or en
-    return en or ja
 
 
 class UserManager(BaseUserManager["User"]):
@@ -113,7 +109,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")

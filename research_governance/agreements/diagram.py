@@ -73,16 +73,16 @@ def workflow_markdown() -> str:
             "```mermaid",
             "stateDiagram-v2",
         ]
-        for transition in MEETING_TRANSITIONS:
-            for source in sorted(transition.sources):
-                lines.append(f"    {source or '[*]'} --> {transition.target}: {transition.action}")
+        for step in MEETING_TRANSITIONS:
+            for source in sorted(step.sources):
+                lines.append(f"    {source or '[*]'} --> {step.target}: {step.action}")
         lines += ["```", "", "| action | from | to | audit event |", "|---|---|---|---|"]
-        for transition in MEETING_TRANSITIONS:
-            sources = ", ".join(sorted(s or "(new)" for s in transition.sources))
-            lines.append(f"| {transition.action} | {sources} | {transition.target} | `{transition.audit_action}` |")
+        for step in MEETING_TRANSITIONS:
+            sources = ", ".join(sorted(s or "(new)" for s in step.sources))
+            lines.append(f"| {step.action} | {sources} | {step.target} | `{step.audit_action}` |")
         lines += ["", "## Protocol status after a decision on the initial application", ""]
         lines += ["| outcome | rule set | protocol becomes |"]
         lines.append("|---|---|---|")
-        for (outcome, rule_set), status in DECISION_PROTOCOL_STATUS.items():
-            lines.append(f"| {outcome} | {rule_set} | {status} |")
+        for (outcome, rule_set), protocol_status in DECISION_PROTOCOL_STATUS.items():
+            lines.append(f"| {outcome} | {rule_set} | {protocol_status} |")
     return "\n".join(lines) + "\n"

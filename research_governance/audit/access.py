@@ -16,7 +16,13 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
+from research_governance.core.hooks import Hook
+
 from .models import AccessKind, AccessLogEntry
+
+# Who is on a protocol's team is the protocols app's to say (it sits above audit): it registers
+# ``receiver(*, user, protocol) -> bool`` here in its AppConfig.ready().
+on_protocol_team = Hook("audit.on_protocol_team", provided_by="protocols")
 
 # Stored in the session at sign-in, so the sign-out can tell how long the session lasted.
 SIGNED_IN_AT = "_access_signed_in_at"
@@ -93,7 +99,5 @@ def document_downloaded(request: HttpRequest, document_version: models.Model) ->
 
 def protocol_viewed(request: HttpRequest, protocol: models.Model) -> None:
     """A view of a protocol's pages by someone not on its team (SEC-04); the team's own views are not logged."""
-    from research_governance.protocols.permissions import is_on_team
-
-    if not is_on_team(request.user, protocol):  # type: ignore[arg-type]
+    if not any(on_protocol_team(user=request.user, protocol=protocol)):
         record_access(request, AccessKind.PROTOCOL_VIEW, user=request.user, target=protocol)

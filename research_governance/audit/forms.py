@@ -13,7 +13,7 @@ from research_governance.core.forms import StyledFormMixin
 from .display import ACTION_LABELS
 from .models import AccessKind
 
-DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+DATE_WIDGET: dict[str, Any] = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
 def _object_types() -> list[tuple[str, str]]:
@@ -55,7 +55,8 @@ class DateRangeMixin(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(**DATE_WIDGET))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
@@ -72,9 +73,12 @@ class EventFilterForm(StyledFormMixin, DateRangeMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target_type"].choices = [("", _("Any")), *_object_types()]
+        target_type, action = self.fields["target_type"], self.fields["action"]
+        assert isinstance(target_type, forms.ChoiceField)
+        assert isinstance(action, forms.ChoiceField)
+        target_type.choices = [("", _("Any")), *_object_types()]
         actions = sorted(((key, f"{label} ({key})") for key, label in ACTION_LABELS.items()), key=lambda c: c[0])
-        self.fields["action"].choices = [("", _("Any")), *actions]
+        action.choices = [("", _("Any")), *actions]
 
 
 class AccessLogFilterForm(StyledFormMixin, DateRangeMixin):

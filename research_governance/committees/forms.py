@@ -12,7 +12,7 @@ from research_governance.core.forms import StyledFormMixin
 
 from .models import Committee, CommitteeMembership
 
-DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+DATE_WIDGET: dict[str, Any] = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
 def _date_field(label: Any, *, required: bool, help_text: Any = "", initial: Any = None) -> forms.DateField:

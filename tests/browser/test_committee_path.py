@@ -32,7 +32,7 @@ CHECKLIST = (
 )
 
 
-def test_full_board_path_from_submission_to_approval(live_server, page_for, screenshot):  # type: ignore[no-untyped-def]
+def test_full_board_path_from_submission_to_approval(live_server, page_for, screenshot):
     url = live_server.url
     committee, members = make_committee(SIX)  # at test-university, like every factory user
     pi = UserFactory(email="pi@test.example", name_latin="Pat Investigator")

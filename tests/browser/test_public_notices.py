@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def notice(transactional_db, pi, secretariat):  # type: ignore[no-untyped-def]
+def notice(transactional_db, pi, secretariat):
     from research_governance.accounts.models import Role
 
     _committee, seats = make_committee(SIX)

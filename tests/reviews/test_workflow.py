@@ -58,7 +58,7 @@ def test_each_action_is_refused_to_actors_not_named_for_it(transition):
     assert transition_for(transition.action, source, set(transition.actors)) is transition
 
 
-def _all_transitions():  # type: ignore[no-untyped-def]
+def _all_transitions():
     return [(states, t) for _title, states, table in WORKFLOWS for t in table]
 
 

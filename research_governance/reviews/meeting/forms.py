@@ -3,11 +3,12 @@
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.committees.models import CommitteeMembership
 from research_governance.core.forms import StyledFormMixin
-from research_governance.reviews.models import AgendaItem, Vote
+from research_governance.reviews.models import AgendaItem, Submission, Vote
 
 
 class MeetingScheduleForm(StyledFormMixin, forms.Form):
@@ -22,40 +23,52 @@ class MeetingScheduleForm(StyledFormMixin, forms.Form):
 
 class AgendaAddForm(StyledFormMixin, forms.Form):
     prefix = "agenda"
-    submission = forms.ModelChoiceField(label=_("Submission"), queryset=None)  # type: ignore[arg-type]
+    submission: "forms.ModelChoiceField[Submission]" = forms.ModelChoiceField(label=_("Submission"), queryset=None)
 
-    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: QuerySet[Submission], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["submission"].queryset = candidates  # type: ignore[attr-defined]
+        field = self.fields["submission"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = candidates
+
+
+class _SeatsWithRoleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: CommitteeMembership) -> str:
+        return f"{obj.user.display_name} ({obj.get_role_display()})"
+
+
+class _SeatField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: CommitteeMembership) -> str:
+        return obj.user.display_name
 
 
 class AttendanceForm(StyledFormMixin, forms.Form):
     prefix = "attendance"
-    present = forms.ModelMultipleChoiceField(
+    present = _SeatsWithRoleField(
         label=_("Present"),
         queryset=None,
         required=False,
-        widget=forms.CheckboxSelectMultiple,  # type: ignore[arg-type]
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args: Any, seats: list[CommitteeMembership], present_ids: list[int], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"present": present_ids})
         super().__init__(*args, **kwargs)
         field = self.fields["present"]
-        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats]).select_related("user")  # type: ignore[attr-defined]
-        field.label_from_instance = lambda seat: f"{seat.user.display_name} ({seat.get_role_display()})"  # type: ignore[attr-defined]
+        assert isinstance(field, _SeatsWithRoleField)
+        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats]).select_related("user")
 
 
 class RecusalForm(StyledFormMixin, forms.Form):
     prefix = "recusal"
-    membership = forms.ModelChoiceField(label=_("Member"), queryset=None)  # type: ignore[arg-type]
+    membership = _SeatField(label=_("Member"), queryset=None)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, seats: list[CommitteeMembership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["membership"]
-        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats]).select_related("user")  # type: ignore[attr-defined]
-        field.label_from_instance = lambda seat: seat.user.display_name  # type: ignore[attr-defined]
+        assert isinstance(field, _SeatField)
+        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats]).select_related("user")
 
 
 class VoteForm(StyledFormMixin, forms.Form):
@@ -74,11 +87,13 @@ class DecideForm(StyledFormMixin, forms.Form):
         help_text=_("One condition per line; needed for an approval with conditions."),
     )
 
-    def __init__(self, *args: object, outcomes: tuple[str, ...] | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, outcomes: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if outcomes is not None:
             # Only the decisions open for the item's kind of submission (reviews.workflow.KIND_RULES).
-            self.fields["outcome"].choices = [(value, AgendaItem.Outcome(value).label) for value in outcomes]
+            field = self.fields["outcome"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(value, AgendaItem.Outcome(value).label) for value in outcomes]
 
     def clean_conditions(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["conditions"].splitlines() if line.strip()]

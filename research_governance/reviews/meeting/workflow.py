@@ -8,6 +8,7 @@ closed its record (agenda, attendance, recusals, votes, decisions, narrative) ma
 once closed nothing does, so the minutes are final (US-IRB-08)."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
@@ -15,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from research_governance.audit.actions import AuditAction
 from research_governance.reviews.models import Meeting
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 Status = Meeting.Status
 
@@ -28,7 +32,7 @@ class MeetingTransition:
     audit_action: str
     label: Promise
     # Why the action is refused from any other status, by that status.
-    refused: dict[str, Promise]
+    refused: "dict[str, StrPromise]"
 
 
 MEETING_TRANSITIONS: tuple[MeetingTransition, ...] = (

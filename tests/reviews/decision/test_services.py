@@ -21,21 +21,21 @@ from ..decisions_support import accepted, make_committee, seat
 
 
 @pytest.fixture
-def committee(db):  # type: ignore[no-untyped-def]
+def committee(db):
     return make_committee("JP")
 
 
 @pytest.fixture
-def chair(db):  # type: ignore[no-untyped-def]
+def chair(db):
     return UserFactory(email="chair@test.example", name_latin="Chloe Chair", roles=[Role.CHAIR])
 
 
 @pytest.fixture
-def head(db):  # type: ignore[no-untyped-def]
+def head(db):
     return UserFactory(email="head@test.example", name_latin="Hiro Head", roles=[Role.HEAD])
 
 
-def approve_with_conditions(submission, by):  # type: ignore[no-untyped-def]
+def approve_with_conditions(submission, by):
     return services.decision_record(
         submission=submission,
         by=by,

@@ -17,29 +17,29 @@ from ..decisions_support import accepted, make_committee
 
 
 @pytest.fixture
-def committee(db):  # type: ignore[no-untyped-def]
+def committee(db):
     return make_committee("JP")
 
 
 @pytest.fixture
-def chair(db):  # type: ignore[no-untyped-def]
+def chair(db):
     return UserFactory(email="chair@test.example", name_latin="Chloe Chair", roles=[Role.CHAIR])
 
 
 @pytest.fixture
-def head(db):  # type: ignore[no-untyped-def]
+def head(db):
     return UserFactory(email="head@test.example", name_latin="Hiro Head", roles=[Role.HEAD])
 
 
-def detail(protocol):  # type: ignore[no-untyped-def]
+def detail(protocol):
     return reverse("protocols:detail", args=[protocol.pk])
 
 
-def decide_url(submission):  # type: ignore[no-untyped-def]
+def decide_url(submission):
     return reverse("reviews:decision_record", args=[submission.protocol_id, submission.pk])
 
 
-def with_conditions(pi, secretariat, committee):  # type: ignore[no-untyped-def]
+def with_conditions(pi, secretariat, committee):
     return services.decision_record(
         submission=accepted(pi, secretariat, committee),
         by=secretariat,
@@ -181,7 +181,7 @@ def test_the_head_and_the_chair_see_submitted_protocols_of_their_institution_onl
     assert set(visible_protocols(elsewhere)) == set()
 
 
-def _queries(client, url) -> int:  # type: ignore[no-untyped-def]
+def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
@@ -196,7 +196,7 @@ def test_the_heads_queue_lists_what_awaits_permission_with_a_constant_query_coun
     assert client_for(secretariat).get(url).status_code == 404
     assert client_for(None).get(url).status_code == 302
 
-    def decide_one():  # type: ignore[no-untyped-def]
+    def decide_one():
         submission = accepted(pi, secretariat, committee)
         services.decision_record(submission=submission, by=secretariat, outcome="approve", reasons="")
         return submission.protocol
@@ -218,7 +218,7 @@ def test_the_chairs_queue_lists_answered_conditions_with_a_constant_query_count(
     assert client_for(pi).get(url).status_code == 404
     assert client_for(head).get(url).status_code == 404
 
-    def answer_one():  # type: ignore[no-untyped-def]
+    def answer_one():
         condition = with_conditions(pi, secretariat, committee).conditions.get()
         services.condition_answer(condition=condition, by=pi, response="Done.")
         return condition

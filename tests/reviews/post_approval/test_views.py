@@ -16,12 +16,12 @@ from tests.factories import UserFactory
 from ..post_approval_support import TODAY, amend, sae_data
 
 
-def detail(protocol, **query):  # type: ignore[no-untyped-def]
+def detail(protocol, **query):
     url = reverse("protocols:detail", args=[protocol.pk])
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
-def report_url(protocol, kind):  # type: ignore[no-untyped-def]
+def report_url(protocol, kind):
     return reverse("reviews:report_new", args=[protocol.pk, kind])
 
 

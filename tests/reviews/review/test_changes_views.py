@@ -13,22 +13,22 @@ from ..rounds_support import build_rounds
 
 
 @pytest.fixture
-def committee(db):  # type: ignore[no-untyped-def]
+def committee(db):
     return make_committee("JP")
 
 
 @pytest.fixture
-def rounds(pi, secretariat, committee):  # type: ignore[no-untyped-def]
+def rounds(pi, secretariat, committee):
     return build_rounds(pi, secretariat, committee)
 
 
-def assign_declared(submission, secretariat, reviewer):  # type: ignore[no-untyped-def]
+def assign_declared(submission, secretariat, reviewer):
     assignment = services.reviewer_assign(submission=submission, by=secretariat, reviewer=reviewer, due_date=DUE)
     services.conflict_declare(submission=submission, member=reviewer, has_conflict=False, reason="")
     return assignment
 
 
-def changes_url(assignment, round_number: int) -> str:  # type: ignore[no-untyped-def]
+def changes_url(assignment, round_number: int) -> str:
     return reverse("reviews:changes", args=[assignment.pk, round_number])
 
 

@@ -24,16 +24,16 @@ COMMENT = "The sample size needs a justification."
 
 
 @pytest.fixture
-def committee(db):  # type: ignore[no-untyped-def]
+def committee(db):
     return make_committee("JP")
 
 
 @pytest.fixture
-def submission(pi, secretariat, committee):  # type: ignore[no-untyped-def]
+def submission(pi, secretariat, committee):
     return accepted(pi, secretariat, committee, route="expedited", reviewed=False)
 
 
-def assign(submission, secretariat, committee, member=None):  # type: ignore[no-untyped-def]
+def assign(submission, secretariat, committee, member=None):
     """A member assigned to the submission who has declared no conflict."""
     member = member or seat(committee)
     assignment = services.reviewer_assign(submission=submission, by=secretariat, reviewer=member, due_date=DUE)
@@ -41,7 +41,7 @@ def assign(submission, secretariat, committee, member=None):  # type: ignore[no-
     return assignment
 
 
-def submit_review(assignment):  # type: ignore[no-untyped-def]
+def submit_review(assignment):
     services.review_save(
         assignment=assignment,
         by=assignment.reviewer,
@@ -53,19 +53,19 @@ def submit_review(assignment):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def assignment(submission, secretariat, committee):  # type: ignore[no-untyped-def]
+def assignment(submission, secretariat, committee):
     return assign(submission, secretariat, committee)
 
 
-def consent_version(submission):  # type: ignore[no-untyped-def]
+def consent_version(submission):
     return submission.version.document_versions.get(document__kind="consent_form")
 
 
-def workspace(assignment) -> str:  # type: ignore[no-untyped-def]
+def workspace(assignment) -> str:
     return reverse("reviews:workspace", args=[assignment.pk])
 
 
-def add_url(assignment) -> str:  # type: ignore[no-untyped-def]
+def add_url(assignment) -> str:
     return reverse("reviews:comment_add", args=[assignment.pk])
 
 
@@ -299,11 +299,11 @@ def test_the_workspace_query_count_does_not_grow_with_the_number_of_comments(cli
 
 
 @pytest.fixture
-def chair(db):  # type: ignore[no-untyped-def]
+def chair(db):
     return UserFactory(email="chair@test.example", name_latin="Chloe Chair", roles=[Role.CHAIR])
 
 
-def commented_review(assignment, submission):  # type: ignore[no-untyped-def]
+def commented_review(assignment, submission):
     reviewer = assignment.reviewer
     comments.comment_add(assignment=assignment, by=reviewer, section="data", text=COMMENT)
     comments.comment_add(

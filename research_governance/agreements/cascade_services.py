@@ -1,4 +1,4 @@
-"""Data access tied to the ethics approval (DESIGN.md, "Data access tied to ethics approval").
+"""Data access tied to the ethics approval.
 
 - An approval that is suspended, expires or closes suspends every agreement covering a dataset
   held under it, and ends every open access grant of those agreements, in the transaction that
@@ -24,6 +24,7 @@ notifications go out in one INSERT (``notify_many``)."""
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.models import AuditEvent
 from research_governance.audit.services import audit_record
 from research_governance.notifications.messages import in_each_language
@@ -138,7 +140,7 @@ def _end_grants(grants: list[AccessGrant], *, by: User | None, reasons: dict[int
     if not grants:
         return
     transition = GRANT_TRANSITIONS[0]
-    actors = {DataActor.SYSTEM} if by is None else {DataActor.SYSTEM, DataActor.DAC_OFFICER}
+    actors: set[StrEnum] = {DataActor.SYSTEM} if by is None else {DataActor.SYSTEM, DataActor.DAC_OFFICER}
     transition_for("end", grants[0].state, actors, GRANT_TRANSITIONS)
     for grant in grants:
         grant.state, grant.ended_at, grant.end_reason = transition.target, now, reasons[grant.agreement_id]
@@ -146,7 +148,7 @@ def _end_grants(grants: list[AccessGrant], *, by: User | None, reasons: dict[int
     for grant in grants:
         audit_record(
             actor=by,
-            action=transition.audit_action,  # access_grant.ended
+            action=AuditAction(transition.audit_action),  # access_grant.ended
             target=grant,
             data={"agreement_id": grant.agreement_id, "user_id": grant.user_id, "reason": grant.end_reason},
         )
@@ -210,7 +212,7 @@ def approvals_lapsed(*, approvals: Sequence[Approval], by: User | None) -> list[
         first = causes[agreement.pk][0]
         audit_record(
             actor=by,
-            action=transition.audit_action,  # agreement.suspended
+            action=AuditAction(transition.audit_action),  # agreement.suspended
             target=agreement,
             # A stand-in carrying only the id: the event stores the protocol's id, nothing more.
             protocol=Protocol(pk=first.protocol_id),
@@ -232,9 +234,7 @@ def approvals_lapsed(*, approvals: Sequence[Approval], by: User | None) -> list[
             params={
                 **_about(agreement, agreement.request),
                 "approval": ", ".join(approval.reference for approval in causes[agreement.pk]),
-                "approval_status": in_each_language(
-                    ApprovalStatus(causes[agreement.pk][0].status).label  # type: ignore[arg-type]
-                ),
+                "approval_status": in_each_language(ApprovalStatus(causes[agreement.pk][0].status).label),
             },
             link=request_link(agreement.request),
         )
@@ -303,14 +303,14 @@ def agreement_reinstate(*, agreement: Agreement, by: User) -> tuple[Agreement, l
     )
     audit_record(
         actor=by,
-        action=transition.audit_action,  # agreement.reinstated
+        action=AuditAction(transition.audit_action),  # agreement.reinstated
         target=locked,
         data={"reference": locked.reference, "from": previous, "to": locked.status, "grants": len(grants)},
     )
     for grant in grants:
         audit_record(
             actor=by,
-            action="access_grant.reissued",
+            action=AuditAction.ACCESS_GRANT_REISSUED,
             target=grant,
             data={
                 "agreement_id": locked.pk,
@@ -365,7 +365,7 @@ def _flag(agreements: list[Agreement], *, by: User | None, reason: str, data: di
     for agreement in agreements:
         audit_record(
             actor=by,
-            action="agreement.re_review_flagged",
+            action=AuditAction.AGREEMENT_RE_REVIEW_FLAGGED,
             target=agreement,
             data={"reference": agreement.reference, "reason": reason, **data},
         )
@@ -417,7 +417,7 @@ def amendment_in_force(*, approval: Approval, previous_snapshot: dict[str, Any],
 def amendment_since(dataset: Dataset) -> bool:
     """An amendment of the dataset's approval took effect after the dataset was registered."""
     return AuditEvent.objects.filter(
-        action="approval.amended",
+        action=AuditAction.APPROVAL_AMENDED,
         target_type="reviews.approval",
         target_id=str(dataset.approval_id),
         occurred_at__gte=dataset.created_at.replace(microsecond=0),
@@ -469,7 +469,7 @@ def dataset_scope_change(*, dataset: Dataset, by: User, new_scope: dict[str, Any
     locked.save(update_fields=list(DATASET_SCOPE_FIELDS.values()))
     audit_record(
         actor=by,
-        action="dataset.scope_changed",
+        action=AuditAction.DATASET_SCOPE_CHANGED,
         target=locked,
         protocol=locked.protocol,
         data={"title": locked.title, "from": before, "to": after, "approval": locked.approval.reference},
@@ -497,7 +497,7 @@ def re_review_clear(*, agreement: Agreement, by: User, note: str) -> Agreement:
     locked.save(update_fields=["needs_re_review", "re_review_reason"])
     audit_record(
         actor=by,
-        action="agreement.re_review_cleared",
+        action=AuditAction.AGREEMENT_RE_REVIEW_CLEARED,
         target=locked,
         data={"reference": locked.reference, "reason": reason, "note": note.strip()},
     )
@@ -543,7 +543,7 @@ def agreements_expire(*, today: date | None = None) -> list[Agreement]:
         )
         audit_record(
             actor=None,
-            action=transition.audit_action,  # agreement.expired
+            action=AuditAction(transition.audit_action),  # agreement.expired
             target=agreement,
             data={
                 "reference": agreement.reference,

@@ -23,7 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
+from research_governance.core.hooks import Hook
 from research_governance.notifications.messages import bilingual, in_each_language
 from research_governance.notifications.services import Notice, notify_many
 from research_governance.protocols import permissions as protocol_permissions
@@ -32,6 +34,10 @@ from research_governance.protocols.models import Protocol
 from .models import Agreement, DataAccessRequest, RefusalAcknowledgement, RequestTeamMember, SubjectRefusal
 from .services import requesting_team
 from .workflow import AgreementStatus
+
+# Whether a study's notice is public is the notices app's to say; it sits above agreements and
+# registers ``receiver(*, protocol) -> bool`` here in its AppConfig.ready().
+has_public_notice = Hook("agreements.has_public_notice", provided_by="notices")
 
 # Agreements still able to move data: a refusal must reach their recipients (JP-IC-11).
 COVERING_STATUSES = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED, AgreementStatus.AWAITING_SIGNATURES)
@@ -201,7 +207,7 @@ def refusal_register(
     acks = _tell_everyone(refusal, locked)
     audit_record(
         actor=by,
-        action="refusal.registered",
+        action=AuditAction.REFUSAL_REGISTERED,
         target=refusal,
         protocol=locked,
         # The code only: no personal data in the audit trail.
@@ -216,10 +222,8 @@ def refusal_receive_public(
 ) -> SubjectRefusal:
     """A refusal sent by a member of the public through the refusal form of the study's notice
     (JP-IC-10): no user. Only a study whose notice is public takes refusals this way."""
-    from research_governance.notices.selectors import notice_approval
-
     locked = Protocol.objects.select_for_update().select_related("principal_investigator").get(pk=protocol.pk)
-    if notice_approval(locked) is None:
+    if not any(has_public_notice(protocol=locked)):
         raise ValidationError(gettext("This study has no public notice: refusals cannot be sent through it."))
     errors = {}
     if not contact_name.strip():
@@ -243,7 +247,7 @@ def refusal_receive_public(
     acks = _tell_everyone(refusal, locked)
     audit_record(
         actor=None,
-        action="refusal.received_public",
+        action=AuditAction.REFUSAL_RECEIVED_PUBLIC,
         target=refusal,
         protocol=locked,
         # Nothing the person typed: their name and contact stay with the refusal, for the team.
@@ -266,7 +270,7 @@ def refusal_acknowledge(*, ack: RefusalAcknowledgement, by: User) -> RefusalAckn
     refusal = SubjectRefusal.objects.get(pk=locked.refusal_id)
     audit_record(
         actor=by,
-        action="refusal.acknowledged",
+        action=AuditAction.REFUSAL_ACKNOWLEDGED,
         target=refusal,
         protocol=refusal.protocol,
         data={"agreement": locked.agreement.reference, "subject_code": refusal.subject_code},
@@ -306,7 +310,7 @@ def refusal_handle(*, refusal: SubjectRefusal, by: User, note: str, subject_code
     locked.save(update_fields=["handled_at", "handled_by", "handling_note", "subject_code"])
     audit_record(
         actor=by,
-        action="refusal.handled",
+        action=AuditAction.REFUSAL_HANDLED,
         target=locked,
         protocol=protocol,
         data={"subject_code": locked.subject_code, "identified": identified},

@@ -1,6 +1,6 @@
 """What is recorded about the data once shared: each provision of data by the provider (JP-IC-12,
 kept at least three years) and, at the end, the recipient's record that the data were destroyed.
-And the request page's panel for them, with the agreement's state (``cascade``)."""
+And the request page's panel for them, with the agreement's state (``cascade_services``)."""
 
 from datetime import date
 from typing import Any
@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.notifications.messages import person
 from research_governance.notifications.services import notify
 from research_governance.protocols.models import TeamMember
 from research_governance.reviews.workflow import TransitionRefused
 
-from . import cascade, permissions
+from . import cascade_services, permissions
 from .models import Agreement, DataAccessRequest, Dataset, DestructionRecord, ProvisionRecord, provision_keep_until
 from .services import dac_officers, request_link
 from .workflow import AgreementStatus
@@ -91,7 +92,7 @@ def destruction_record(
     record.save()
     audit_record(
         actor=by,
-        action="destruction.recorded",
+        action=AuditAction.DESTRUCTION_RECORDED,
         target=record,
         data={
             "agreement": locked.reference,
@@ -188,7 +189,7 @@ def provision_record(
     record.save()
     audit_record(
         actor=by,
-        action="provision.recorded",
+        action=AuditAction.PROVISION_RECORDED,
         target=record,
         protocol=dataset.protocol,
         data={
@@ -240,7 +241,7 @@ def panel(user: User, data_request: DataAccessRequest) -> dict[str, Any] | None:
     )
     may_record_destruction = destruction is None and can_record_destruction(user, agreement)
     may_record_provision = can_record_provision(user, agreement)
-    lapsed = cascade.approvals_not_active(agreement) if agreement.status == AgreementStatus.SUSPENDED else []
+    lapsed = cascade_services.approvals_not_active(agreement) if agreement.status == AgreementStatus.SUSPENDED else []
     return {
         "agreement": agreement,
         "lapsed_approvals": lapsed,
@@ -252,7 +253,7 @@ def panel(user: User, data_request: DataAccessRequest) -> dict[str, Any] | None:
         "may_record_provision": may_record_provision,
         "provision_refusal": provision_refusal(agreement) if may_record_provision else "",
         "may_reinstate": is_officer and agreement.status == AgreementStatus.SUSPENDED,
-        "reinstatement_blockers": cascade.reinstatement_blockers(agreement)
+        "reinstatement_blockers": cascade_services.reinstatement_blockers(agreement)
         if is_officer and agreement.status == AgreementStatus.SUSPENDED
         else [],
         "may_clear_re_review": is_officer and agreement.needs_re_review,
