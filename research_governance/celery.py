@@ -5,6 +5,8 @@ so ``make run`` needs nothing else running.
 
 Every task derives from ``Task`` below: queued after commit without ever turning a
 committed change into an error page, and retried by the broker, not inside a request.
+``Task.delay_on_commit`` is the one way a service queues a task: nothing else wraps
+``transaction.on_commit`` around ``delay``.
 """
 
 import logging
@@ -21,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 class Task(DjangoTask):
-    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
+    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]  # Celery's returns None too
         """Queue the task once the caller's transaction commits.
 
         Celery's own version lets a broker error escape from the commit, after the change is
@@ -38,12 +40,13 @@ class Task(DjangoTask):
 
         transaction.on_commit(queue_after_commit, robust=True)
 
-    def retry(self, *args: Any, exc: BaseException | None = None, **kwargs: Any) -> Any:
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
         # Inline (no broker, `make run`), a retry would wait inside the user's request; give up
         # at once instead: the periodic jobs try again.
+        exc = kwargs.get("exc")
         if self.request.is_eager and exc is not None:
             raise exc
-        return super().retry(*args, exc=exc, **kwargs)
+        return super().retry(*args, **kwargs)
 
 
 app = Celery("research_governance", task_cls=Task)

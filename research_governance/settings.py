@@ -6,6 +6,7 @@ console. PostgreSQL and Redis are used when DATABASE_URL / REDIS_URL are set.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "research_governance.portal.context_processors.navigation",
+                "research_governance.portal.workflow_enums.workflow_enums",
             ],
         },
     },
@@ -162,7 +164,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_TIMEZONE = envstr("TIME_ZONE", "Asia/Tokyo")
 # The periodic jobs, in the institution's time zone. `celery beat` runs them with Redis;
 # without it, cron runs `python manage.py run_periodic`, which runs each of them once.
-CELERY_BEAT_SCHEDULE = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "redispatch-pending-notifications": {
         "task": "research_governance.notifications.tasks.redispatch_pending",
         "schedule": crontab(minute="*/5"),

@@ -4,13 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from research_governance.audit import urls as audit_urls
+from research_governance.committees import urls as committee_urls
 from research_governance.core import views as core_views
 from research_governance.oversight import timeline
 from research_governance.portal import views as portal_views
+from research_governance.protocols import urls as protocol_urls
+from research_governance.reviews import urls as review_urls
 
 # SEC-02: the admin signs in through allauth's form (password, then the second factor), never
 # through its own password-only form.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # replacing it is the point
 
 # The audit pages, and among them a protocol's timeline, whose view lives above the domain since
 # audit does not import protocols (oversight/timeline.py).
@@ -24,10 +27,12 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("protocols/", include("research_governance.protocols.urls")),
+    # A protocol's and a committee's pages that show their review live in the review engine
+    # (reviews/urls.py); their paths and namespaces stay the protocol's and the committee's.
+    path("protocols/", include((protocol_urls.urlpatterns + review_urls.protocol_urlpatterns, "protocols"))),
     path("reviews/", include("research_governance.reviews.urls")),
     path("notifications/", include("research_governance.notifications.urls")),
-    path("committees/", include("research_governance.committees.urls")),
+    path("committees/", include((committee_urls.urlpatterns + review_urls.committee_urlpatterns, "committees"))),
     path("letters/", include("research_governance.letters.urls")),
     path("data/", include("research_governance.agreements.urls")),
     # Public, no sign-in: opt-out notices and their refusal form (JP-IC-10).

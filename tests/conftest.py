@@ -23,11 +23,11 @@ def _flush_in_audit_maintenance(self: PostgresOperations, sql_list: list[str]) -
     _flush(self, [ENTER_MAINTENANCE_SQL, *sql_list] if sql_list else sql_list)
 
 
-PostgresOperations.execute_sql_flush = _flush_in_audit_maintenance  # type: ignore[method-assign]
+PostgresOperations.execute_sql_flush = _flush_in_audit_maintenance
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _test_settings(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing strength is not under test here; PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -38,7 +38,7 @@ def _test_settings(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _tasks_run_inline():  # type: ignore[no-untyped-def]
+def _tasks_run_inline():
     """Tasks run inline, even with REDIS_URL set (`make test`), so a test sees their effect at once.
     tests/notifications/test_worker.py sends them to a real worker instead (``tasks_go_to``)."""
     eager = celery_app.conf.task_always_eager
@@ -48,27 +48,27 @@ def _tasks_run_inline():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def pi(db) -> User:  # type: ignore[no-untyped-def]
+def pi(db) -> User:
     return UserFactory(email="pi@test.example", name_latin="Pat Investigator")
 
 
 @pytest.fixture
-def coinvestigator(db) -> User:  # type: ignore[no-untyped-def]
+def coinvestigator(db) -> User:
     return UserFactory(email="co@test.example", name_latin="Cory Coinvestigator")
 
 
 @pytest.fixture
-def other_investigator(db) -> User:  # type: ignore[no-untyped-def]
+def other_investigator(db) -> User:
     return UserFactory(email="other@test.example", name_latin="Olga Other")
 
 
 @pytest.fixture
-def secretariat(db) -> User:  # type: ignore[no-untyped-def]
+def secretariat(db) -> User:
     return UserFactory(email="secretariat@test.example", roles=[Role.SECRETARIAT])
 
 
 @pytest.fixture
-def reviewer(db) -> User:  # type: ignore[no-untyped-def]
+def reviewer(db) -> User:
     return UserFactory(email="reviewer@test.example", roles=[Role.COMMITTEE_MEMBER])
 
 
@@ -85,6 +85,6 @@ def signed_in(user: User | None) -> Client:
 
 
 @pytest.fixture
-def client_for():  # type: ignore[no-untyped-def]
+def client_for():
     """client_for(user) is a test client signed in as that user (None: anonymous), in English."""
     return signed_in

@@ -6,3 +6,13 @@ class AgreementsConfig(AppConfig):
     name = "research_governance.agreements"
     label = "agreements"
     verbose_name = _("Data sharing")
+
+    def ready(self) -> None:
+        # The review engine sits below agreements: it calls up through its hooks when approvals
+        # lapse or an amendment comes into force, in its own transaction.
+        from research_governance.reviews.hooks import amendment_in_force, approvals_lapsed
+
+        from . import cascade_services as cascade
+
+        approvals_lapsed.register(cascade.approvals_lapsed)
+        amendment_in_force.register(cascade.amendment_in_force)

@@ -23,8 +23,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee
+from research_governance.core.fields import model_field
 
 from .models import Agreement, Signature
 
@@ -146,7 +148,7 @@ def agreement_content(agreement: Agreement, *, language: str) -> AgreementConten
                 )
             )
         security = [
-            str(data_request._meta.get_field(name).verbose_name)
+            str(model_field(type(data_request), name).verbose_name)
             for name in (
                 "security_storage",
                 "security_access_control",
@@ -218,7 +220,7 @@ def agreement_render(agreement_id: int) -> Agreement | None:
         locked.save(update_fields=["document", "document_sha256"])
         audit_record(
             actor=None,
-            action="agreement.document_rendered",
+            action=AuditAction.AGREEMENT_DOCUMENT_RENDERED,
             target=locked,
             data={
                 "reference": locked.reference,
@@ -238,4 +240,5 @@ def render_agreement_document(agreement_id: int) -> str | None:
 
 def queue_document(agreement: Agreement) -> None:
     """Render after the caller's transaction commits; a broker that cannot be reached is logged."""
-    render_agreement_document.delay_on_commit(agreement.pk)
+    # shared_task is typed as Celery's Task; it is the app's task class (research_governance.celery.Task).
+    render_agreement_document.delay_on_commit(agreement.pk)  # type: ignore[attr-defined]  # see above

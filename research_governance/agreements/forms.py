@@ -47,7 +47,7 @@ class CodeListField(forms.CharField):
     def prepare_value(self, value: Any) -> Any:
         return ", ".join(value) if isinstance(value, list) else value
 
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]  # cleans to a list, not CharField's str
         text = super().to_python(value) or ""
         codes: list[str] = []
         for code in re.split(r"[\s,;、]+", text.strip()):
@@ -56,7 +56,7 @@ class CodeListField(forms.CharField):
                 codes.append(code)
         return codes
 
-    def validate(self, value: list[str]) -> None:  # type: ignore[override]
+    def validate(self, value: list[str]) -> None:
         if self.required and not value:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         wrong = [code for code in value if not self.pattern.match(code)]
@@ -159,7 +159,9 @@ class DataAccessRequestForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, datasets: QuerySet[Dataset], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["datasets"].queryset = datasets
+        datasets_field = self.fields["datasets"]
+        assert isinstance(datasets_field, forms.ModelMultipleChoiceField)
+        datasets_field.queryset = datasets
         self.fields["title"].required = True
         if self.instance.pk:
             self.initial.setdefault("purpose_diseases", self.instance.purpose_diseases)
@@ -192,7 +194,8 @@ class DataAccessRequestForm(StyledFormMixin, forms.ModelForm):
         return list(users.values())
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end, destroyed = (cleaned.get(name) for name in ("term_start", "term_end", "destruction_date"))
         if start and end and end < start:
             self.add_error("term_end", _("The term cannot end before it starts."))
@@ -274,7 +277,8 @@ class DatasetForm(StyledFormMixin, forms.ModelForm):
         return [(slug, title, [self[name] for name in names]) for slug, title, names in DATASET_FORM_SECTIONS]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         modifiers = cleaned.get("duo_modifiers") or []
         if cleaned.get("duo_permission") == "DS" and not cleaned.get("duo_diseases"):
             self.add_error("duo_diseases", _("Disease-specific consent names its diseases."))

@@ -1,14 +1,17 @@
 """Forms of the records pages: destruction, provision, the provision register's filter, and the
 committee's re-review note."""
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.core.forms import StyledFormMixin
 
 from .models import DataAccessRequest, Dataset
 
-DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+DATE_WIDGET: dict[str, Any] = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
 class DestructionForm(StyledFormMixin, forms.Form):
@@ -39,9 +42,11 @@ class ProvisionForm(StyledFormMixin, forms.Form):
     medium = forms.ChoiceField(label=_("Medium"), choices=DataAccessRequest.Medium.choices)
     recipient = forms.CharField(label=_("Recipient"), max_length=200)
 
-    def __init__(self, *args: object, datasets: object = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["dataset"].queryset = datasets
+    def __init__(self, *args: Any, datasets: QuerySet[Dataset] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["dataset"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = datasets
 
 
 class RegisterFilterForm(StyledFormMixin, forms.Form):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -37,9 +39,9 @@ class HandleRefusalForm(StyledFormMixin, forms.Form):
         help_text=_("For a refusal from the public form: the code the person's records are held under."),
     )
 
-    def __init__(self, *args: object, refusal: SubjectRefusal, **kwargs: object) -> None:
+    def __init__(self, *args: Any, refusal: SubjectRefusal, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"handle-{refusal.pk}")
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.refusal = refusal
         if refusal.subject_code:
             del self.fields["subject_code"]

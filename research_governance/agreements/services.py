@@ -1,6 +1,7 @@
 """Writing datasets and requests: the provider registers a dataset under an active approval; the
 requester drafts, submits, withdraws and renews a request. The committee's side is in
-``review``; what follows an agreement is in ``cascade`` and ``records``; refusals in ``refusals``."""
+``dac_services``, signatures, terms and grants in ``agreement_services``; what follows an
+agreement is in ``cascade_services`` and ``records_services``; refusals in ``refusal_services``."""
 
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.notifications.services import notify
@@ -127,7 +129,7 @@ def dataset_register(*, protocol: Protocol, by: User, data: dict[str, Any]) -> D
     dataset.save()
     audit_record(
         actor=by,
-        action="dataset.registered",
+        action=AuditAction.DATASET_REGISTERED,
         target=dataset,
         protocol=locked,
         data={"title": dataset.title, "approval": approval.reference, "duo": duo_scope(dataset)},
@@ -170,7 +172,9 @@ def request_create(
     data_request.save()
     data_request.datasets.set(datasets)
     _set_team(data_request, team or [])
-    audit_record(actor=by, action="data_request.created", target=data_request, data={"title": data_request.title})
+    audit_record(
+        actor=by, action=AuditAction.DATA_REQUEST_CREATED, target=data_request, data={"title": data_request.title}
+    )
     return data_request
 
 
@@ -201,7 +205,7 @@ def request_update(
     locked.save()
     locked.datasets.set(datasets)
     _set_team(locked, team or [])
-    audit_record(actor=by, action="data_request.updated", target=locked, data={"title": locked.title})
+    audit_record(actor=by, action=AuditAction.DATA_REQUEST_UPDATED, target=locked, data={"title": locked.title})
     return locked
 
 
@@ -262,7 +266,7 @@ def request_submit(*, data_request: DataAccessRequest, by: User) -> DataAccessRe
     locked.save()
     audit_record(
         actor=by,
-        action=transition.audit_action,
+        action=AuditAction(transition.audit_action),
         target=locked,
         data={"from": previous, "to": locked.status, "permitted": locked.assessment.get("permitted")},
     )
@@ -285,7 +289,7 @@ def request_withdraw(*, data_request: DataAccessRequest, by: User) -> DataAccess
     locked.status = transition.target
     locked.status_changed_at = timezone.now()
     locked.save(update_fields=["status", "status_changed_at", "updated_at"])
-    audit_record(actor=by, action=transition.audit_action, target=locked, data={"from": previous})
+    audit_record(actor=by, action=AuditAction(transition.audit_action), target=locked, data={"from": previous})
     return locked
 
 
@@ -305,7 +309,9 @@ def request_copy(*, source: DataAccessRequest, by: User) -> DataAccessRequest:
     copy.save()
     copy.datasets.set(source.datasets.all())
     _set_team(copy, [member.user for member in source.team.select_related("user")])
-    audit_record(actor=by, action="data_request.renewal_started", target=copy, data={"renews": source.reference})
+    audit_record(
+        actor=by, action=AuditAction.DATA_REQUEST_RENEWAL_STARTED, target=copy, data={"renews": source.reference}
+    )
     return copy
 
 

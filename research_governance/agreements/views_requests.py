@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.protocols import permissions as protocol_permissions
 from research_governance.protocols.models import Protocol
 from research_governance.reviews.services import current_approval
@@ -29,7 +30,7 @@ from .workflow import RequestStatus, allowed_request_actions
 PAGE_SIZE = 25
 
 
-def get_request_for_viewer(request: HttpRequest, pk: int) -> DataAccessRequest:
+def get_request_for_viewer(request: AuthenticatedHttpRequest, pk: int) -> DataAccessRequest:
     """The data-access request if the user may see it; 404 otherwise, so its existence is not disclosed."""
     try:
         data_request = selectors.request_for_page(pk)
@@ -40,7 +41,7 @@ def get_request_for_viewer(request: HttpRequest, pk: int) -> DataAccessRequest:
     return data_request
 
 
-def get_request_for_requester(request: HttpRequest, pk: int) -> DataAccessRequest:
+def get_request_for_requester(request: AuthenticatedHttpRequest, pk: int) -> DataAccessRequest:
     data_request = get_request_for_viewer(request, pk)
     if data_request.requester_id != request.user.pk:
         raise PermissionDenied
@@ -49,7 +50,7 @@ def get_request_for_requester(request: HttpRequest, pk: int) -> DataAccessReques
 
 @login_required
 @require_GET
-def dataset_list(request: HttpRequest) -> HttpResponse:
+def dataset_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     datasets = datasets_open_for_requests()
     if query:
@@ -60,7 +61,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dataset_register(request: HttpRequest, protocol_pk: int) -> HttpResponse:
+def dataset_register(request: AuthenticatedHttpRequest, protocol_pk: int) -> HttpResponse:
     protocol = get_object_or_404(Protocol, pk=protocol_pk)
     if not protocol_permissions.can_view(request.user, protocol):
         raise Http404
@@ -86,7 +87,7 @@ def dataset_register(request: HttpRequest, protocol_pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in RequestStatus.values:
         status = ""
@@ -103,7 +104,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = get_request_for_viewer(request, pk)
     is_requester = data_request.requester_id == request.user.pk
     context: dict[str, Any] = {
@@ -126,14 +127,14 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest, form: DataAccessRequestForm, data_request: DataAccessRequest | None
+    request: AuthenticatedHttpRequest, form: DataAccessRequestForm, data_request: DataAccessRequest | None
 ) -> HttpResponse:
     return render(request, "agreements/request_form.html", {"form": form, "data_request": data_request})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def request_create(request: HttpRequest) -> HttpResponse:
+def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {}
     if dataset_id := request.GET.get("dataset", ""):
         initial["datasets"] = datasets_open_for_requests().filter(pk=dataset_id if dataset_id.isdigit() else 0)
@@ -156,7 +157,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = get_request_for_requester(request, pk)
     if not permissions.can_edit_request(request.user, data_request):
         messages.error(request, _("Only a draft or a returned request can be changed."))
@@ -181,7 +182,7 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_check(request: HttpRequest) -> HttpResponse:
+def request_check(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The checks for what the form holds now, unsaved (htmx, while the requester types)."""
     form = DataAccessRequestForm(request.POST, datasets=datasets_open_for_requests())
     form.is_valid()
@@ -198,7 +199,7 @@ def request_check(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def request_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = get_request_for_requester(request, pk)
     try:
         services.request_submit(data_request=data_request, by=request.user)
@@ -214,7 +215,7 @@ def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def request_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = get_request_for_requester(request, pk)
     try:
         services.request_withdraw(data_request=data_request, by=request.user)
@@ -227,7 +228,7 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_copy(request: HttpRequest, pk: int) -> HttpResponse:
+def request_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     source = get_request_for_requester(request, pk)
     copy = services.request_copy(source=source, by=request.user)
     messages.success(request, _("A new request was started from this one. Set its term, check it and submit it."))

@@ -13,13 +13,15 @@ from research_governance.core.forms import StyledFormMixin
 from .display import ACTION_LABELS
 from .models import AccessKind
 
-DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+DATE_WIDGET: dict[str, Any] = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
 def _object_types() -> list[tuple[str, str]]:
     """The project's models, by the label events store (``protocols.protocol``)."""
     models = [m for m in apps.get_models() if m.__module__.startswith("research_governance.")]
-    return sorted((m._meta.label_lower, f"{m._meta.verbose_name} ({m._meta.label_lower})") for m in models)
+    # A moved model's former labels stay choosable: links from events written before the move use them.
+    labels = [(label, m) for m in models for label in (m._meta.label_lower, *getattr(m, "former_labels", ()))]
+    return sorted((label, f"{m._meta.verbose_name} ({label})") for label, m in labels)
 
 
 class QuickSelect(forms.Select):
@@ -53,7 +55,8 @@ class DateRangeMixin(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(**DATE_WIDGET))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
@@ -70,9 +73,12 @@ class EventFilterForm(StyledFormMixin, DateRangeMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target_type"].choices = [("", _("Any")), *_object_types()]
+        target_type, action = self.fields["target_type"], self.fields["action"]
+        assert isinstance(target_type, forms.ChoiceField)
+        assert isinstance(action, forms.ChoiceField)
+        target_type.choices = [("", _("Any")), *_object_types()]
         actions = sorted(((key, f"{label} ({key})") for key, label in ACTION_LABELS.items()), key=lambda c: c[0])
-        self.fields["action"].choices = [("", _("Any")), *actions]
+        action.choices = [("", _("Any")), *actions]
 
 
 class AccessLogFilterForm(StyledFormMixin, DateRangeMixin):

@@ -1,9 +1,11 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class AppendOnlyQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class AppendOnlyQuerySet(models.QuerySet):
     """Refuses bulk changes. On PostgreSQL a trigger refuses them in the database too (SEC-05)."""
 
     def update(self, **kwargs: object) -> int:
@@ -21,12 +23,12 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError(f"{self._meta.verbose_name_plural} are append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError(f"{self._meta.verbose_name_plural} are append-only.")
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
@@ -90,6 +91,17 @@ def _user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).only("pk").first()
 
 
+def target_labels(target_type: str) -> list[str]:
+    """The label an event's object type is stored under, with the labels the same model had before
+    it moved between apps (a model's ``former_labels``): an event keeps the label it was written
+    under, since the label is hashed into the chain."""
+    for model in apps.get_models():
+        labels = [model._meta.label_lower, *getattr(model, "former_labels", ())]
+        if target_type in labels:
+            return labels
+    return [target_type]
+
+
 # Who reads the audit trail and the access log of their institution (SEC-01, SEC-04, SEC-05).
 AUDIT_READER_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR)
 
@@ -120,7 +132,7 @@ def access_log_visible_to(user: User | AnonymousUser) -> models.QuerySet[AccessL
 def events_filtered(filters: dict[str, Any], events: models.QuerySet[AuditEvent]) -> models.QuerySet[AuditEvent]:
     """Events matching the audit view's filters: object (type and id), actor (email), action, dates."""
     if filters.get("target_type"):
-        events = events.filter(target_type=filters["target_type"])
+        events = events.filter(target_type__in=target_labels(filters["target_type"]))
     if filters.get("target_id"):
         events = events.filter(target_id=filters["target_id"])
     if filters.get("actor"):

@@ -154,7 +154,7 @@ def audit_record(
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
     target_type = target._meta.label_lower
     target_id = str(target.pk)
-    event = AuditEvent(
+    event = AuditEvent(  # type: ignore[misc]  # protocol: a protocols.Protocol, typed Model in this lower layer
         occurred_at=occurred_at,
         actor_id=actor_id,
         actor_label=getattr(actor, "email", "") if actor_id else "system",

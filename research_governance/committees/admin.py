@@ -12,7 +12,7 @@ class CommitteeMembershipInline(admin.TabularInline):
 
     model = CommitteeMembership
     extra = 0
-    fields = ["user", "role", "category", "is_external", "sex", "valid_from", "valid_to"]
+    fields = ("user", "role", "category", "is_external", "sex", "valid_from", "valid_to")
     readonly_fields = fields
     can_delete = False
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from research_governance.core.forms import StyledFormMixin
 
-from .models import AgendaItem, Committee, CommitteeMembership, Vote
+from .models import Committee, CommitteeMembership
 
-DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+DATE_WIDGET: dict[str, Any] = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
 def _date_field(label: Any, *, required: bool, help_text: Any = "", initial: Any = None) -> forms.DateField:
@@ -115,109 +115,3 @@ class CommitteeSettingsForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if not can_change_rule_set:
             del self.fields["rule_set"]
-
-
-# --- meetings -------------------------------------------------------------------------------
-
-
-class MeetingScheduleForm(StyledFormMixin, forms.Form):
-    prefix = "meeting"
-    scheduled_at = forms.DateTimeField(
-        label=_("Date and time"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    location = forms.CharField(label=_("Location"), max_length=200, required=False)
-
-
-class AgendaAddForm(StyledFormMixin, forms.Form):
-    prefix = "agenda"
-    submission = forms.ModelChoiceField(label=_("Submission"), queryset=None)  # type: ignore[arg-type]
-
-    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["submission"].queryset = candidates  # type: ignore[attr-defined]
-
-
-class AttendanceForm(StyledFormMixin, forms.Form):
-    prefix = "attendance"
-    present = forms.ModelMultipleChoiceField(
-        label=_("Present"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,  # type: ignore[arg-type]
-    )
-
-    def __init__(self, *args: Any, seats: list[CommitteeMembership], present_ids: list[int], **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {"present": present_ids})
-        super().__init__(*args, **kwargs)
-        field = self.fields["present"]
-        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats]).select_related("user")  # type: ignore[attr-defined]
-        field.label_from_instance = lambda seat: f"{seat.user.display_name} ({seat.get_role_display()})"  # type: ignore[attr-defined]
-
-
-class RecusalForm(StyledFormMixin, forms.Form):
-    prefix = "recusal"
-    membership = forms.ModelChoiceField(label=_("Member"), queryset=None)  # type: ignore[arg-type]
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args: Any, seats: list[CommitteeMembership], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["membership"]
-        field.queryset = CommitteeMembership.objects.filter(pk__in=[seat.pk for seat in seats]).select_related("user")  # type: ignore[attr-defined]
-        field.label_from_instance = lambda seat: seat.user.display_name  # type: ignore[attr-defined]
-
-
-class VoteForm(StyledFormMixin, forms.Form):
-    prefix = "vote"
-    choice = forms.ChoiceField(label=_("Your vote"), choices=Vote.Choice.choices, widget=forms.RadioSelect)
-
-
-class DecideForm(StyledFormMixin, forms.Form):
-    prefix = "decide"
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=AgendaItem.Outcome.choices)
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
-    conditions = forms.CharField(
-        label=_("Conditions"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One condition per line; needed for an approval with conditions."),
-    )
-
-    def __init__(self, *args: object, outcomes: tuple[str, ...] | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        if outcomes is not None:
-            # Only the decisions open for the item's kind of submission (reviews.workflow.KIND_RULES).
-            self.fields["outcome"].choices = [(value, AgendaItem.Outcome(value).label) for value in outcomes]
-
-    def clean_conditions(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["conditions"].splitlines() if line.strip()]
-
-
-class MinutesForm(StyledFormMixin, forms.Form):
-    prefix = "minutes"
-    narrative = forms.CharField(
-        label=_("Narrative"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_(
-            "Discussion and anything else the minutes should say. "
-            "Attendance, votes and decisions are added from the record."
-        ),
-    )
-
-
-class DeferForm(StyledFormMixin, forms.Form):
-    """One per pending item on the meeting page and the closing page, so its prefix names the item."""
-
-    RETURN_TO = [("detail", "detail"), ("close", "close")]
-
-    reason = forms.CharField(
-        label=_("Reason for deferral"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("The submission stays accepted and can go on a later meeting's agenda."),
-    )
-    return_to = forms.ChoiceField(choices=RETURN_TO, initial="detail", widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, item: AgendaItem, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=f"defer-{item.pk}", **kwargs)

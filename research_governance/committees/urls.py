@@ -4,6 +4,7 @@ from . import views
 
 app_name = "committees"
 
+# The meetings' pages share this namespace; the project's urls.py adds them from the review engine.
 urlpatterns = [
     path("", views.committee_list, name="list"),
     path("<int:pk>/", views.committee_detail, name="detail"),
@@ -11,16 +12,4 @@ urlpatterns = [
     path("<int:pk>/members/add/", views.member_add, name="member_add"),
     path("<int:pk>/members/<int:membership_id>/edit/", views.member_edit, name="member_edit"),
     path("<int:pk>/members/<int:membership_id>/end/", views.member_end, name="member_end"),
-    path("<int:pk>/meetings/", views.meeting_list, name="meeting_list"),
-    path("<int:pk>/meetings/schedule/", views.meeting_schedule, name="meeting_schedule"),
-    path("<int:pk>/meetings/<int:meeting_id>/", views.meeting_detail, name="meeting_detail"),
-    path("<int:pk>/meetings/<int:meeting_id>/agenda/", views.agenda_add, name="agenda_add"),
-    path("<int:pk>/meetings/<int:meeting_id>/attendance/", views.attendance, name="attendance"),
-    path("<int:pk>/meetings/<int:meeting_id>/minutes/", views.minutes, name="minutes"),
-    path("<int:pk>/meetings/<int:meeting_id>/close/", views.meeting_close, name="meeting_close"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/", views.item_detail, name="item"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/vote/", views.vote, name="vote"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/recusals/", views.recusal_add, name="recusal_add"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/decide/", views.item_decide, name="item_decide"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/defer/", views.item_defer, name="item_defer"),
 ]

@@ -8,34 +8,23 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from research_governance.protocols.assessment import reason_text
-from research_governance.reviews.panels import submitted_reviews
-from research_governance.reviews.workflow import KIND_RULES
+from research_governance.accounts.models import localized
 from research_governance.rules import check_committee
 
-from . import selectors, services, workflow
+from . import selectors, services
 from .forms import (
-    AgendaAddForm,
-    AttendanceForm,
     CommitteeSettingsForm,
-    DecideForm,
-    DeferForm,
-    MeetingScheduleForm,
     MembershipAddForm,
     MembershipEditForm,
     MembershipEndForm,
-    MinutesForm,
-    RecusalForm,
-    VoteForm,
 )
-from .models import AgendaItem, Committee, CommitteeMembership, Meeting
+from .models import Committee, CommitteeMembership
 
 
 def get_committee_for_viewer(request: HttpRequest, pk: int) -> Committee:
@@ -54,7 +43,7 @@ def get_membership(committee: Committee, membership_id: int) -> CommitteeMembers
     return get_object_or_404(CommitteeMembership.objects.select_related("user"), pk=membership_id, committee=committee)
 
 
-def _add_errors(form: Form, error: ValidationError) -> None:
+def add_service_errors(form: Form, error: ValidationError) -> None:
     """A service's ValidationError, shown on the field it names or above the form."""
     if hasattr(error, "error_dict"):
         for field, field_errors in error.message_dict.items():
@@ -84,7 +73,7 @@ def _detail_response(
     # Computed on every request, so a change to the roster shows in its verdict at once.
     verdict = check_committee(selectors.roster_as_engine_input(committee, seats.roster))
     violations = [
-        {"rule_id": violation["rule_id"], "text": reason_text(violation)}
+        {"rule_id": violation["rule_id"], "text": localized(violation["ja"], violation["en"])}
         for violation in verdict["composition"]["violations"]
     ]
     can_manage = selectors.can_manage_committee(request.user, committee)
@@ -137,7 +126,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 valid_to=data["valid_to"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -160,7 +149,7 @@ def member_edit(request: HttpRequest, pk: int, membership_id: int) -> HttpRespon
             try:
                 services.membership_update(membership=membership, by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("%(name)s's seat was saved.") % {"name": membership.user.display_name})
                 return redirect("committees:detail", pk=committee.pk)
@@ -183,7 +172,7 @@ def member_end(request: HttpRequest, pk: int, membership_id: int) -> HttpRespons
                 membership=membership, by=request.user, valid_to=form.cleaned_data["valid_to"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -194,12 +183,12 @@ def member_end(request: HttpRequest, pk: int, membership_id: int) -> HttpRespons
     messages.error(
         request,
         _("%(name)s's term was not ended: %(errors)s")
-        % {"name": membership.user.display_name, "errors": " ".join(_messages(form))},
+        % {"name": membership.user.display_name, "errors": " ".join(form_error_messages(form))},
     )
     return _detail_response(request, committee, end_form=form, end_membership_id=membership.pk)
 
 
-def _messages(form: Form) -> list[str]:
+def form_error_messages(form: Form) -> list[str]:
     return [str(message) for errors in form.errors.values() for message in errors]
 
 
@@ -219,431 +208,9 @@ def committee_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 rule_set=form.cleaned_data.get("rule_set"),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The committee's settings were saved."))
             return redirect("committees:detail", pk=committee.pk)
     messages.error(request, _("The settings were not saved. Correct the fields marked below."))
     return _detail_response(request, committee, settings_form=form)
-
-
-# --- meetings -------------------------------------------------------------------------------
-
-MEETINGS_PER_PAGE = 20
-
-
-def get_meeting(request: HttpRequest, pk: int, meeting_id: int) -> Meeting:
-    committee = get_committee_for_viewer(request, pk)
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("committee", "closed_by"), pk=meeting_id, committee=committee
-    )
-    return meeting
-
-
-def get_item(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> AgendaItem:
-    """The item if the user may take part in it: a conflicted member gets 404 (JP-ERC-07/08, US-IRB-03)."""
-    meeting = get_meeting(request, pk, meeting_id)
-    item = get_object_or_404(
-        AgendaItem.objects.select_related("submission__protocol", "decided_by", "deferred_by"),
-        pk=item_id,
-        meeting=meeting,
-    )
-    item.meeting = meeting
-    if selectors.conflict_of(request.user, item) is not None:
-        raise Http404
-    return item
-
-
-def _not_done(request: HttpRequest, text: str, refused: ValidationError | None) -> None:
-    """The failure message, with the service's reasons: the form may no longer be on the page
-    (the meeting closed, the item was decided or deferred meanwhile) to show them."""
-    messages.error(request, " ".join([text, *(refused.messages if refused else [])]))
-
-
-def _require_manager(request: HttpRequest, committee: Committee) -> None:
-    if not selectors.can_manage_committee(request.user, committee):
-        raise PermissionDenied
-
-
-def _meeting_list_response(
-    request: HttpRequest, committee: Committee, *, form: MeetingScheduleForm | None = None
-) -> HttpResponse:
-    page = Paginator(selectors.meetings_for(committee), MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
-    can_manage = selectors.can_manage_committee(request.user, committee)
-    context = {
-        "committee": committee,
-        "page": page,
-        "can_manage": can_manage,
-        "form": (form or MeetingScheduleForm()) if can_manage else None,
-    }
-    return render(request, "committees/meeting_list.html", context)
-
-
-@login_required
-@require_GET
-def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
-    return _meeting_list_response(request, get_committee_for_viewer(request, pk))
-
-
-@login_required
-@require_POST
-def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    committee = get_committee_for_manager(request, pk)
-    form = MeetingScheduleForm(request.POST)
-    if form.is_valid():
-        try:
-            meeting = services.meeting_schedule(committee=committee, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The meeting was scheduled."))
-            return redirect("committees:meeting_detail", pk=committee.pk, meeting_id=meeting.pk)
-    messages.error(request, _("The meeting was not scheduled. Correct the fields marked below."))
-    return _meeting_list_response(request, committee, form=form)
-
-
-def _item_rows(
-    request: HttpRequest, meeting: Meeting, defer_forms: dict[int, DeferForm] | None = None
-) -> list[dict[str, Any]]:
-    """The agenda as the user may see it; the secretariat gets a "Defer" form on each pending item."""
-    items = meeting.items.select_related("submission__protocol").prefetch_related("recusals__membership__user")
-    may_defer = selectors.can_manage_committee(request.user, meeting.committee) and workflow.is_open(meeting)
-    rows = []
-    for item in items:
-        item.meeting = meeting
-        conflict = selectors.conflict_of(request.user, item)
-        row: dict[str, Any] = {"item": item, "recused": conflict is not None}
-        if conflict is None:
-            row["quorum"] = selectors.quorum_for_item(item)
-            row["tally"] = selectors.tally_of(item)
-        if may_defer and item.is_pending:
-            row["defer_form"] = (defer_forms or {}).get(item.pk) or DeferForm(item=item)
-        rows.append(row)
-    return rows
-
-
-def _meeting_detail_response(
-    request: HttpRequest,
-    meeting: Meeting,
-    *,
-    agenda_form: AgendaAddForm | None = None,
-    attendance_form: AttendanceForm | None = None,
-    defer_forms: dict[int, DeferForm] | None = None,
-) -> HttpResponse:
-    can_manage = selectors.can_manage_committee(request.user, meeting.committee)
-    seats = selectors.sitting_on(meeting.committee, selectors.meeting_day(meeting))
-    attendance = selectors.attendance_of(meeting)
-    rows = _item_rows(request, meeting, defer_forms)
-    context: dict[str, Any] = {
-        "committee": meeting.committee,
-        "meeting": meeting,
-        "rows": rows,
-        "seats": [{"seat": seat, "present": attendance.get(seat.pk)} for seat in seats],
-        "can_manage": can_manage,
-        "is_open": workflow.is_open(meeting),
-        "attendance_recorded": bool(attendance),
-        "pending": [row["item"] for row in rows if row["item"].is_pending],
-    }
-    if can_manage and workflow.is_open(meeting):
-        context["agenda_form"] = agenda_form or AgendaAddForm(candidates=selectors.agenda_candidates(meeting))
-        context["attendance_form"] = attendance_form or AttendanceForm(
-            seats=seats, present_ids=[pk for pk, here in attendance.items() if here]
-        )
-    return render(request, "committees/meeting_detail.html", context)
-
-
-@login_required
-@require_GET
-def meeting_detail(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
-    return _meeting_detail_response(request, get_meeting(request, pk, meeting_id))
-
-
-@login_required
-@require_POST
-def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
-    meeting = get_meeting(request, pk, meeting_id)
-    _require_manager(request, meeting.committee)
-    form = AgendaAddForm(request.POST, candidates=selectors.agenda_candidates(meeting))
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            services.agenda_add(meeting=meeting, by=request.user, submission=form.cleaned_data["submission"])
-        except ValidationError as error:
-            _add_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("The submission was put on the agenda."))
-            return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
-    _not_done(request, _("The submission was not put on the agenda."), refused)
-    return _meeting_detail_response(request, meeting, agenda_form=form)
-
-
-@login_required
-@require_POST
-def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
-    meeting = get_meeting(request, pk, meeting_id)
-    _require_manager(request, meeting.committee)
-    seats = selectors.sitting_on(meeting.committee, selectors.meeting_day(meeting))
-    form = AttendanceForm(request.POST, seats=seats, present_ids=[])
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            services.attendance_record(meeting=meeting, by=request.user, present=form.cleaned_data["present"])
-        except ValidationError as error:
-            _add_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("The attendance was recorded."))
-            return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
-    _not_done(request, _("The attendance was not recorded."), refused)
-    return _meeting_detail_response(request, meeting, attendance_form=form)
-
-
-def _item_response(
-    request: HttpRequest,
-    item: AgendaItem,
-    *,
-    vote_form: VoteForm | None = None,
-    decide_form: DecideForm | None = None,
-    recusal_form: RecusalForm | None = None,
-) -> HttpResponse:
-    meeting = item.meeting
-    quorum, refusals = services.decision_refusals(item)
-    seat = selectors.seat_at_meeting(request.user, meeting)
-    can_manage = selectors.can_manage_committee(request.user, meeting.committee)
-    is_open = workflow.is_open(meeting) and item.is_pending
-    own_vote = item.votes.filter(membership=seat).first() if seat else None
-    may_vote = (
-        is_open and seat is not None and own_vote is None and seat.pk in quorum["present_ids"]
-    )  # conflicted members never get here (get_item)
-    seats_by_id = {s.pk: s for s in quorum["seats"]}
-    context: dict[str, Any] = {
-        "committee": meeting.committee,
-        "meeting": meeting,
-        "item": item,
-        "quorum": quorum,
-        "tally": selectors.tally_of(item),
-        "conflicts": [
-            {"seat": seats_by_id[membership_id], "conflict": conflict}
-            for membership_id, conflict in quorum["conflicts"].items()
-            if membership_id in seats_by_id
-        ],
-        "own_vote": own_vote,
-        "vote_form": (vote_form or VoteForm()) if may_vote else None,
-        "is_open": is_open,
-        # A form posted to an item that closed meanwhile comes back as typed, with the reason.
-        "can_decide": (is_open or decide_form is not None) and services.can_decide(request.user, item),
-        "decide_blocked": [services.refusal_text(refusal) for refusal in refusals],
-        # The reviewers' discussion, for members without a conflict (conflicted ones get 404 here).
-        "reviews": submitted_reviews(item.submission),
-        "decide_form": decide_form or DecideForm(outcomes=KIND_RULES[item.submission.kind].outcomes),
-        "recusal_form": (recusal_form or RecusalForm(seats=quorum["seats"]))
-        if can_manage and (is_open or recusal_form is not None)
-        else None,
-    }
-    return render(request, "committees/item.html", context)
-
-
-@login_required
-@require_GET
-def item_detail(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    return _item_response(request, get_item(request, pk, meeting_id, item_id))
-
-
-@login_required
-@require_POST
-def vote(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    item = get_item(request, pk, meeting_id, item_id)
-    form = VoteForm(request.POST)
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            services.vote_cast(item=item, by=request.user, choice=form.cleaned_data["choice"])
-        except ValidationError as error:
-            _add_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("Your vote was recorded."))
-            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    _not_done(request, _("Your vote was not recorded."), refused)
-    return _item_response(request, item, vote_form=form)
-
-
-@login_required
-@require_POST
-def recusal_add(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    item = get_item(request, pk, meeting_id, item_id)
-    _require_manager(request, item.meeting.committee)
-    seats = selectors.sitting_on(item.meeting.committee, selectors.meeting_day(item.meeting))
-    form = RecusalForm(request.POST, seats=seats)
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            services.recusal_add(item=item, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("The recusal was recorded."))
-            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    _not_done(request, _("The recusal was not recorded."), refused)
-    return _item_response(request, item, recusal_form=form)
-
-
-@login_required
-@require_POST
-def item_decide(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    item = get_item(request, pk, meeting_id, item_id)
-    if not services.can_decide(request.user, item):
-        raise PermissionDenied
-    form = DecideForm(request.POST, outcomes=KIND_RULES[item.submission.kind].outcomes)
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            services.item_decide(item=item, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("The decision was recorded."))
-            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    _not_done(request, _("The decision was not recorded."), refused)
-    return _item_response(request, item, decide_form=form)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
-    """The minutes (US-IRB-08): attendance, recusals, votes and decisions as recorded, and the
-    secretariat's narrative, the only part anyone types."""
-    meeting = get_meeting(request, pk, meeting_id)
-    can_manage = selectors.can_manage_committee(request.user, meeting.committee)
-    can_edit = can_manage and workflow.is_open(meeting)
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied
-        form = MinutesForm(request.POST)
-        if not can_edit:
-            # Closed since the page was opened: keep what was typed on screen, with the reason.
-            form.is_valid()
-            form.add_error(None, workflow.CLOSED_REASON)
-            messages.error(request, _("The minutes were not saved."))
-        elif form.is_valid():
-            try:
-                services.minutes_update(meeting=meeting, by=request.user, narrative=form.cleaned_data["narrative"])
-            except ValidationError as error:
-                # Closed meanwhile: the typed narrative stays in the form, with the reason.
-                _add_errors(form, error)
-                messages.error(request, _("The minutes were not saved."))
-            else:
-                messages.success(request, _("The minutes were saved."))
-                return redirect("committees:minutes", pk=pk, meeting_id=meeting.pk)
-    else:
-        form = MinutesForm(initial={"narrative": meeting.minutes_narrative})
-    seats = selectors.sitting_on(meeting.committee, selectors.meeting_day(meeting))
-    seats_by_id = {seat.pk: seat for seat in seats}
-    viewer_seat = next((seat for seat in seats if seat.user_id == request.user.pk), None)
-    attendance = selectors.attendance_of(meeting)
-    items = []
-    for item in meeting.items.select_related("submission__protocol", "decided_by", "deferred_by").prefetch_related(
-        "recusals__membership__user"
-    ):
-        item.meeting = meeting
-        conflicts = selectors.item_conflicts(item, seats)
-        # A member kept out of the item (JP-ERC-07/08, US-IRB-03) sees that it was on the agenda
-        # and the committee's decision, not how the members voted on it.
-        own_conflict = conflicts.get(viewer_seat.pk) if viewer_seat is not None else None
-        items.append(
-            {
-                "item": item,
-                "own_conflict": own_conflict,
-                "tally": None if own_conflict else (item.tally if item.outcome else selectors.tally_of(item)),
-                "recused": [
-                    {"seat": seats_by_id[membership_id], "conflict": conflict}
-                    for membership_id, conflict in conflicts.items()
-                    if membership_id in seats_by_id
-                ],
-            }
-        )
-    context = {
-        "committee": meeting.committee,
-        "meeting": meeting,
-        "present": [seat for seat in seats if attendance.get(seat.pk)],
-        "absent": [seat for seat in seats if not attendance.get(seat.pk)],
-        "items": items,
-        "form": form if can_edit or form.is_bound else None,
-        "is_open": workflow.is_open(meeting),
-    }
-    return render(request, "committees/minutes.html", context)
-
-
-def _close_response(
-    request: HttpRequest, meeting: Meeting, *, defer_forms: dict[int, DeferForm] | None = None
-) -> HttpResponse:
-    """The confirmation step: what is still open, with a way to decide or defer each item."""
-    items = list(meeting.items.select_related("submission__protocol").order_by("order", "id"))
-    rows = []
-    for item in items:
-        item.meeting = meeting
-        row: dict[str, Any] = {"item": item}
-        if item.is_pending:
-            row["defer_form"] = (defer_forms or {}).get(item.pk) or DeferForm(item=item, initial={"return_to": "close"})
-        rows.append(row)
-    context = {
-        "committee": meeting.committee,
-        "meeting": meeting,
-        "rows": rows,
-        "pending": [row for row in rows if row["item"].is_pending],
-        "refusals": services.close_refusals(meeting),
-    }
-    return render(request, "committees/meeting_close.html", context)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def meeting_close(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
-    meeting = get_meeting(request, pk, meeting_id)
-    _require_manager(request, meeting.committee)
-    if not workflow.is_open(meeting):
-        messages.info(request, _("This meeting is already closed."))
-        return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
-    if request.method == "POST":
-        try:
-            services.meeting_close(meeting=meeting, by=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join([_("The meeting was not closed."), *error.messages]))
-            meeting.refresh_from_db()
-        else:
-            messages.success(request, _("The meeting was closed. Its minutes are final."))
-            return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
-    return _close_response(request, meeting)
-
-
-@login_required
-@require_POST
-def item_defer(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    item = get_item(request, pk, meeting_id, item_id)
-    _require_manager(request, item.meeting.committee)
-    form = DeferForm(request.POST, item=item)
-    return_to = "close" if request.POST.get(f"defer-{item.pk}-return_to") == "close" else "detail"
-    if form.is_valid():
-        try:
-            services.agenda_item_defer(item=item, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Item %(order)s was deferred; its submission can go on a later meeting's agenda.")
-                % {"order": item.order},
-            )
-            if return_to == "close":
-                return redirect("committees:meeting_close", pk=pk, meeting_id=meeting_id)
-            return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting_id)
-    messages.error(
-        request,
-        _("Item %(order)s was not deferred: %(errors)s") % {"order": item.order, "errors": " ".join(_messages(form))},
-    )
-    if return_to == "close" and workflow.is_open(item.meeting):
-        return _close_response(request, item.meeting, defer_forms={item.pk: form})
-    return _meeting_detail_response(request, item.meeting, defer_forms={item.pk: form})

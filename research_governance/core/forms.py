@@ -1,12 +1,20 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 
+# The mixin is only ever mixed into a form: the type checker reads it as one.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class StyledFormMixin:
+
+class StyledFormMixin(_FormBase):
     """Gives every widget the CSS framework's class, so templates stay plain."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for field in self.fields.values():  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.RadioSelect | forms.CheckboxInput | forms.HiddenInput):
                 continue
@@ -14,12 +22,12 @@ class StyledFormMixin:
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
     def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        for name in self.errors:  # type: ignore[attr-defined]
-            if name in self.fields:  # type: ignore[attr-defined]
-                widget = self.fields[name].widget  # type: ignore[attr-defined]
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-invalid"] = "true"
-                field_id = f"id_{self.add_prefix(name)}"  # type: ignore[attr-defined]
-                described = [f"{field_id}_helptext"] if self.fields[name].help_text else []  # type: ignore[attr-defined]
+                field_id = f"id_{self.add_prefix(name)}"
+                described = [f"{field_id}_helptext"] if self.fields[name].help_text else []
                 widget.attrs["aria-describedby"] = " ".join([*described, f"{field_id}_error"])

@@ -193,7 +193,7 @@ def decision_content(
         )
     permission = getattr(decision, "permission", None)
     with translation.override(language):
-        department = pi.department.name if pi.department_id else ""
+        department = pi.department.name if pi.department is not None else ""
         content = LetterContent(
             kind=kind,
             language=language,

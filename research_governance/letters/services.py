@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
 from research_governance.accounts.selectors import is_secretariat
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.reviews.models import Decision
 
@@ -184,7 +186,7 @@ def _render_and_store(
             letter.save()
             audit_record(
                 actor=by,
-                action="letter.corrected" if replaces else "letter.issued",
+                action=AuditAction.LETTER_CORRECTED if replaces else AuditAction.LETTER_ISSUED,
                 target=letter,
                 protocol=letter.protocol,
                 data={
@@ -228,17 +230,10 @@ def queue_letters(*, decision_id: int, kind: str, languages: Iterable[str] = LAN
     from .tasks import render_letter
 
     for language in languages:
-        transaction.on_commit(lambda language=language: _dispatch(render_letter, decision_id, kind, language))
+        render_letter.delay_on_commit(decision_id, kind, language)
 
 
-def _dispatch(task, decision_id: int, kind: str, language: str) -> None:  # type: ignore[no-untyped-def]
-    try:
-        task.delay(decision_id, kind, language)
-    except Exception:
-        logger.exception("Could not queue the %s letter (%s) of decision %s", kind, language, decision_id)
-
-
-def wanted_letters(since=None) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-def]
+def wanted_letters(since: datetime | None = None) -> list[tuple[int, str, str]]:
     """(decision id, kind, language) of every letter that should exist and does not: a few
     queries, whatever the number of decisions."""
     decisions = Decision.objects.all()

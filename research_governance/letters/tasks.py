@@ -9,7 +9,7 @@ task gives up and is retried, past the hard limit the worker process is replaced
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ RENDER_TIME_LIMIT = 90
     max_retries=5,
 )
 def render_letter(
-    self,  # type: ignore[no-untyped-def]
+    self: Task,
     decision_id: int,
     kind: str,
     language: str,
@@ -50,7 +50,7 @@ def render_letter(
     given ``replaces_id``, its correction. Returns the letter's reference."""
     if replaces_id is not None:
         replaced = Letter.objects.filter(pk=replaces_id).first()
-        requested_by = User.objects.filter(pk=requested_by_id).first()
+        requested_by = User.objects.filter(pk=requested_by_id).first() if requested_by_id is not None else None
         if replaced is None or requested_by is None:
             logger.warning("Letter %s or user %s is gone; no correction made", replaces_id, requested_by_id)
             return None

@@ -8,7 +8,7 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Public notices")
 
     def ready(self) -> None:
-        from research_governance.agreements import refusals
+        from research_governance.agreements import refusal_services as refusals
 
         from .selectors import has_public_notice
 

@@ -38,7 +38,9 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
-def notification_ids_awaiting_email(*, created_before: datetime, created_after: datetime) -> QuerySet[Notification]:
+def notification_ids_awaiting_email(
+    *, created_before: datetime, created_after: datetime
+) -> QuerySet[Notification, int]:
     """Ids of notifications still to be emailed one by one: not emailed, recipient active, with an
     address, and wanting immediate emails. One query; the partial index holds only unsent rows."""
     return (
@@ -55,7 +57,7 @@ def notification_ids_awaiting_email(*, created_before: datetime, created_after: 
     )
 
 
-def user_ids_awaiting_digest() -> QuerySet[User]:
+def user_ids_awaiting_digest() -> QuerySet[User, int]:
     """Ids of active users who chose the daily digest and have notifications not yet emailed."""
     unsent = Notification.objects.filter(recipient=OuterRef("pk"), emailed_at__isnull=True)
     return (

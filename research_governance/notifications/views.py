@@ -3,11 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from research_governance.accounts.http import AuthenticatedHttpRequest
 
 from . import selectors, services
 from .forms import PreferencesForm
@@ -18,7 +20,7 @@ PAGE_SIZE = 25
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -29,7 +31,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark read, then open the notification's link. Another user's notification is a 404 (not disclosed)."""
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     services.mark_read(notification=notification, by=request.user)
@@ -43,7 +45,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     if services.mark_all_read(user=request.user):
         messages.success(request, _("All notifications are marked as read."))
     return redirect("notifications:list")
@@ -51,7 +53,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def notification_preferences(request: HttpRequest) -> HttpResponse:
+def notification_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in user's own choice of immediate emails or a daily digest; nobody else's."""
     form = PreferencesForm(request.POST or None, initial={"notification_mode": request.user.notification_mode})
     if request.method == "POST" and form.is_valid():

@@ -8,15 +8,16 @@ of queries whatever the number of meetings."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from research_governance.committees.models import AgendaItem, Attendance, Committee, CommitteeMembership, Meeting
+from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.core.i18n import localized
+from research_governance.reviews.models import AgendaItem, Attendance, Meeting
 from research_governance.rules.rulebook import load_rulebook
 
 from .selectors import start_of_day
@@ -31,7 +32,7 @@ ROSTER_COLUMNS = (
     ("term", gettext_lazy("Term")),
 )
 # The rules of the rulebook that say how the committee is composed, meets and decides.
-RULES_BY_RULE_SET = {
+RULES_BY_RULE_SET: dict[str, tuple[str, ...]] = {
     Committee.RuleSet.JP: ("JP-ERC-01", "JP-ERC-02", "JP-ERC-03", "JP-ERC-04", "JP-ERC-05", "JP-ERC-06", "JP-ERC-09"),
     Committee.RuleSet.US: ("US-IRB-01", "US-IRB-02", "US-IRB-04"),
 }
@@ -44,8 +45,16 @@ MEETING_COLUMNS = (
 
 
 @dataclass
+class RuleLine(TypedDict):
+    id: str
+    title: str
+    text: str
+    verified: bool
+
+
+@dataclass
 class ItemSummary:
-    reference: str
+    reference: str | None
     title: str
     kind: str
     outcome: str
@@ -72,7 +81,7 @@ class CommitteeReport:
     roster: list[dict[str, str]]
     decision_rule: str
     rule_set: str
-    rules: list[dict[str, str]]
+    rules: list[RuleLine]
     meetings: list[MeetingSummary]
     generated_on: date
 
@@ -156,7 +165,7 @@ def build(committee: Committee, year: int) -> CommitteeReport:
             )
         summaries.append(summary)
     book = load_rulebook(on=last if last < timezone.localdate() else None)
-    rules = []
+    rules: list[RuleLine] = []
     for rule_id in RULES_BY_RULE_SET.get(committee.rule_set, ()):
         if book.has_rule(rule_id):
             rule = book.rule(rule_id)

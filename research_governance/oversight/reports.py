@@ -175,7 +175,8 @@ def overdue_progress_reports(institution_ids: list[int], today: date) -> Report:
     )
     overdue = []
     for approval in approvals:
-        due = progress_report_due(approval, approval.protocol, approval.protocol.progress_reports)
+        reports = approval.protocol.progress_reports  # type: ignore[attr-defined]  # the Prefetch's to_attr
+        due = progress_report_due(approval, approval.protocol, reports)
         if due is not None and due < today:
             overdue.append((approval, due, (today - due).days))
     buckets = [(1, 30), (31, 90), (91, None)]

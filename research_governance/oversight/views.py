@@ -16,7 +16,8 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from research_governance.committees.models import Committee, Meeting
+from research_governance.committees.models import Committee
+from research_governance.reviews.models import Meeting
 from research_governance.reviews.workflow import ApprovalStatus
 
 from . import committee_report as committee_reports

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Document, Protocol, ProtocolVersion
 
@@ -12,13 +13,13 @@ class ProtocolAdmin(admin.ModelAdmin):
     search_fields = ["reference", "title_ja", "title_en"]
     list_select_related = ["principal_investigator"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Protocol | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Protocol | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Protocol | None = None) -> bool:
         return False
 
 

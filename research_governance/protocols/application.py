@@ -11,6 +11,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from research_governance.core.fields import model_field
+
 from .models import ConsentProcedure, DataRecipient, DocumentKind, Protocol
 
 
@@ -100,7 +102,7 @@ class MissingItem:
 
 
 def _label(name: str) -> str:
-    return capfirst(str(Protocol._meta.get_field(name).verbose_name))
+    return capfirst(str(model_field(Protocol, name).verbose_name))
 
 
 def _is_empty(value: Any) -> bool:
@@ -118,7 +120,7 @@ def missing_items(
 
     def need_field(name: str) -> None:
         if _is_empty(getattr(protocol, name)):
-            field = Protocol._meta.get_field(name)
+            field = model_field(Protocol, name)
             if field.choices or field.get_internal_type() == "BooleanField":
                 message = gettext("Answer the question “%(field)s”.") % {"field": _label(name)}
             else:
@@ -231,7 +233,7 @@ def build_snapshot(protocol: Protocol, *, team: list, sites: list, recipients: l
 
 def display_value(name: str, value: Any) -> str:
     """A snapshot value as a person reads it."""
-    field = Protocol._meta.get_field(name)
+    field = model_field(Protocol, name)
     if value is None or value == "":
         return "—"
     if field.choices:

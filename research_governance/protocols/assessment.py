@@ -3,13 +3,15 @@
 The engine (research_governance.rules) knows nothing of Django; this module turns a
 protocol into the engine's input, and the verdict into what the pages show."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import get_language
 
 from research_governance.committees.models import Committee
-from research_governance.rules import InvalidInput, assess_study
+from research_governance.core.fields import model_field
+from research_governance.rules import InvalidInput, StudyAssessment, assess_study
 
 from .models import ConsentProcedure, DataRecipient, Protocol
 
@@ -23,14 +25,14 @@ REQUIRED_FACTS = (
     "deidentification",
 )
 # Electronic IC counts as written IC for the rules (JP-IC-01); its own materials are JP-IC-12's.
-ENGINE_PROCEDURE = {ConsentProcedure.ELECTRONIC_IC: ConsentProcedure.WRITTEN_IC}
+ENGINE_PROCEDURE: dict[str, str] = {ConsentProcedure.ELECTRONIC_IC: ConsentProcedure.WRITTEN_IC}
 
 
 @dataclass
 class Assessment:
     """A verdict plus what the page needs to show it."""
 
-    verdict: dict[str, Any] | None
+    verdict: StudyAssessment | None
     missing_facts: list[str] = field(default_factory=list)
 
     @property
@@ -86,7 +88,7 @@ def reason_text(reason: dict[str, str]) -> str:
     return reason["ja"] if (get_language() or "ja").startswith("ja") else reason["en"]
 
 
-def _reasons(part: dict[str, Any]) -> list[dict[str, Any]]:
+def _reasons(part: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"rule_id": reason["rule_id"], "text": reason_text(reason)} for reason in part.get("reasons", [])]
 
 
@@ -95,9 +97,9 @@ def present(assessment: Assessment, *, chosen: str = "") -> dict[str, Any]:
     if not assessment.complete:
         return {
             "complete": False,
-            "missing": [str(Protocol._meta.get_field(name).verbose_name) for name in assessment.missing_facts],
+            "missing": [str(model_field(Protocol, name).verbose_name) for name in assessment.missing_facts],
         }
-    verdict = assessment.verdict or {}
+    verdict: Mapping[str, Any] = assessment.verdict or {}
     labels = dict(ConsentProcedure.choices)
     consent = verdict["consent"]
     return {

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import localized
+from research_governance.core.fields import model_field
 
 from .application import SECTIONS, _label, display_value
 from .models import DataRecipient, DocumentKind, Protocol, TeamMember
@@ -79,7 +80,7 @@ def _empty(value: Any) -> bool:
 
 def _is_long_text(name: str) -> bool:
     try:
-        return Protocol._meta.get_field(name).get_internal_type() == "TextField"
+        return model_field(Protocol, name).get_internal_type() == "TextField"
     except FieldDoesNotExist:  # a field of another form schema: compared as a value
         return False
 
@@ -160,7 +161,8 @@ def _person(item: dict) -> str:
 
 
 def _team_details(item: dict) -> str:
-    role = str(dict(TeamMember.Role.choices).get(item.get("role"), item.get("role", "")))
+    roles: dict[object, object] = dict(TeamMember.Role.choices)
+    role = str(roles.get(item.get("role"), item.get("role", "")))
     return f"{role}, {gettext('may edit')}" if item.get("can_edit") else role
 
 
@@ -172,14 +174,16 @@ def _site_details(item: dict) -> str:
 
 
 def _recipient_details(item: dict) -> str:
-    parts = [str(dict(DataRecipient.Kind.choices).get(item.get("kind"), item.get("kind", ""))), item.get("country", "")]
+    kinds: dict[object, object] = dict(DataRecipient.Kind.choices)
+    parts = [str(kinds.get(item.get("kind"), item.get("kind", ""))), item.get("country", "")]
     if item.get("equivalent_measures"):
         parts.append(gettext("equivalent protection"))
     return ", ".join(parts)
 
 
 def _document_label(item: dict) -> str:
-    kind = str(dict(DocumentKind.choices).get(item.get("kind"), item.get("kind", "")))
+    kinds: dict[object, object] = dict(DocumentKind.choices)
+    kind = str(kinds.get(item.get("kind"), item.get("kind", "")))
     return f"{kind}: {item.get('title', '')}"
 
 

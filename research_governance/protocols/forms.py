@@ -1,5 +1,10 @@
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import Institution
@@ -18,12 +23,15 @@ class YesNoRadio(forms.RadioSelect):
     def __init__(self) -> None:
         super().__init__(choices=[("true", _("Yes")), ("false", _("No"))])
 
-    def format_value(self, value: object) -> list[str]:
+    def format_value(self, value: object) -> list[str]:  # type: ignore[override]  # a list, as ChoiceWidget's
         mapping = {True: "true", False: "false", "True": "true", "False": "false", "true": "true", "false": "false"}
         return [mapping[value]] if value in mapping else []
 
-    def value_from_datadict(self, data, files, name):  # type: ignore[no-untyped-def]
-        return {"true": True, "false": False}.get(data.get(name))
+    def value_from_datadict(
+        self, data: Mapping[str, Any], files: MultiValueDict[str, UploadedFile], name: str
+    ) -> bool | None:
+        answers: dict[object, bool] = {"true": True, "false": False}
+        return answers.get(data.get(name))
 
 
 class ProtocolCreateForm(StyledFormMixin, forms.Form):
@@ -64,8 +72,8 @@ class ProtocolDraftForm(StyledFormMixin, forms.ModelForm):
             "consent_procedure": forms.RadioSelect,
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             model_field = Protocol._meta.get_field(name) if name in FORM_FIELDS else None
             if (
@@ -78,7 +86,9 @@ class ProtocolDraftForm(StyledFormMixin, forms.ModelForm):
                 field.widget, forms.RadioSelect
             ):
                 # Radios list the real choices only; "not answered" is no radio.
-                field.choices = [c for c in field.choices if c[0] != ""]
+                # django-stubs types the getter with the setter's inputs; Django normalises to pairs.
+                choices = cast("Iterable[tuple[Any, Any]]", field.choices)
+                field.choices = [c for c in choices if c[0] != ""]
             # A draft may be saved incomplete; the interval keeps its default (JP-R-01).
             field.required = name == "progress_report_interval_months"
         self.initial.setdefault("lock_version", self.instance.lock_version)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -272,7 +274,7 @@ class Site(models.Model):
     @property
     def display_name(self) -> str:
         # A registered institution's name in the reader's language; otherwise the name typed in.
-        return self.institution.name if self.institution_id else self.name
+        return self.institution.name if self.institution is not None else self.name
 
 
 class DataRecipient(models.Model):
@@ -362,10 +364,10 @@ class DocumentVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.original_name} (v{self.number})"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError("A document version is immutable; upload a new version instead.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
 
 class ProtocolVersion(models.Model):
@@ -387,7 +389,7 @@ class ProtocolVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.protocol} v{self.number}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError("A submitted version is immutable.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)

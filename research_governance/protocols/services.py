@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from research_governance.accounts.models import Institution, User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 
 from . import permissions
@@ -83,7 +84,7 @@ def protocol_create(*, by: User, title_ja: str = "", title_en: str = "") -> Prot
     permissions.grant_team_access(user=by, protocol=protocol, can_edit=True)
     audit_record(
         actor=by,
-        action="protocol.created",
+        action=AuditAction.PROTOCOL_CREATED,
         target=protocol,
         protocol=protocol,
         data={"reference": protocol.reference, "title_ja": protocol.title_ja, "title_en": protocol.title_en},
@@ -108,7 +109,11 @@ def protocol_update_draft(*, protocol: Protocol, by: User, data: dict[str, Any],
     locked.save(update_fields=[*changed, "lock_version", "updated_at"])
     permissions.restamp_dashboards(protocol=locked)
     audit_record(
-        actor=by, action="protocol.draft_saved", target=locked, protocol=locked, data={"fields": sorted(changed)}
+        actor=by,
+        action=AuditAction.PROTOCOL_DRAFT_SAVED,
+        target=locked,
+        protocol=locked,
+        data={"fields": sorted(changed)},
     )
     return locked
 
@@ -127,7 +132,7 @@ def team_member_add(*, protocol: Protocol, by: User, user: User, role: str, can_
     _touch(locked)
     audit_record(
         actor=by,
-        action="protocol.team_member_added",
+        action=AuditAction.PROTOCOL_TEAM_MEMBER_ADDED,
         target=locked,
         protocol=locked,
         data={"user_id": user.pk, "email": user.email, "role": role, "can_edit": can_edit},
@@ -144,7 +149,7 @@ def team_member_remove(*, member: TeamMember, by: User) -> None:
     _touch(locked)
     audit_record(
         actor=by,
-        action="protocol.team_member_removed",
+        action=AuditAction.PROTOCOL_TEAM_MEMBER_REMOVED,
         target=locked,
         protocol=locked,
         data={"user_id": user.pk, "email": user.email},
@@ -177,7 +182,7 @@ def site_add(
     _touch(locked)
     audit_record(
         actor=by,
-        action="protocol.site_added",
+        action=AuditAction.PROTOCOL_SITE_ADDED,
         target=locked,
         protocol=locked,
         data={"name": site.name, "is_lead": is_lead, "institution": institution.code if institution else None},
@@ -191,7 +196,9 @@ def site_remove(*, site: Site, by: User) -> None:
     name = site.name
     site.delete()
     _touch(locked)
-    audit_record(actor=by, action="protocol.site_removed", target=locked, protocol=locked, data={"name": name})
+    audit_record(
+        actor=by, action=AuditAction.PROTOCOL_SITE_REMOVED, target=locked, protocol=locked, data={"name": name}
+    )
 
 
 @transaction.atomic
@@ -211,7 +218,7 @@ def recipient_add(
     _touch(locked)
     audit_record(
         actor=by,
-        action="protocol.recipient_added",
+        action=AuditAction.PROTOCOL_RECIPIENT_ADDED,
         target=locked,
         protocol=locked,
         data={"name": recipient.name, "kind": kind, "country": recipient.country},
@@ -225,7 +232,7 @@ def recipient_remove(*, recipient: DataRecipient, by: User) -> None:
     data = {"name": recipient.name, "country": recipient.country}
     recipient.delete()
     _touch(locked)
-    audit_record(actor=by, action="protocol.recipient_removed", target=locked, protocol=locked, data=data)
+    audit_record(actor=by, action=AuditAction.PROTOCOL_RECIPIENT_REMOVED, target=locked, protocol=locked, data=data)
 
 
 def _store_version(*, document: Document, by: User, upload: IO[bytes], name: str, size: int) -> DocumentVersion:
@@ -261,7 +268,7 @@ def document_add(
     _touch(locked)
     audit_record(
         actor=by,
-        action="document.added",
+        action=AuditAction.DOCUMENT_ADDED,
         target=document,
         protocol=locked,
         data={"kind": kind, "title": document.title, "file_name": version.original_name, "sha256": version.sha256},
@@ -281,7 +288,7 @@ def document_replace(*, document: Document, by: User, upload: IO[bytes], name: s
     _touch(locked)
     audit_record(
         actor=by,
-        action="document.replaced",
+        action=AuditAction.DOCUMENT_REPLACED,
         target=document,
         protocol=locked,
         data={
@@ -304,6 +311,10 @@ def document_withdraw(*, document: Document, by: User) -> Document:
         document.save(update_fields=["withdrawn_at"])
         _touch(locked)
         audit_record(
-            actor=by, action="document.withdrawn", target=document, protocol=locked, data={"title": document.title}
+            actor=by,
+            action=AuditAction.DOCUMENT_WITHDRAWN,
+            target=document,
+            protocol=locked,
+            data={"title": document.title},
         )
     return document

@@ -1,7 +1,6 @@
 """Investigator-facing pages. Views are thin: they check access, bind forms,
 call a service and render; every write happens in services."""
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -13,32 +12,17 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from research_governance.accounts.selectors import is_secretariat
 from research_governance.audit import access
-from research_governance.reviews import selectors as review_selectors
-from research_governance.reviews.forms import AcceptForm, AssignForm, ReturnForm
-from research_governance.reviews.models import Submission
-from research_governance.reviews.panels import OPEN_STATUSES, decision_panels, focus_submission, protocol_submissions
-from research_governance.reviews.services import actors_for
-from research_governance.reviews.workflow import (
-    REPORT_KINDS,
-    ReviewRoute,
-    SubmissionKind,
-    SubmissionStatus,
-    allowed_actions,
-)
-
-from . import permissions, selectors, services
-from .application import REQUIRED_FIELDS, SECTIONS, snapshot_sections
-from .assessment import Assessment, present
-from .diff import diff_snapshots
-from .forms import (
+from research_governance.protocols import permissions, selectors, services
+from research_governance.protocols.application import REQUIRED_FIELDS, SECTIONS, snapshot_sections
+from research_governance.protocols.assessment import Assessment, present
+from research_governance.protocols.diff import diff_snapshots
+from research_governance.protocols.forms import (
     ACCEPTED_EXTENSIONS,
     DocumentReplaceForm,
     DocumentUploadForm,
@@ -48,11 +32,17 @@ from .forms import (
     SiteForm,
     TeamMemberForm,
 )
-from .models import DataRecipient, Document, DocumentVersion, Protocol, ProtocolStatus, Site, TeamMember
+from research_governance.protocols.models import (
+    DataRecipient,
+    Document,
+    DocumentVersion,
+    Protocol,
+    ProtocolStatus,
+    Site,
+    TeamMember,
+)
 
 PAGE_SIZE = 25
-# Default time a reviewer is given; the secretariat changes it per assignment.
-REVIEW_DAYS = 14
 
 
 def get_protocol_for_viewer(request: HttpRequest, pk: int) -> Protocol:
@@ -116,80 +106,6 @@ def protocol_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Draft created. It is saved as you type."))
             return redirect("protocols:edit", pk=protocol.pk)
     return render(request, "protocols/create.html", {"form": form})
-
-
-@login_required
-@require_GET
-def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    protocol = get_protocol_for_viewer(request, pk)
-    access.protocol_viewed(request, protocol)  # SEC-04: views from outside the team are logged
-    return detail_response(request, protocol)
-
-
-def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> HttpResponse:
-    """The protocol page; ``forms`` carry bound forms with errors back to the page, and ``focus``
-    the submission they were about (otherwise ?submission= or the one needing action)."""
-    submissions = protocol_submissions(protocol)
-    focus = focus_submission(submissions, getattr(forms.get("focus"), "pk", None) or request.GET.get("submission"))
-    open_submission = focus if focus is not None and focus.status in OPEN_STATUSES else None
-    # A returned round whose requests the applicants answer before they resubmit.
-    returned = (
-        Submission.objects.filter(pk=focus.pk, next_round__isnull=True).prefetch_related("requests").first()
-        if focus is not None and focus.status == SubmissionStatus.RETURNED
-        else None
-    )
-    actors = actors_for(request.user, protocol)
-    actions = allowed_actions(open_submission.status, actors) if open_submission else []
-    assessment = selectors.protocol_assessment(protocol)
-    reviewers = None
-    assign_form = None
-    if (
-        open_submission
-        and open_submission.status == SubmissionStatus.ACCEPTED
-        and is_secretariat(request.user, protocol.institution_id)
-    ):
-        reviewers = review_selectors.reviewers_context(open_submission)
-        assign_form = forms.get("assign_form") or AssignForm(
-            members=review_selectors.eligible_reviewers(open_submission),
-            initial={"due_date": timezone.localdate() + timedelta(days=REVIEW_DAYS)},
-        )
-    expedited_suggested = (
-        getattr(getattr(open_submission, "report", None), "minor_change", False)
-        or (open_submission is not None and open_submission.kind in REPORT_KINDS)
-        if open_submission is not None and open_submission.kind != SubmissionKind.INITIAL
-        else assessment.complete and assessment.verdict["review"]["expedited_eligible"]
-    )
-    return render(
-        request,
-        "protocols/detail.html",
-        {
-            "returned": returned,
-            "reviewers": reviewers,
-            "assign_form": assign_form,
-            "accept_form": forms.get("accept_form")
-            or AcceptForm(initial={"route": ReviewRoute.EXPEDITED if expedited_suggested else ReviewRoute.FULL_BOARD}),
-            "return_form": forms.get("return_form") or ReturnForm(),
-            "answer_errors": forms.get("answer_errors") or {},
-            "protocol": protocol,
-            "on_team": permissions.is_on_team(request.user, protocol),
-            "can_edit": protocol.is_editable and permissions.can_edit(request.user, protocol),
-            "can_submit": protocol.is_editable and permissions.can_submit(request.user, protocol),
-            "open_submission": open_submission,
-            "actions": [a for a in actions if a.action != "submit"],
-            "team": selectors.team(protocol),
-            "sites": list(protocol.sites.select_related("institution")),
-            "recipients": selectors.recipients(protocol),
-            "documents": selectors.current_documents(protocol),
-            "submissions": submissions,
-            "also_open": [s for s in submissions if s.status in OPEN_STATUSES and s != open_submission],
-            "amendment_pending": protocol.amendment_open
-            or any(s.kind == SubmissionKind.AMENDMENT and s.status in OPEN_STATUSES for s in submissions),
-            "history": selectors.history(protocol),
-            "missing": selectors.protocol_missing_items(protocol, assessment) if protocol.is_editable else [],
-            "assessment": present(assessment, chosen=protocol.consent_procedure),
-            "decisions": decision_panels(protocol, actors, focus, submissions, forms, user=request.user),
-        },
-    )
 
 
 def _edit_context(request: HttpRequest, protocol: Protocol, **forms: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ approval issued for less than 90 days gets the reminder for the window it starts
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial, reduce
@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
-from research_governance.agreements.cascade import agreements_expire
+from research_governance.agreements.cascade_services import agreements_expire
 from research_governance.agreements.models import Agreement, DataAccessRequest, RequestTeamMember
 from research_governance.agreements.permissions import OFFICER_ROLES
 from research_governance.agreements.workflow import AgreementStatus
@@ -147,13 +147,13 @@ def _window(days_left: int, thresholds: Sequence[int]) -> str:
     return str(min(t for t in thresholds if t >= days_left))
 
 
-def _about(row: dict[str, Any]) -> dict[str, Any]:
+def _about(row: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters every reminder about a protocol carries (as reviews.services does)."""
     return {"reference": row["protocol_reference"], "title": bilingual(row["title_ja"], row["title_en"])}
 
 
 def _notice(
-    message: str, row: dict[str, Any], extra: dict[str, Any], link_name: str = "protocols:detail", link_id: int = 0
+    message: str, row: Mapping[str, Any], extra: dict[str, Any], link_name: str = "protocols:detail", link_id: int = 0
 ) -> tuple[str, dict[str, Any], str]:
     """A reminder's message kind, parameters and link (by default the protocol's page)."""
     return message, {**_about(row), **extra}, reverse(link_name, args=[link_id or row["protocol_id"]])
@@ -174,7 +174,8 @@ _PROTOCOL_FIELDS = {
 
 def approvals_expiring(today: date) -> list[Owed]:
     """Active approvals whose last day is at most 90 days away (today included)."""
-    rows = Approval.objects.filter(
+    # Mappings: the type checker sees the named columns but not those spread from _PROTOCOL_FIELDS.
+    rows: Iterable[Mapping[str, Any]] = Approval.objects.filter(
         status=ApprovalStatus.ACTIVE,
         valid_until__gte=today,
         valid_until__lte=today + timedelta(days=max(APPROVAL_THRESHOLDS)),
@@ -563,8 +564,8 @@ def _tell(new: Sequence[Owed], today: date) -> None:
     notices: list[Notice] = []
     for item in new:
         recipients: list[User] = []
-        if item.to_team:
-            recipients += teams.get(item.protocol_id, [])  # type: ignore[arg-type]
+        if item.to_team and item.protocol_id is not None:
+            recipients += teams.get(item.protocol_id, [])
         if item.to_secretariat:
             recipients += secretariats.get(item.institution_id, [])
         if item.to_user_id in users:

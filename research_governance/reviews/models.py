@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .engine.models import ConflictDeclarationBase, ReviewerAssignmentBase
 from .workflow import (
     ApprovalStatus,
     ConditionState,
@@ -133,16 +135,12 @@ class SubmissionGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Submission, on_delete=models.CASCADE)
 
 
-class ConflictDeclaration(models.Model):
+class ConflictDeclaration(ConflictDeclarationBase):
     """A committee member's declaration for one submission (JP-ERC-07, US-IRB-03).
 
     Investigators on the study are conflicted whether or not they declare (JP-ERC-07/08)."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="conflict_declarations")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    has_conflict = models.BooleanField(_("I have a conflict of interest"))
-    reason = models.TextField(_("reason"), blank=True)
-    declared_at = models.DateTimeField(_("declared"))
 
     class Meta:
         verbose_name = _("conflict-of-interest declaration")
@@ -153,29 +151,11 @@ class ConflictDeclaration(models.Model):
         return f"{self.member} – {self.submission_id}: {self.has_conflict}"
 
 
-class ReviewerAssignment(models.Model):
-    class Status(models.TextChoices):
-        ASSIGNED = "assigned", _("Assigned")
-        COMPLETED = "completed", _("Review submitted")
-        WITHDRAWN = "withdrawn", _("Unassigned")
-
-    class Recommendation(models.TextChoices):
-        APPROVE = "approve", _("Approve")
-        APPROVE_WITH_CONDITIONS = "approve_with_conditions", _("Approve with conditions")
-        REVISE = "revise", _("Revise and resubmit")
-        NOT_APPROVED = "not_approved", _("Not approved")
-
+class ReviewerAssignment(ReviewerAssignmentBase):
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="assignments")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    assigned_at = models.DateTimeField(_("assigned"))
-    due_date = models.DateField(_("due"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ASSIGNED)
     # The structured checklist: {section: {"rating": ..., "comment": ...}}, saved as the reviewer works.
     checklist = models.JSONField(default=dict, blank=True)
-    recommendation = models.CharField(_("recommendation"), max_length=30, choices=Recommendation.choices, blank=True)
-    summary = models.TextField(_("summary for the committee"), blank=True)
-    completed_at = models.DateTimeField(_("review submitted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reviewer assignment")
@@ -392,3 +372,169 @@ class ReviewComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment_id}: {self.text[:50]}"
+
+
+# ---- full-board meetings --------------------------------------------------------------------------------
+
+
+class Meeting(models.Model):
+    """A convened meeting of a committee (full-board review). Quorum is judged per agenda
+    item from the attendance and that item's conflicts (JP-ERC-06..08, US-IRB-03/04)."""
+
+    # Its audit events written before it moved from committees (events keep their label).
+    former_labels = ("committees.meeting",)
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        HELD = "held", _("Held")
+        CLOSED = "closed", _("Closed")
+
+    committee = models.ForeignKey("committees.Committee", on_delete=models.PROTECT, related_name="meetings")
+    scheduled_at = models.DateTimeField(_("date and time"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    # US-IRB-08: the secretariat's narrative; the facts (attendance, votes, decisions) are generated.
+    minutes_narrative = models.TextField(_("minutes narrative"), blank=True)
+    # Set by meeting_close: from then on the record, and so the minutes, are final.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        # Moved from committees with its table (migration reviews 0009).
+        db_table = "committees_meeting"
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-scheduled_at", "-id"]
+        indexes = [models.Index(fields=["committee", "-scheduled_at"], name="meeting_committee_scheduled")]
+
+    def __str__(self) -> str:
+        return f"{self.committee.code} {timezone.localtime(self.scheduled_at):%Y-%m-%d %H:%M}"
+
+
+class AgendaItem(models.Model):
+    # Its audit events written before it moved from committees (events keep their label).
+    former_labels = ("committees.agendaitem",)
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        APPROVE_WITH_CONDITIONS = "approve_with_conditions", _("Approve with conditions")
+        REVISE = "revise", _("Revise and resubmit")
+        NOT_APPROVED = "not_approved", _("Not approved")
+        NOT_APPLICABLE = "not_applicable", _("Not applicable (no review needed)")
+        # A report (progress, adverse event, deviation, final) is acknowledged, not approved.
+        ACKNOWLEDGE = "acknowledge", _("Acknowledged")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="agenda_items")
+    order = models.PositiveSmallIntegerField(_("order"))
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    # The tally and the quorum verdict at the moment of the decision, kept as facts for the minutes.
+    tally = models.JSONField(default=dict, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Deferred to a later meeting: no decision here; the submission stays accepted for the full
+    # board and can be put on another meeting's agenda.
+    deferred_at = models.DateTimeField(_("deferred"), null=True, blank=True)
+    deferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deferral_reason = models.TextField(_("reason for deferral"), blank=True)
+
+    class Meta:
+        # Moved from committees with its table (migration reviews 0009).
+        db_table = "committees_agendaitem"
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "submission"], name="agenda_item_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.submission}"
+
+    @property
+    def is_deferred(self) -> bool:
+        return self.deferred_at is not None
+
+    @property
+    def is_pending(self) -> bool:
+        """Neither decided nor deferred: the meeting cannot close while such an item remains."""
+        return not self.outcome and self.deferred_at is None
+
+
+class Attendance(models.Model):
+    # Its audit events written before it moved from committees (events keep their label).
+    former_labels = ("committees.attendance",)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    membership = models.ForeignKey("committees.CommitteeMembership", on_delete=models.PROTECT, related_name="+")
+    present = models.BooleanField(_("present"))
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        # Moved from committees with its table (migration reviews 0009).
+        db_table = "committees_attendance"
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["meeting", "membership"], name="attendance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.present}"
+
+
+class Recusal(models.Model):
+    """A recusal recorded by the secretariat (the member asked, or the chair excused them).
+
+    Investigators on the study (JP-ERC-07/08) and declared conflicts (US-IRB-03) are
+    computed from the study and the declarations, and are not stored here."""
+
+    # Its audit events written before it moved from committees (events keep their label).
+    former_labels = ("committees.recusal",)
+
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="recusals")
+    membership = models.ForeignKey("committees.CommitteeMembership", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        # Moved from committees with its table (migration reviews 0009).
+        db_table = "committees_recusal"
+        verbose_name = _("recusal")
+        verbose_name_plural = _("recusals")
+        constraints = [models.UniqueConstraint(fields=["agenda_item", "membership"], name="recusal_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} – {self.agenda_item_id}"
+
+
+class Vote(models.Model):
+    # Its audit events written before it moved from committees (events keep their label).
+    former_labels = ("committees.vote",)
+
+    class Choice(models.TextChoices):
+        FOR = "for", _("For")
+        AGAINST = "against", _("Against")
+        ABSTAIN = "abstain", _("Abstain")
+
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
+    membership = models.ForeignKey("committees.CommitteeMembership", on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(_("vote"), max_length=10, choices=Choice.choices)
+    cast_at = models.DateTimeField(_("cast"))
+
+    class Meta:
+        # Moved from committees with its table (migration reviews 0009).
+        db_table = "committees_vote"
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [models.UniqueConstraint(fields=["agenda_item", "membership"], name="vote_one_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.choice}"

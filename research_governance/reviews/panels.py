@@ -1,6 +1,6 @@
 """What the protocol page shows of its submissions, the decision in focus, its conditions, the
 head's permission and the approval, and which of their forms the viewer gets.
-``protocols.views.detail_response`` adds this to its context; bound forms with errors come back
+``protocol_page.detail_response`` adds this to its context; bound forms with errors come back
 through ``forms``."""
 
 from datetime import date
@@ -12,12 +12,19 @@ from django.utils import timezone
 from research_governance.accounts.models import Role, RoleMembership
 from research_governance.protocols.models import Protocol
 
-from .comments import anchor_titles, comments_prefetch, group_comments
-from .forms import AnswerForm, ApprovalChangeForm, DecisionForm, HeadPermissionForm, SignOffForm
+from .conditions.forms import SignOffForm
+from .decision.forms import DecisionForm
 from .models import Approval, Condition, Decision, ReviewerAssignment, SitePermission, Submission
+from .permission.forms import HeadPermissionForm
+from .permission.services import sites_needing_permission
 from .permissions import conflict_reason
-from .reports import report_rows
-from .services import CHECKLIST_SECTIONS, RATING_LABELS, add_months, current_approval, sites_needing_permission
+from .post_approval.approval_services import add_months
+from .post_approval.forms import ApprovalChangeForm
+from .post_approval.reports import report_rows
+from .prescreen.forms import AnswerForm
+from .review.comments import anchor_titles, comments_prefetch, group_comments
+from .review.services import CHECKLIST_SECTIONS, RATING_LABELS
+from .selectors import current_approval
 from .workflow import (
     KIND_RULES,
     REPORT_KINDS,

@@ -5,10 +5,10 @@ from typing import Any
 from django.db.models import QuerySet
 
 from research_governance.accounts.models import User
-from research_governance.protocols.models import ProtocolUserObjectPermission
+from research_governance.protocols.models import Protocol, ProtocolUserObjectPermission
 
 from . import permissions as review_permissions
-from .models import ConflictDeclaration, ReviewerAssignment, Submission
+from .models import Approval, ConflictDeclaration, ReviewerAssignment, Submission
 
 
 def eligible_reviewers(submission: Submission) -> QuerySet[User]:
@@ -45,3 +45,8 @@ def reviewers_context(submission: Submission) -> dict[str, Any]:
         "conflicted": conflicted,
         "conflicted_names": [(names[user_id], rule) for user_id, rule in conflicted],
     }
+
+
+def current_approval(protocol: Protocol) -> Approval | None:
+    """The protocol's latest approval, whatever its status."""
+    return Approval.objects.filter(protocol=protocol).select_related("version").order_by("-created_at", "-id").first()

@@ -42,6 +42,7 @@ class _Check:
 
 
 def check_composition(facts: CommitteeFacts, book: Rulebook) -> CompositionPart:
+    checked: tuple[str, ...]
     if facts.rule_set is RuleSet.US:
         checks = _us_roster(facts.members, book)
         checked = ("US-IRB-01", "US-IRB-02")

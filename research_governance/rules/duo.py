@@ -65,7 +65,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, TypeVar
 
 from .errors import InvalidInput
 from .facts import _MISSING, _array, _bool, _get, _kind, _object, _reject_unknown_keys, _show, _string
@@ -698,10 +698,10 @@ def _validate(scope: DataUseScope, use: IntendedUse) -> list[tuple[Modifier, boo
     return [(code, False) for code in listed] + [(code, True) for code in implied]
 
 
-StrEnumT = Permission | Purpose | Modifier
+DuoCode = TypeVar("DuoCode", Permission, Purpose, Modifier)
 
 
-def _code(value: object, enum: type[Permission] | type[Purpose] | type[Modifier], where: str) -> StrEnumT:
+def _code(value: object, enum: type[DuoCode], where: str) -> DuoCode:
     choices = ", ".join(member.value for member in enum)
     if not isinstance(value, str):
         raise InvalidInput(where, f"expected a string (one of: {choices}), got {_kind(value)}")
@@ -812,11 +812,12 @@ def parse_match_input(data: object, *, today: datetime.date | None = None) -> tu
 
 
 def _strings(obj: Mapping[str, object], key: str, where: str) -> tuple[str, ...]:
-    items = _array(obj, key, where, default=())
-    for i, item in enumerate(items):
+    strings: list[str] = []
+    for i, item in enumerate(_array(obj, key, where, default=())):
         if not isinstance(item, str):
             raise InvalidInput(f"{where}.{key}[{i}]", f"expected a string, got {_kind(item)}")
-    return tuple(items)  # type: ignore[arg-type]  # checked above
+        strings.append(item)
+    return tuple(strings)
 
 
 def _date(obj: Mapping[str, object], key: str, where: str) -> datetime.date | None:

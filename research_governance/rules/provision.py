@@ -573,10 +573,13 @@ def _validate(dataset: DatasetFacts, request: RequestFacts) -> tuple[RuleSet, Le
 
 def _enum(value: object, enum: type[E], where: str) -> E:
     choices = ", ".join(member.value for member in enum)
-    try:
-        return enum(value)
-    except ValueError:
-        raise InvalidInput(where, f"unknown value {value!r} (expected one of: {choices})") from None
+    # Only a string can name a member: anything else is unknown, as the enum itself would say.
+    if isinstance(value, str):
+        try:
+            return enum(value)
+        except ValueError:
+            pass
+    raise InvalidInput(where, f"unknown value {value!r} (expected one of: {choices})")
 
 
 __all__ = [

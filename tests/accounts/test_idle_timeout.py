@@ -13,7 +13,7 @@ from research_governance.accounts.middleware import LAST_ACTIVITY_KEY
 from .support import is_signed_in, password_step
 
 
-def idle_for(client, seconds: int) -> None:  # type: ignore[no-untyped-def]
+def idle_for(client, seconds: int) -> None:
     session = client.session
     session[LAST_ACTIVITY_KEY] = int(time.time()) - seconds
     session.save()

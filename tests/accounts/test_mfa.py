@@ -22,18 +22,18 @@ from .support import is_signed_in, password_step, sign_in_with_code
 QUEUE = "reviews:secretariat_queue"
 
 
-def without_second_factor(user):  # type: ignore[no-untyped-def]
+def without_second_factor(user):
     Authenticator.objects.filter(user=user).delete()
     return user
 
 
 @pytest.fixture
-def newcomer(db):  # type: ignore[no-untyped-def]
+def newcomer(db):
     """A new member of the secretariat who has not set up two-factor authentication yet."""
     return without_second_factor(UserFactory(email="newcomer@test.example", roles=[Role.SECRETARIAT]))
 
 
-def messages_of(response) -> str:  # type: ignore[no-untyped-def]
+def messages_of(response) -> str:
     return " ".join(str(m) for m in response.context["messages"])
 
 

@@ -13,17 +13,17 @@ approval = review_fixtures.approval
 
 
 @pytest.fixture(autouse=True)
-def _in_english():  # type: ignore[no-untyped-def]
+def _in_english():
     with translation.override("en"):
         yield
 
 
 @pytest.fixture
-def dac(db):  # type: ignore[no-untyped-def]
+def dac(db):
     """(committee, chair, secretary, [members])"""
     return make_dac()
 
 
 @pytest.fixture
-def dataset(approval):  # type: ignore[no-untyped-def]
+def dataset(approval):
     return make_dataset(approval)

@@ -33,7 +33,7 @@ def run_verify() -> tuple[int, str, str]:
     return 0, out.getvalue(), err.getvalue()
 
 
-def record_events(user, n: int) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+def record_events(user, n: int) -> list[AuditEvent]:
     events = []
     for number in range(n):
         with transaction.atomic():

@@ -21,22 +21,22 @@ from tests.factories import UserFactory, make_draft
 
 
 @pytest.fixture
-def auditor(db):  # type: ignore[no-untyped-def]
+def auditor(db):
     return UserFactory(email="auditor@test.example", roles=[Role.AUDITOR])
 
 
 @pytest.fixture
-def administrator(db):  # type: ignore[no-untyped-def]
+def administrator(db):
     return UserFactory(email="admin@test.example", roles=[Role.ADMINISTRATOR])
 
 
-def record(actor, n: int, action: str = "protocol.draft_saved", **data):  # type: ignore[no-untyped-def]
+def record(actor, n: int, action: str = "protocol.draft_saved", **data):
     for number in range(n):
         with transaction.atomic():
             audit_record(actor=actor, action=action, target=actor, data={"n": number, **data})
 
 
-def page_ids(response) -> list[int]:  # type: ignore[no-untyped-def]
+def page_ids(response) -> list[int]:
     return [event.pk for event in response.context["page"].rows]
 
 

@@ -35,7 +35,7 @@ TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(autouse=True)
-def _unhashed_static_files(settings) -> None:  # type: ignore[no-untyped-def]
+def _unhashed_static_files(settings) -> None:
     """Serve static files under their plain names.
 
     pytest-django's live server answers /static/ itself, from the static files *finders*,
@@ -85,7 +85,7 @@ def page(context: BrowserContext) -> Page:
 
 
 @pytest.fixture
-def screenshot(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def screenshot(request: pytest.FixtureRequest):
     """screenshot(page, "step") saves test-artifacts/<test name>/NN-step.png (full page)."""
     folder = ARTIFACTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,7 @@ def sign_in(page: Page, base_url: str, user: User) -> None:
 
 
 @pytest.fixture
-def page_for(browser: Browser, live_server) -> Iterator[Callable[[User], Page]]:  # type: ignore[no-untyped-def]
+def page_for(browser: Browser, live_server) -> Iterator[Callable[[User], Page]]:
     """page_for(user): a page in that person's own browser context, signed in through the form."""
     contexts = []
 

@@ -22,11 +22,11 @@ FACTS = {
 
 
 @pytest.fixture
-def investigator(transactional_db) -> User:  # type: ignore[no-untyped-def]
+def investigator(transactional_db) -> User:
     return UserFactory(email="pi@test.example", name_latin="Pat Investigator")
 
 
-def test_the_allowed_procedures_follow_the_answers_without_a_page_load(  # type: ignore[no-untyped-def]
+def test_the_allowed_procedures_follow_the_answers_without_a_page_load(
     live_server, page: Page, investigator, screenshot
 ):
     protocol = make_draft(investigator, title_ja="オプトアウトの研究")

@@ -13,13 +13,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from research_governance.accounts.models import Role
-from research_governance.committees.models import AgendaItem, Meeting
 from research_governance.protocols.models import ProtocolStatus
-from research_governance.reviews.models import Approval
+from research_governance.reviews.models import AgendaItem, Approval, Meeting
 
-from ..committees.meetings_support import SIX, vote_all
 from ..committees.support import make_committee
 from ..factories import UserFactory, make_complete
+from ..reviews.meeting.support import SIX, vote_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +32,7 @@ CHECKLIST = (
 )
 
 
-def test_full_board_path_from_submission_to_approval(live_server, page_for, screenshot):  # type: ignore[no-untyped-def]
+def test_full_board_path_from_submission_to_approval(live_server, page_for, screenshot):
     url = live_server.url
     committee, members = make_committee(SIX)  # at test-university, like every factory user
     pi = UserFactory(email="pi@test.example", name_latin="Pat Investigator")

@@ -15,15 +15,15 @@ from research_governance.accounts.models import Role
 from research_governance.agreements.models import AccessGrant, DataAccessRequest
 
 from ..agreements.support import make_dac, make_dataset
-from ..committees.meetings_support import SIX
 from ..committees.support import make_committee
 from ..factories import PASSWORD, UserFactory
+from ..reviews.meeting.support import SIX
 from ..reviews.post_approval_support import approve
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_request_goes_from_a_failing_check_to_an_active_grant(page_for, live_server):  # type: ignore[no-untyped-def]
+def test_a_request_goes_from_a_failing_check_to_an_active_grant(page_for, live_server):
     base = live_server.url
     pi = UserFactory(email="pi@browser.example", name_latin="Pat Provider")
     secretariat = UserFactory(email="erc-secretariat@browser.example", roles=[Role.SECRETARIAT])

@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 
 from research_governance.agreements.models import SubjectRefusal
 from tests.agreements.refusal_support import NOTICE_TEXT_V1, TITLE_EN, TITLE_JA, approve_opt_out
-from tests.committees.meetings_support import SIX
 from tests.committees.support import make_committee
+from tests.reviews.meeting.support import SIX
 
 from ..factories import PASSWORD, UserFactory
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def notice(transactional_db, pi, secretariat):  # type: ignore[no-untyped-def]
+def notice(transactional_db, pi, secretariat):
     from research_governance.accounts.models import Role
 
     _committee, seats = make_committee(SIX)

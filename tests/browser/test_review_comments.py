@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 COMMENT = "Question 7 still does not say who keeps the key."
 
 
-def test_a_returning_reviewer_comments_with_htmx_and_reads_the_changes(  # type: ignore[no-untyped-def]
+def test_a_returning_reviewer_comments_with_htmx_and_reads_the_changes(
     live_server, page_for, screenshot, pi, secretariat
 ):
     rounds = build_rounds(pi, secretariat, make_committee("JP"))

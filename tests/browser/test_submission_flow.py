@@ -42,7 +42,7 @@ RADIO_ANSWERS = {
 
 
 @pytest.fixture
-def investigator(transactional_db) -> User:  # type: ignore[no-untyped-def]
+def investigator(transactional_db) -> User:
     return UserFactory(email="pi@test.example", name_latin="Pat Investigator")
 
 
@@ -72,7 +72,7 @@ def upload(page: Page, kind: str, title: str, path: Path) -> None:
     expect(documents.get_by_role("link", name=path.name, exact=True)).to_be_visible()
 
 
-def test_investigator_signs_in_fills_in_uploads_and_submits(  # type: ignore[no-untyped-def]
+def test_investigator_signs_in_fills_in_uploads_and_submits(
     live_server, page: Page, investigator, tmp_path, screenshot
 ):
     protocol_pdf = tmp_path / "protocol-v1.pdf"
@@ -125,7 +125,7 @@ def test_investigator_signs_in_fills_in_uploads_and_submits(  # type: ignore[no-
     assert protocol.consent_procedure == "written_ic"
 
 
-def test_second_tab_sees_the_conflict_and_keeps_its_text(  # type: ignore[no-untyped-def]
+def test_second_tab_sees_the_conflict_and_keeps_its_text(
     live_server, context: BrowserContext, investigator, screenshot
 ):
     protocol = make_draft(investigator, title_ja="二つのタブ", summary="The summary both tabs loaded.")

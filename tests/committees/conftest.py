@@ -8,12 +8,12 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture
-def administrator(db) -> User:  # type: ignore[no-untyped-def]
+def administrator(db) -> User:
     return UserFactory(email="admin@test.example", roles=[Role.ADMINISTRATOR])
 
 
 @pytest.fixture
-def auditor(db) -> User:  # type: ignore[no-untyped-def]
+def auditor(db) -> User:
     return UserFactory(email="auditor@test.example", roles=[Role.AUDITOR])
 
 

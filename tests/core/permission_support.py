@@ -14,32 +14,33 @@ from typing import Any
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
-from research_governance.agreements import refusals
-from research_governance.agreements import review as data_review
+from research_governance.agreements import dac_services, refusal_services
 from research_governance.agreements import services as data_services
 from research_governance.agreements.document import agreement_render
 from research_governance.agreements.models import RequestConflict
-from research_governance.committees import services as committee_services
-from research_governance.committees.models import AgendaItem, Committee, CommitteeMembership, Meeting
+from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.notifications.models import Notification
 from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import DataRecipient, Document, Protocol, Site, TeamMember
-from research_governance.reviews import comments as review_comments
 from research_governance.reviews import services as review_services
+from research_governance.reviews.meeting import services as meeting_services
 from research_governance.reviews.models import (
+    AgendaItem,
     Approval,
     Condition,
     ConflictDeclaration,
     Decision,
+    Meeting,
     PrescreenRequest,
     ReviewerAssignment,
     Submission,
 )
+from research_governance.reviews.review import comments as review_comments
 from tests.agreements.refusal_support import approve_opt_out, make_agreement
 from tests.agreements.support import make_dataset
-from tests.committees.meetings_support import SIX
 from tests.committees.support import make_committee
 from tests.factories import UserFactory, make_complete, make_draft
+from tests.reviews.meeting.support import SIX
 
 DUE = timezone.localdate() + timedelta(days=14)
 # Unique strings: a page that shows them to someone outside the study leaks protocol A.
@@ -123,15 +124,15 @@ def build_world() -> World:
         submission=second, member=conflicted, has_conflict=True, reason="Consults", declared_at=timezone.now()
     )
 
-    meeting = committee_services.meeting_schedule(
+    meeting = meeting_services.meeting_schedule(
         committee=committee, by=secretariat, scheduled_at=timezone.now() + timedelta(hours=1), location="Room 1"
     )
-    item = committee_services.agenda_add(meeting=meeting, by=secretariat, submission=second)
-    committee_services.attendance_record(meeting=meeting, by=secretariat, present=seats)
+    item = meeting_services.agenda_add(meeting=meeting, by=secretariat, submission=second)
+    meeting_services.attendance_record(meeting=meeting, by=secretariat, present=seats)
     for seat in seats:
         if seat.user != conflicted:
-            committee_services.vote_cast(item=item, by=seat.user, choice="for")
-    committee_services.item_decide(
+            meeting_services.vote_cast(item=item, by=seat.user, choice="for")
+    meeting_services.item_decide(
         item=item,
         by=secretariat,
         outcome="approve_with_conditions",
@@ -201,7 +202,7 @@ def build_world() -> World:
     # A withdrew, so the recipient has a refusal to acknowledge.
     recipient_user = UserFactory(email="recipient@audit.example", name_latin="Rita Recipient")
     agreement = make_agreement(make_dataset(approval), recipient_user)
-    refusal = refusals.refusal_register(protocol=protocol, by=pi, kind="withdrawal", subject_code="A-0001")
+    refusal = refusal_services.refusal_register(protocol=protocol, by=pi, kind="withdrawal", subject_code="A-0001")
     # Protocol C: another investigator's opt-out study with an approval in force: its notice is public.
     notice = approve_opt_out(UserFactory(email="notice-pi@audit.example"), secretariat, seats, head)
     world.ids = {
@@ -242,7 +243,7 @@ def build_world() -> World:
 
 
 def data_sharing(committee: Committee, people: dict[str, User | None]) -> dict[str, Any]:
-    """Data sharing around A (agreements.review): A's PI offers a dataset under A's approval; the
+    """Data sharing around A (agreements.dac_services): A's PI offers a dataset under A's approval; the
     other investigator requests it; the institution's data access committee has the chair and the
     secretariat as officers and the reviewer, member and conflicted personas as members. The
     reviewer reviewed, the conflicted member declared a conflict (US-IRB-03), the secretariat
@@ -293,14 +294,16 @@ def data_sharing(committee: Committee, people: dict[str, User | None]) -> dict[s
         datasets=[dataset],
     )
     data_services.request_submit(data_request=data_request, by=requester)
-    data_review.request_accept(data_request=data_request, by=secretariat)
-    assignment = data_review.reviewer_assign(data_request=data_request, by=secretariat, reviewer=people["reviewer"])
-    data_review.review_submit(review=assignment, by=people["reviewer"], recommendation="approve", comments="Fine.")
+    dac_services.request_accept(data_request=data_request, by=secretariat)
+    assignment = dac_services.reviewer_assign(data_request=data_request, by=secretariat, reviewer=people["reviewer"])
+    dac_services.review_submit(review=assignment, by=people["reviewer"], recommendation="approve", comments="Fine.")
     # Declared before being asked (unassigned members do not see the request), as on the ethics side.
     RequestConflict.objects.create(
         request=data_request, member=people["conflicted"], reason="Collaborates.", declared_at=timezone.now()
     )
-    data_review.decision_record(data_request=data_request, by=secretariat, outcome="approve", reasons="Within consent.")
+    dac_services.decision_record(
+        data_request=data_request, by=secretariat, outcome="approve", reasons="Within consent."
+    )
     data_request.refresh_from_db()
     agreement = agreement_render(data_request.agreement.pk)
     assert agreement is not None

@@ -103,7 +103,7 @@ def institution_b() -> dict[str, User]:
 
 
 @pytest.fixture
-def two_institutions(db) -> tuple[World, dict[str, User]]:  # type: ignore[no-untyped-def]
+def two_institutions(db: None) -> tuple[World, dict[str, User]]:
     from research_governance.letters.services import letter_issue
 
     world = build_world()

@@ -25,7 +25,7 @@ def run_periodic() -> tuple[str, str, bool]:
     return out.getvalue(), err.getvalue(), False
 
 
-def pending_for(user) -> None:  # type: ignore[no-untyped-def]
+def pending_for(user) -> None:
     with transaction.atomic():
         notify(
             recipients=[user],

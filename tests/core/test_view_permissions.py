@@ -20,9 +20,8 @@ from django.utils import timezone
 
 from research_governance.agreements.models import DataAccessRequest, Dataset, RefusalAcknowledgement, SubjectRefusal
 from research_governance.audit.models import AuditEvent
-from research_governance.committees.models import Vote
 from research_governance.letters.services import letter_issue
-from research_governance.reviews.models import ReviewComment
+from research_governance.reviews.models import ReviewComment, Vote
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, attach, pdf_upload
 
@@ -299,7 +298,7 @@ def served_routes() -> set[str]:
     """Every named route of the audited apps, from the URL resolver itself."""
     names: set[str] = set()
 
-    def walk(resolver, prefix: str, namespace: str) -> None:  # type: ignore[no-untyped-def]
+    def walk(resolver, prefix: str, namespace: str) -> None:
         for pattern in resolver.url_patterns:
             route = prefix + str(pattern.pattern)
             if route.startswith(SKIPPED_PREFIXES):
@@ -423,13 +422,13 @@ def url(route: str, ids: dict[str, int]) -> str:
     return reverse(route, kwargs=kwargs)
 
 
-def outcome(response) -> str:  # type: ignore[no-untyped-def]
+def outcome(response) -> str:
     if response.status_code == 302:
         return "LGN" if response.url.startswith("/accounts/login/") else "302"
     return str(response.status_code)
 
 
-def body(response) -> str:  # type: ignore[no-untyped-def]
+def body(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode(errors="replace")
     return response.content.decode(errors="replace")
@@ -575,7 +574,7 @@ def state_of(world: World) -> tuple[object, ...]:
 
 
 @pytest.fixture
-def world(db) -> World:  # type: ignore[no-untyped-def]
+def world(db) -> World:
     world = build_world()
     letter = letter_issue(decision_id=world.decision.pk, kind="decision", language="en")
     world.ids.update({"letter_id": letter.pk, "code": letter.verification_code})

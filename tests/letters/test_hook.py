@@ -17,7 +17,7 @@ from .conftest import decide_with_conditions, sign_off_all
 
 
 @pytest.fixture
-def eager():  # type: ignore[no-untyped-def]
+def eager():
     """Tasks run inline when queued, as with `make run` (no REDIS_URL)."""
     was = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
@@ -74,14 +74,14 @@ def test_letters_are_queued_only_when_the_decision_commits(
 def test_an_unreachable_broker_does_not_fail_the_decision(
     pi, secretariat, committee, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
-    def broker_down(*args):  # type: ignore[no-untyped-def]
+    def broker_down(*args):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(tasks.render_letter, "delay", broker_down)
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         decision = decide_with_conditions(pi, secretariat, committee)
     assert decision.pk
-    assert "Could not queue the decision letter" in caplog.text
+    assert "Could not queue research_governance.letters.tasks.render_letter" in caplog.text
     # The periodic sweep finds the letters still to make and queues them.
     queued = []
     monkeypatch.setattr(tasks.render_letter, "delay", lambda *args: queued.append(args))

@@ -22,7 +22,7 @@ PASSWD_LINE = Path("/etc/passwd").read_text().splitlines()[0]
 
 
 @pytest.fixture
-def http_server():  # type: ignore[no-untyped-def]
+def http_server():
     """A web server on the loopback interface that counts the requests it gets."""
     requests: list[str] = []
 

@@ -15,7 +15,7 @@ from .conftest import decide_with_conditions
 from .support import pdf_text, squeeze
 
 
-def stored_files(settings) -> list:  # type: ignore[no-untyped-def]
+def stored_files(settings) -> list:
     folder = settings.MEDIA_ROOT / "letters"
     return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
 
@@ -54,7 +54,7 @@ def test_a_decision_letter_is_stored_with_the_hash_of_its_bytes(decision, settin
 def test_issuing_again_returns_the_letter_already_made_without_rendering(decision, monkeypatch, settings):
     first = services.letter_issue(decision_id=decision.pk, kind="decision", language="en")
 
-    def must_not_render(content):  # type: ignore[no-untyped-def]
+    def must_not_render(content):
         raise AssertionError("rendered twice")
 
     monkeypatch.setattr(services, "render_content", must_not_render)
@@ -70,7 +70,7 @@ def test_a_run_that_loses_the_race_keeps_the_winners_letter_and_removes_its_own_
     render = services.render_content
     raced = []
 
-    def render_while_another_worker_finishes(content):  # type: ignore[no-untyped-def]
+    def render_while_another_worker_finishes(content):
         if not raced:
             raced.append(True)
             # Another worker renders and commits the same letter while this one is rendering.
@@ -86,7 +86,7 @@ def test_a_run_that_loses_the_race_keeps_the_winners_letter_and_removes_its_own_
 
 @pytest.mark.django_db
 def test_a_failure_while_storing_leaves_neither_row_nor_file(decision, monkeypatch, settings):
-    def broken_audit(**kwargs):  # type: ignore[no-untyped-def]
+    def broken_audit(**kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(services, "audit_record", broken_audit)

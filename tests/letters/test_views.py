@@ -16,15 +16,15 @@ from tests.reviews.decisions_support import seat
 
 
 @pytest.fixture
-def letter(decision):  # type: ignore[no-untyped-def]
+def letter(decision):
     return services.letter_issue(decision_id=decision.pk, kind="decision", language="ja")
 
 
-def download(letter) -> str:  # type: ignore[no-untyped-def]
+def download(letter) -> str:
     return reverse("letters:download", args=[letter.pk])
 
 
-def verify(letter) -> str:  # type: ignore[no-untyped-def]
+def verify(letter) -> str:
     return reverse("letters:verify", args=[letter.verification_code])
 
 

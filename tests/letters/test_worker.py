@@ -27,7 +27,7 @@ from tests.reviews.decisions_support import accepted
 
 
 @pytest.fixture(autouse=True)
-def _redis_and_postgresql():  # type: ignore[no-untyped-def]
+def _redis_and_postgresql():
     """These tests need what `make test` provides; without it they fail, loudly."""
     assert settings.REDIS_URL, "set REDIS_URL (make test does): the worker needs a broker"
     assert connection.vendor == "postgresql", "the worker needs a database it can share: use PostgreSQL"
@@ -103,7 +103,7 @@ class Worker:
 
 
 @pytest.fixture
-def queue(monkeypatch):  # type: ignore[no-untyped-def]
+def queue(monkeypatch):
     """A queue of this test's own: the letters the services queue go there, to a real broker (the
     suite otherwise runs tasks inline, see tests/conftest.py)."""
     name = f"letters-test-{uuid.uuid4().hex}"
@@ -120,7 +120,7 @@ def queue(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def workers(tmp_path):  # type: ignore[no-untyped-def]
+def workers(tmp_path):
     started: list[Worker] = []
 
     def start(queue: str, **env: str) -> Worker:
@@ -133,7 +133,7 @@ def workers(tmp_path):  # type: ignore[no-untyped-def]
         worker.stop()
 
 
-def wait_for(condition, timeout: float, worker: Worker) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float, worker: Worker) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out; the worker's log:\n{worker.text()}"

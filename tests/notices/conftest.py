@@ -5,6 +5,6 @@ from tests.reviews.conftest import approval, chair, head, members  # noqa: F401 
 
 
 @pytest.fixture
-def notice(pi, secretariat, members, head):  # type: ignore[no-untyped-def]  # noqa: F811
+def notice(pi, secretariat, members, head):  # noqa: F811
     """The approval of an opt-out study with a foreign recipient: its notice is public."""
     return approve_opt_out(pi, secretariat, members, head, recipients=[("Boston Data Lab", "US"), ("Osaka Lab", "JP")])

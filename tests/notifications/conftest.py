@@ -14,7 +14,7 @@ def _forget_broker_connections() -> None:
 
 
 @pytest.fixture
-def tasks_go_to():  # type: ignore[no-untyped-def]
+def tasks_go_to():
     """tasks_go_to(url): from now on this test's tasks are sent to the broker at url, not run inline."""
     saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
 

@@ -31,7 +31,7 @@ class Oversight:
 
 def approval_for(
     pi, *, title: str, valid_from, valid_until, reference: str, route: str = ReviewRoute.EXPEDITED
-) -> Approval:  # type: ignore[no-untyped-def]
+) -> Approval:
     """An approval made directly (the services' path is tested elsewhere): a submitted protocol,
     its decision and the approval, with the given period."""
     protocol: Protocol = make_complete(pi, title_en=title)
@@ -96,5 +96,5 @@ def build_oversight() -> Oversight:
 
 
 @pytest.fixture
-def oversight(db) -> Oversight:  # type: ignore[no-untyped-def]
+def oversight(db) -> Oversight:
     return build_oversight()

@@ -12,7 +12,7 @@ from tests.conftest import signed_in
 from .conftest import approval_for, build_oversight
 
 
-def register_text(client, **params) -> str:  # type: ignore[no-untyped-def]
+def register_text(client, **params) -> str:
     response = client.get(reverse("oversight:approvals"), params)
     assert response.status_code == 200
     return response.content.decode()
@@ -70,7 +70,7 @@ def test_active_on_a_day_means_valid_that_day_and_not_yet_suspended_closed_or_ex
     assert "Enter a date as YYYY-MM-DD." in register_text(client, active_on="2026-02-31")
 
 
-def test_the_register_page_takes_the_same_number_of_queries_for_more_approvals(db, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_the_register_page_takes_the_same_number_of_queries_for_more_approvals(db, django_assert_num_queries):
     oversight = build_oversight()
     client = signed_in(oversight.world.people["auditor"])
     client.get(reverse("oversight:approvals"))  # warm the session and the permission-id cache

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from tests.conftest import signed_in
 
 
-def report_url(oversight, name: str) -> str:  # type: ignore[no-untyped-def]
+def report_url(oversight, name: str) -> str:
     world = oversight.world
     return reverse(name, args=[world.committee.pk, timezone.localtime(world.meeting.scheduled_at).year])
 

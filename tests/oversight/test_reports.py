@@ -11,14 +11,14 @@ from research_governance.reviews.services import add_months
 from tests.conftest import signed_in
 
 
-def _decided_after(approval_or_decision, days: int) -> None:  # type: ignore[no-untyped-def]
+def _decided_after(approval_or_decision, days: int) -> None:
     decision = approval_or_decision if isinstance(approval_or_decision, Decision) else approval_or_decision.decision
     submitted = timezone.now() - timedelta(days=60)
     Submission.objects.filter(pk=decision.submission_id).update(submitted_at=submitted)
     Decision.objects.filter(pk=decision.pk).update(decided_at=submitted + timedelta(days=days))
 
 
-def known_numbers(oversight):  # type: ignore[no-untyped-def]
+def known_numbers(oversight):
     world = oversight.world
     today = timezone.localdate()
     # Expedited decisions after 2, 4 and 10 days; the full-board one (A's) after 20.
@@ -43,7 +43,7 @@ def known_numbers(oversight):  # type: ignore[no-untyped-def]
     Approval.objects.filter(pk=oversight.suspended.pk).update(valid_from=today - timedelta(days=400))
 
 
-def build(oversight, slug: str) -> reports.Report:  # type: ignore[no-untyped-def]
+def build(oversight, slug: str) -> reports.Report:
     institution = oversight.world.protocol_a.institution_id
     with translation.override("en"):
         return reports.REPORTS[slug]([institution], timezone.localdate())

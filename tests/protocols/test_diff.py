@@ -10,7 +10,7 @@ from research_governance.protocols.diff import diff_snapshots, inline_diff
 
 
 @pytest.fixture(autouse=True)
-def _in_english():  # type: ignore[no-untyped-def]
+def _in_english():
     with translation.override("en"):
         yield
 

@@ -14,16 +14,16 @@ from tests.reviews.rounds_support import build_rounds
 
 
 @pytest.fixture
-def committee(db):  # type: ignore[no-untyped-def]
+def committee(db):
     return make_committee("JP")
 
 
 @pytest.fixture
-def rounds(pi, secretariat, committee):  # type: ignore[no-untyped-def]
+def rounds(pi, secretariat, committee):
     return build_rounds(pi, secretariat, committee)
 
 
-def diff_url(protocol, old: int, new: int) -> str:  # type: ignore[no-untyped-def]
+def diff_url(protocol, old: int, new: int) -> str:
     return reverse("protocols:version_diff", args=[protocol.pk, old, new])
 
 

@@ -28,7 +28,7 @@ def make_committee(rule_set: str = "JP") -> Committee:
     )
 
 
-def seat(committee, user=None, role: str = "member"):  # type: ignore[no-untyped-def]
+def seat(committee, user=None, role: str = "member"):
     user = user or UserFactory(roles=[Role.COMMITTEE_MEMBER])
     CommitteeMembership.objects.create(
         committee=committee, user=user, category="natural_science", sex="female", role=role
@@ -36,7 +36,7 @@ def seat(committee, user=None, role: str = "member"):  # type: ignore[no-untyped
     return user
 
 
-def accepted(pi, secretariat, committee, route: str = "expedited", reviewed: bool = True):  # type: ignore[no-untyped-def]
+def accepted(pi, secretariat, committee, route: str = "expedited", reviewed: bool = True):
     submission = services.protocol_submit(protocol=make_complete(pi), by=pi)
     submission = services.submission_accept(submission=submission, by=secretariat, route=route)
     if reviewed:

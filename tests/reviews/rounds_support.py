@@ -11,7 +11,7 @@ from .decisions_support import DUE, FULL_CHECKLIST, seat
 NEW_SUMMARY = "What we study and why, now with older adults."
 
 
-def review(submission, secretariat, reviewer, recommendation="revise"):  # type: ignore[no-untyped-def]
+def review(submission, secretariat, reviewer, recommendation="revise"):
     assignment = services.reviewer_assign(submission=submission, by=secretariat, reviewer=reviewer, due_date=DUE)
     services.conflict_declare(submission=submission, member=reviewer, has_conflict=False, reason="")
     services.review_save(
@@ -20,7 +20,7 @@ def review(submission, secretariat, reviewer, recommendation="revise"):  # type:
     return services.review_submit(assignment=assignment, by=reviewer)
 
 
-def build_rounds(pi, secretariat, committee):  # type: ignore[no-untyped-def]
+def build_rounds(pi, secretariat, committee):
     """Round 1 reviewed by ``first_reviewer`` and decided "revise"; round 2 resubmitted and accepted."""
     first_reviewer = seat(committee)
     first = services.protocol_submit(protocol=make_complete(pi), by=pi)

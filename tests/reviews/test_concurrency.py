@@ -11,9 +11,9 @@ from django.utils import timezone
 from research_governance.audit.models import AuditEvent
 from research_governance.reviews import services
 from research_governance.reviews.models import ReviewerAssignment, SubmissionUserObjectPermission
-from tests.committees.meetings_support import SIX
 from tests.committees.support import make_committee
 from tests.factories import UserFactory, make_complete
+from tests.reviews.meeting.support import SIX
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,16 +12,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership
-from research_governance.committees import services as committee_services
 from research_governance.committees.models import CommitteeMembership
 from research_governance.notifications.models import Notification
 from research_governance.protocols.models import ProtocolStatus
 from research_governance.reviews import services
+from research_governance.reviews.meeting import services as meeting_services
 from research_governance.reviews.models import Approval
 from research_governance.reviews.workflow import TransitionRefused
-from tests.committees.meetings_support import SIX, meeting_with_item, vote_all
 from tests.committees.support import make_committee
 from tests.factories import PASSWORD, UserFactory, make_complete
+from tests.reviews.meeting.support import SIX, meeting_with_item, vote_all
 
 DUE = timezone.localdate() + timedelta(days=14)
 
@@ -63,16 +63,16 @@ def test_full_board_from_submission_to_an_active_approval(pi, secretariat, chair
     assignment = services.reviewer_assign(submission=second, by=secretariat, reviewer=members[0].user, due_date=DUE)
     review(assignment, members[0].user, "approve_with_conditions")
 
-    meeting = committee_services.meeting_schedule(
+    meeting = meeting_services.meeting_schedule(
         committee=committee, by=secretariat, scheduled_at=timezone.now() + timedelta(hours=1), location="Room 1"
     )
-    item = committee_services.agenda_add(meeting=meeting, by=secretariat, submission=second)
-    committee_services.attendance_record(meeting=meeting, by=secretariat, present=members[:3])
+    item = meeting_services.agenda_add(meeting=meeting, by=secretariat, submission=second)
+    meeting_services.attendance_record(meeting=meeting, by=secretariat, present=members[:3])
     with pytest.raises(ValidationError, match="JP-ERC-0"):  # JP-ERC-06: too few present to decide
-        committee_services.item_decide(item=item, by=secretariat, outcome="approve", reasons="Sound.", conditions=())
-    committee_services.attendance_record(meeting=meeting, by=secretariat, present=members)
+        meeting_services.item_decide(item=item, by=secretariat, outcome="approve", reasons="Sound.", conditions=())
+    meeting_services.attendance_record(meeting=meeting, by=secretariat, present=members)
     vote_all(item, members, ["for"] * len(members))
-    committee_services.item_decide(
+    meeting_services.item_decide(
         item=item,
         by=secretariat,
         outcome="approve_with_conditions",
@@ -200,6 +200,6 @@ def test_the_chair_records_the_meetings_decision(pi, secretariat):
     chair_seat.save()
     RoleMembership.objects.create(user=chair_seat.user, institution=committee.institution, role=Role.CHAIR)
     vote_all(item, members, ["for"] * len(members))
-    committee_services.item_decide(item=item, by=chair_seat.user, outcome="approve", reasons="Unanimous.")
+    meeting_services.item_decide(item=item, by=chair_seat.user, outcome="approve", reasons="Unanimous.")
     item.submission.refresh_from_db()
     assert item.submission.decision.decided_by == chair_seat.user

@@ -79,7 +79,7 @@ def invalid_facts(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
         return facts, key
     if breakage == "bad_enum":
         key = draw(st.sampled_from(sorted(ENUMS)))
-        facts[key] = draw(JSON_VALUES.filter(lambda v, k=key: v not in ENUMS[k]))  # type: ignore[misc]
+        facts[key] = draw(JSON_VALUES.filter(lambda v, k=key: v not in ENUMS[k]))
         return facts, key
     bad_entry = st.one_of(
         JSON_VALUES.filter(lambda v: not isinstance(v, dict)),

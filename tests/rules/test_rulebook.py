@@ -135,7 +135,7 @@ def test_every_shipped_rulebook_parses() -> None:
     ],
     ids=["missing-text", "wrong-rule-set", "verified-not-bool", "duplicate-id", "bad-country", "bad-date"],
 )
-def test_a_damaged_rulebook_file_fails_loudly(damage, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_rulebook_file_fails_loudly(damage, message: str) -> None:
     doc = json.loads(RULEBOOK_FILE.read_text(encoding="utf-8"))
     damage(doc)
     with pytest.raises(RulebookError, match=message):

@@ -20,10 +20,10 @@ def styled_widget(field: forms.BoundField) -> SafeString:
         css = "form-select"
     else:
         css = "form-control"
-    attrs = {"class": f"{widget.attrs.get('class', '')} {css}".strip()}
+    attrs: dict[str, str | bool] = {"class": f"{widget.attrs.get('class', '')} {css}".strip()}
     described = [f"{field.auto_id}_helptext"] if field.help_text else []
     if field.errors:
-        attrs["class"] += " is-invalid"
+        attrs["class"] = f"{attrs['class']} is-invalid"
         attrs["aria-invalid"] = "true"
         described.append(f"{field.auto_id}_error")
     if described:

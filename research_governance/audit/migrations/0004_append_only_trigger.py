@@ -37,7 +37,7 @@ CREATE TRIGGER {table}_append_only
 DROP_TRIGGER = "DROP TRIGGER IF EXISTS {table}_append_only ON {table};"
 
 
-def install(apps, schema_editor):  # type: ignore[no-untyped-def]
+def install(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(CREATE_FUNCTION, params=None)
@@ -45,7 +45,7 @@ def install(apps, schema_editor):  # type: ignore[no-untyped-def]
         schema_editor.execute(CREATE_TRIGGER.format(table=table))
 
 
-def remove(apps, schema_editor):  # type: ignore[no-untyped-def]
+def remove(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for table in TABLES:

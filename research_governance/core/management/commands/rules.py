@@ -56,7 +56,7 @@ class Command(BaseCommand):
         name = options["file"]
         data = _decode(_read(name), "standard input" if name == "-" else name)
         try:
-            result = action(data, language=options["language"]) if action is match_use_json else action(data)
+            result = match_use_json(data, language=options["language"]) if action is match_use_json else action(data)
         except InvalidInput as error:
             raise CommandError(f"invalid input: {error.message}", returncode=INVALID_INPUT) from error
         self.stdout.write(json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2))

@@ -15,12 +15,12 @@ from django.utils import timezone
 from research_governance.accounts.mfa import has_second_factor, mfa_required, provision_totp
 from research_governance.accounts.models import Department, Institution, Role, RoleMembership, User
 from research_governance.agreements import services as agreement_services
-from research_governance.committees import services as committee_services
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.demo.samples import minimal_pdf
 from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import Protocol
 from research_governance.reviews import services as review_services
+from research_governance.reviews.meeting import services as meeting_services
 from research_governance.reviews.models import Submission
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password; DEBUG only)
@@ -518,15 +518,15 @@ class Command(BaseCommand):
         review_services.submission_accept(submission=full_board, by=secretariat, route="full_board")
         self._review(full_board, secretariat, users["reviewer4@demo.example"], "approve_with_conditions")
         committee = Committee.objects.get(code="demo-erc")
-        meeting = committee_services.meeting_schedule(
+        meeting = meeting_services.meeting_schedule(
             committee=committee, by=secretariat, scheduled_at=timezone.now() - timedelta(hours=2), location="Room 301"
         )
-        item = committee_services.agenda_add(meeting=meeting, by=secretariat, submission=full_board)
+        item = meeting_services.agenda_add(meeting=meeting, by=secretariat, submission=full_board)
         seats = list(committee.memberships.exclude(role=CommitteeMembership.Role.SECRETARIAT).select_related("user"))
-        committee_services.attendance_record(meeting=meeting, by=secretariat, present=seats)
+        meeting_services.attendance_record(meeting=meeting, by=secretariat, present=seats)
         for seat in seats:
-            committee_services.vote_cast(item=item, by=seat.user, choice="for")
-        committee_services.item_decide(
+            meeting_services.vote_cast(item=item, by=seat.user, choice="for")
+        meeting_services.item_decide(
             item=item,
             by=secretariat,
             outcome="approve_with_conditions",

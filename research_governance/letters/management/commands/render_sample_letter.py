@@ -29,7 +29,7 @@ class Command(BaseCommand):
         pdf = render_content(sample_content(options["lang"], options["kind"], long=options["long"]))
         elapsed = time.perf_counter() - started
         if options["output"] == "-":
-            self.stdout.buffer.write(pdf)  # type: ignore[attr-defined]
+            self.stdout.buffer.write(pdf)  # type: ignore[attr-defined]  # OutputWrapper passes it to its stream
             return
         Path(options["output"]).write_bytes(pdf)
         self.stderr.write(f"{options['output']}: {len(pdf)} bytes in {elapsed * 1000:.0f} ms")

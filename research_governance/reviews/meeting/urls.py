@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+# Under /committees/, in the "committees" namespace (composed in the project's urls.py): a
+# meeting is reached from its committee.
+committee_urlpatterns = [
+    path("<int:pk>/meetings/", views.meeting_list, name="meeting_list"),
+    path("<int:pk>/meetings/schedule/", views.meeting_schedule, name="meeting_schedule"),
+    path("<int:pk>/meetings/<int:meeting_id>/", views.meeting_detail, name="meeting_detail"),
+    path("<int:pk>/meetings/<int:meeting_id>/agenda/", views.agenda_add, name="agenda_add"),
+    path("<int:pk>/meetings/<int:meeting_id>/attendance/", views.attendance, name="attendance"),
+    path("<int:pk>/meetings/<int:meeting_id>/minutes/", views.minutes, name="minutes"),
+    path("<int:pk>/meetings/<int:meeting_id>/close/", views.meeting_close, name="meeting_close"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/", views.item_detail, name="item"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/vote/", views.vote, name="vote"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/recusals/", views.recusal_add, name="recusal_add"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/decide/", views.item_decide, name="item_decide"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/defer/", views.item_defer, name="item_defer"),
+]
