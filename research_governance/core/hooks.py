@@ -1,7 +1,7 @@
 """Calls from a lower layer up to a higher one.
 
-Imports point down (kernel <- domain <- oversight <- portal <- demo; the import-linter contracts
-in pyproject.toml). When a lower app must make something happen in a higher one (a recorded
+Imports point down (kernel <- domain <- oversight <- portal <- demo; docs/architecture.md, held by
+the import-linter contracts in pyproject.toml). When a lower app must make something happen in a higher one (a recorded
 decision queues its letters, a suspended approval suspends the agreements that depend on it), the
 lower app declares a ``Hook`` and calls it; the higher app registers its receiver in
 ``AppConfig.ready()``.
