@@ -14,10 +14,8 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import IO
 
-from celery import Task
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -233,8 +231,6 @@ def queue_letters(*, decision_id: int, kind: str, languages: Iterable[str] = LAN
 
     for language in languages:
         render_letter.delay_on_commit(decision_id, kind, language)
-
-
 
 
 def wanted_letters(since: datetime | None = None) -> list[tuple[int, str, str]]:

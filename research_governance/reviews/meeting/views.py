@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.committees.models import Committee
 from research_governance.committees.selectors import can_manage_committee, sitting_on
 from research_governance.committees.views import (
@@ -60,7 +61,7 @@ from . import services, workflow
 MEETINGS_PER_PAGE = 20
 
 
-def get_meeting(request: HttpRequest, pk: int, meeting_id: int) -> Meeting:
+def get_meeting(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> Meeting:
     committee = get_committee_for_viewer(request, pk)
     meeting = get_object_or_404(
         Meeting.objects.select_related("committee", "closed_by"), pk=meeting_id, committee=committee
@@ -68,7 +69,7 @@ def get_meeting(request: HttpRequest, pk: int, meeting_id: int) -> Meeting:
     return meeting
 
 
-def get_item(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> AgendaItem:
+def get_item(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> AgendaItem:
     """The item if the user may take part in it: a conflicted member gets 404 (JP-ERC-07/08, US-IRB-03)."""
     meeting = get_meeting(request, pk, meeting_id)
     item = get_object_or_404(
@@ -82,19 +83,19 @@ def get_item(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> Ag
     return item
 
 
-def _not_done(request: HttpRequest, text: str, refused: ValidationError | None) -> None:
+def _not_done(request: AuthenticatedHttpRequest, text: str, refused: ValidationError | None) -> None:
     """The failure message, with the service's reasons: the form may no longer be on the page
     (the meeting closed, the item was decided or deferred meanwhile) to show them."""
     messages.error(request, " ".join([text, *(refused.messages if refused else [])]))
 
 
-def _require_manager(request: HttpRequest, committee: Committee) -> None:
+def _require_manager(request: AuthenticatedHttpRequest, committee: Committee) -> None:
     if not can_manage_committee(request.user, committee):
         raise PermissionDenied
 
 
 def _meeting_list_response(
-    request: HttpRequest, committee: Committee, *, form: MeetingScheduleForm | None = None
+    request: AuthenticatedHttpRequest, committee: Committee, *, form: MeetingScheduleForm | None = None
 ) -> HttpResponse:
     page = Paginator(meetings_for(committee), MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     can_manage = can_manage_committee(request.user, committee)
@@ -109,13 +110,13 @@ def _meeting_list_response(
 
 @login_required
 @require_GET
-def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _meeting_list_response(request, get_committee_for_viewer(request, pk))
 
 
 @login_required
 @require_POST
-def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     committee = get_committee_for_manager(request, pk)
     form = MeetingScheduleForm(request.POST)
     if form.is_valid():
@@ -131,7 +132,7 @@ def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_rows(
-    request: HttpRequest, meeting: Meeting, defer_forms: dict[int, DeferForm] | None = None
+    request: AuthenticatedHttpRequest, meeting: Meeting, defer_forms: dict[int, DeferForm] | None = None
 ) -> list[dict[str, Any]]:
     """The agenda as the user may see it; the secretariat gets a "Defer" form on each pending item."""
     items = meeting.items.select_related("submission__protocol").prefetch_related("recusals__membership__user")
@@ -151,7 +152,7 @@ def _item_rows(
 
 
 def _meeting_detail_response(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     meeting: Meeting,
     *,
     agenda_form: AgendaAddForm | None = None,
@@ -182,13 +183,13 @@ def _meeting_detail_response(
 
 @login_required
 @require_GET
-def meeting_detail(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def meeting_detail(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     return _meeting_detail_response(request, get_meeting(request, pk, meeting_id))
 
 
 @login_required
 @require_POST
-def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def agenda_add(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
     _require_manager(request, meeting.committee)
     form = AgendaAddForm(request.POST, candidates=agenda_candidates(meeting))
@@ -208,7 +209,7 @@ def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def attendance(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
     _require_manager(request, meeting.committee)
     seats = sitting_on(meeting.committee, meeting_day(meeting))
@@ -228,7 +229,7 @@ def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
 
 
 def _item_response(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     item: AgendaItem,
     *,
     vote_form: VoteForm | None = None,
@@ -274,13 +275,13 @@ def _item_response(
 
 @login_required
 @require_GET
-def item_detail(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def item_detail(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     return _item_response(request, get_item(request, pk, meeting_id, item_id))
 
 
 @login_required
 @require_POST
-def vote(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def vote(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     form = VoteForm(request.POST)
     refused: ValidationError | None = None
@@ -299,7 +300,7 @@ def vote(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def recusal_add(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def recusal_add(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     _require_manager(request, item.meeting.committee)
     seats = sitting_on(item.meeting.committee, meeting_day(item.meeting))
@@ -320,7 +321,7 @@ def recusal_add(request: HttpRequest, pk: int, meeting_id: int, item_id: int) ->
 
 @login_required
 @require_POST
-def item_decide(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def item_decide(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     if not can_decide(request.user, item):
         raise PermissionDenied
@@ -341,7 +342,7 @@ def item_decide(request: HttpRequest, pk: int, meeting_id: int, item_id: int) ->
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def minutes(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     """The minutes (US-IRB-08): attendance, recusals, votes and decisions as recorded, and the
     secretariat's narrative, the only part anyone types."""
     meeting = get_meeting(request, pk, meeting_id)
@@ -406,7 +407,7 @@ def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
 
 
 def _close_response(
-    request: HttpRequest, meeting: Meeting, *, defer_forms: dict[int, DeferForm] | None = None
+    request: AuthenticatedHttpRequest, meeting: Meeting, *, defer_forms: dict[int, DeferForm] | None = None
 ) -> HttpResponse:
     """The confirmation step: what is still open, with a way to decide or defer each item."""
     items = list(meeting.items.select_related("submission__protocol").order_by("order", "id"))
@@ -429,7 +430,7 @@ def _close_response(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_close(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def meeting_close(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
     _require_manager(request, meeting.committee)
     if not workflow.is_open(meeting):
@@ -449,7 +450,7 @@ def meeting_close(request: HttpRequest, pk: int, meeting_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def item_defer(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def item_defer(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     _require_manager(request, item.meeting.committee)
     form = DeferForm(request.POST, item=item)
