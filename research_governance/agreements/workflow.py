@@ -2,7 +2,7 @@
 and is decided through the same machinery as an ethics submission (``reviews.workflow``'s
 ``Transition``, ``transition_for``, ``DecisionOutcome``); an approved request becomes an agreement
 that both parties sign; the agreement lives only while the ethics approval of every dataset it
-covers is active (DESIGN.md, "Data access tied to ethics approval").
+covers is active (docs/architecture.md; the cascade is agreements.cascade_services).
 
 Three tables: the request (submit ... decide), the agreement (sign, suspend, reinstate, expire,
 terminate) and the access grant (end). Every service that changes one of them asks
