@@ -4,6 +4,7 @@ under review; an assignment taken off, or ended by a declared conflict, stays on
 withdrawn."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -34,9 +35,10 @@ def reviewer_assign(
     due_date = due_date or timezone.localdate() + timedelta(days=subject.rules.review_days)
     if due_date < timezone.localdate():
         raise ValidationError(gettext("The due date is in the past."))
+    # The subject and the reviewer are fields of the concrete row, named by the subject.
+    fields: dict[str, Any] = {subject.subject_field: subject.row, "reviewer": reviewer}
     assignment = subject.assignment_model.objects.create(
-        **{subject.subject_field: subject.row},
-        reviewer=reviewer,
+        **fields,
         assigned_by=by,
         assigned_at=timezone.now(),
         due_date=due_date,

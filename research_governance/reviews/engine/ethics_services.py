@@ -154,7 +154,7 @@ class EthicsSubmission(ReviewSubject):
 
     # ---- records and notices -------------------------------------------------------------------------------------
 
-    def audit(self, *, by: User | None, action: AuditAction | str, data: dict[str, Any]) -> None:
+    def audit(self, *, by: User | None, action: AuditAction, data: dict[str, Any]) -> None:
         audit_record(actor=by, action=action, target=self.row, protocol=self.protocol, data=data)
 
     def assignment_made(self, assignment: ReviewerAssignmentBase) -> None:

@@ -161,7 +161,7 @@ class ReviewSubject(ABC):
     # ---- what each step records and tells -------------------------------------------------------------------------
 
     @abstractmethod
-    def audit(self, *, by: User | None, action: AuditAction | str, data: dict[str, Any]) -> None:
+    def audit(self, *, by: User | None, action: AuditAction, data: dict[str, Any]) -> None:
         """Write the audit event about the subject (in the caller's transaction)."""
 
     def assignment_made(self, assignment: ReviewerAssignmentBase) -> None:

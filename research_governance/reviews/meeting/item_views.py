@@ -6,11 +6,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.committees.selectors import can_manage_committee, sitting_on
 from research_governance.committees.views import add_service_errors, form_error_messages
 from research_governance.reviews.meeting.forms import DecideForm, DeferForm, RecusalForm, VoteForm
@@ -30,7 +31,7 @@ from . import services, workflow
 from .views import close_page, get_meeting, meeting_page, require_manager, tell_not_done
 
 
-def get_item(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> AgendaItem:
+def get_item(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> AgendaItem:
     """The item if the user may take part in it: a conflicted member gets 404 (JP-ERC-07/08, US-IRB-03)."""
     meeting = get_meeting(request, pk, meeting_id)
     item = get_object_or_404(
@@ -45,7 +46,7 @@ def get_item(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> Ag
 
 
 def _item_response(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     item: AgendaItem,
     *,
     vote_form: VoteForm | None = None,
@@ -91,13 +92,13 @@ def _item_response(
 
 @login_required
 @require_GET
-def item_detail(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def item_detail(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     return _item_response(request, get_item(request, pk, meeting_id, item_id))
 
 
 @login_required
 @require_POST
-def vote(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def vote(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     form = VoteForm(request.POST)
     refused: ValidationError | None = None
@@ -116,7 +117,7 @@ def vote(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def recusal_add(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def recusal_add(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     require_manager(request, item.meeting.committee)
     seats = sitting_on(item.meeting.committee, meeting_day(item.meeting))
@@ -137,7 +138,7 @@ def recusal_add(request: HttpRequest, pk: int, meeting_id: int, item_id: int) ->
 
 @login_required
 @require_POST
-def item_decide(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def item_decide(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     if not can_decide(request.user, item):
         raise PermissionDenied
@@ -158,7 +159,7 @@ def item_decide(request: HttpRequest, pk: int, meeting_id: int, item_id: int) ->
 
 @login_required
 @require_POST
-def item_defer(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+def item_defer(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     require_manager(request, item.meeting.committee)
     form = DeferForm(request.POST, item=item)

@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.committees.models import Committee
 from research_governance.committees.selectors import can_manage_committee, sitting_on
 from research_governance.committees.views import add_service_errors, get_committee_for_manager, get_committee_for_viewer
@@ -40,7 +41,7 @@ from . import services, workflow
 MEETINGS_PER_PAGE = 20
 
 
-def get_meeting(request: HttpRequest, pk: int, meeting_id: int) -> Meeting:
+def get_meeting(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> Meeting:
     committee = get_committee_for_viewer(request, pk)
     meeting = get_object_or_404(
         Meeting.objects.select_related("committee", "closed_by"), pk=meeting_id, committee=committee
@@ -48,19 +49,19 @@ def get_meeting(request: HttpRequest, pk: int, meeting_id: int) -> Meeting:
     return meeting
 
 
-def tell_not_done(request: HttpRequest, text: str, refused: ValidationError | None) -> None:
+def tell_not_done(request: AuthenticatedHttpRequest, text: str, refused: ValidationError | None) -> None:
     """The failure message, with the service's reasons: the form may no longer be on the page
     (the meeting closed, the item was decided or deferred meanwhile) to show them."""
     messages.error(request, " ".join([text, *(refused.messages if refused else [])]))
 
 
-def require_manager(request: HttpRequest, committee: Committee) -> None:
+def require_manager(request: AuthenticatedHttpRequest, committee: Committee) -> None:
     if not can_manage_committee(request.user, committee):
         raise PermissionDenied
 
 
 def _meeting_list_response(
-    request: HttpRequest, committee: Committee, *, form: MeetingScheduleForm | None = None
+    request: AuthenticatedHttpRequest, committee: Committee, *, form: MeetingScheduleForm | None = None
 ) -> HttpResponse:
     page = Paginator(meetings_for(committee), MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     can_manage = can_manage_committee(request.user, committee)
@@ -75,13 +76,13 @@ def _meeting_list_response(
 
 @login_required
 @require_GET
-def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _meeting_list_response(request, get_committee_for_viewer(request, pk))
 
 
 @login_required
 @require_POST
-def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     committee = get_committee_for_manager(request, pk)
     form = MeetingScheduleForm(request.POST)
     if form.is_valid():
@@ -97,7 +98,7 @@ def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_rows(
-    request: HttpRequest, meeting: Meeting, defer_forms: dict[int, DeferForm] | None = None
+    request: AuthenticatedHttpRequest, meeting: Meeting, defer_forms: dict[int, DeferForm] | None = None
 ) -> list[dict[str, Any]]:
     """The agenda as the user may see it; the secretariat gets a "Defer" form on each pending item."""
     items = meeting.items.select_related("submission__protocol").prefetch_related("recusals__membership__user")
@@ -117,7 +118,7 @@ def _item_rows(
 
 
 def meeting_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     meeting: Meeting,
     *,
     agenda_form: AgendaAddForm | None = None,
@@ -148,13 +149,13 @@ def meeting_page(
 
 @login_required
 @require_GET
-def meeting_detail(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def meeting_detail(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     return meeting_page(request, get_meeting(request, pk, meeting_id))
 
 
 @login_required
 @require_POST
-def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def agenda_add(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
     require_manager(request, meeting.committee)
     form = AgendaAddForm(request.POST, candidates=agenda_candidates(meeting))
@@ -174,7 +175,7 @@ def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def attendance(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
     require_manager(request, meeting.committee)
     seats = sitting_on(meeting.committee, meeting_day(meeting))
@@ -195,7 +196,7 @@ def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def minutes(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     """The minutes (US-IRB-08): attendance, recusals, votes and decisions as recorded, and the
     secretariat's narrative, the only part anyone types."""
     meeting = get_meeting(request, pk, meeting_id)
@@ -260,7 +261,7 @@ def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
 
 
 def close_page(
-    request: HttpRequest, meeting: Meeting, *, defer_forms: dict[int, DeferForm] | None = None
+    request: AuthenticatedHttpRequest, meeting: Meeting, *, defer_forms: dict[int, DeferForm] | None = None
 ) -> HttpResponse:
     """The confirmation step: what is still open, with a way to decide or defer each item."""
     items = list(meeting.items.select_related("submission__protocol").order_by("order", "id"))
@@ -283,7 +284,7 @@ def close_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_close(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def meeting_close(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
     require_manager(request, meeting.committee)
     if not workflow.is_open(meeting):
