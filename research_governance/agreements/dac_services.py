@@ -123,7 +123,7 @@ class DataAccessSubject(ReviewSubject):
         return permissions.conflict_reason(user, self.row)
 
     def audit(self, *, by: User | None, action: AuditAction | str, data: dict[str, Any]) -> None:
-        audit_record(actor=by, action=action, target=self.row, data=data)
+        audit_record(actor=by, action=AuditAction(action), target=self.row, data=data)
 
     def notify_assigned(self, assignment: ReviewerAssignmentBase) -> None:
         notify(
@@ -194,7 +194,7 @@ class DataAccessSubject(ReviewSubject):
 
 
 def _move(locked: DataAccessRequest, by: User, action: str, **changes: Any) -> None:
-    transition = transition_for(action, locked.status, actors_for(by, locked), REQUEST_TRANSITIONS)
+    transition = transition_for(action, locked.status, {*actors_for(by, locked)}, REQUEST_TRANSITIONS)
     previous = locked.status
     locked.status = transition.target
     locked.status_changed_at = timezone.now()
@@ -203,7 +203,7 @@ def _move(locked: DataAccessRequest, by: User, action: str, **changes: Any) -> N
     locked.save()
     audit_record(
         actor=by,
-        action=transition.audit_action,
+        action=AuditAction(transition.audit_action),
         target=locked,
         data={"from": previous, "to": locked.status, **{k: v for k, v in changes.items() if isinstance(v, str)}},
     )
@@ -291,6 +291,10 @@ def agreement_reference(data_request: DataAccessRequest, on: date) -> str:
 def _agreement_create(locked: DataAccessRequest, by: User, now: datetime) -> Agreement:
     from .document import new_verification_code, queue_document
 
+    # A request is submitted with its term (services.missing_for_submission).
+    assert locked.term_start
+    assert locked.term_end
+    assert locked.destruction_date
     agreement = Agreement.objects.create(
         request=locked,
         reference=agreement_reference(locked, timezone.localdate(now)),

@@ -17,18 +17,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.reviews.engine.models import AssignmentStatus
 from research_governance.reviews.workflow import TransitionRefused
 
 from . import agreement_services, dac_selectors, dac_services, permissions
 from .forms_review import AssignForm, ConflictForm, DecisionForm, ReturnForm, ReviewForm, SignForm
-from .models import Agreement, DataAccessRequest
+from .models import Agreement, DataAccessRequest, Signature
 from .views_requests import get_request_for_viewer
 from .workflow import AgreementStatus, RequestStatus
 
@@ -40,14 +42,16 @@ def _back(data_request: DataAccessRequest) -> HttpResponse:
     return redirect("agreements:request_detail", data_request.pk)
 
 
-def _refused(request: HttpRequest, data_request: DataAccessRequest, error: Exception) -> HttpResponse:
+def _refused(request: AuthenticatedHttpRequest, data_request: DataAccessRequest, error: Exception) -> HttpResponse:
     texts = error.messages if isinstance(error, ValidationError) else [str(error)]
     for text in texts:
         messages.error(request, text)
     return _back(data_request)
 
 
-def _act(request: HttpRequest, data_request: DataAccessRequest, action: Callable[[], Any], done: str) -> HttpResponse:
+def _act(
+    request: AuthenticatedHttpRequest, data_request: DataAccessRequest, action: Callable[[], Any], done: str
+) -> HttpResponse:
     """Run a service for a POST without a form page: refused by the workflow → back with a message."""
     try:
         action()
@@ -58,7 +62,7 @@ def _act(request: HttpRequest, data_request: DataAccessRequest, action: Callable
 
 
 def _form_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     data_request: DataAccessRequest,
     form: Any,
     *,
@@ -88,7 +92,7 @@ def _form_errors(form: Any, error: Exception) -> None:
         form.add_error(None, text)
 
 
-def _written(request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], Any]) -> bool:
+def _written(request: AuthenticatedHttpRequest, form: Any, write: Callable[[dict[str, Any]], Any]) -> bool:
     """Whether a POSTed form was valid and its service took it; otherwise the form says why not."""
     if request.method != "POST" or not form.is_valid():
         return False
@@ -105,7 +109,7 @@ def _written(request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], 
 
 @login_required
 @require_GET
-def dac_queue(request: HttpRequest) -> HttpResponse:
+def dac_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Requests waiting for the committee, for its officers; 404 for everyone else."""
     if not permissions.officer_institutions(request.user).exists():
         raise Http404
@@ -114,7 +118,7 @@ def dac_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "agreements/review/queue.html", {"page": page, "heading": heading})
 
 
-def _officer_request(request: HttpRequest, pk: int) -> DataAccessRequest:
+def _officer_request(request: AuthenticatedHttpRequest, pk: int) -> DataAccessRequest:
     data_request = get_request_for_viewer(request, pk)
     if not permissions.can_act_as_officer(request.user, data_request):
         raise PermissionDenied
@@ -123,7 +127,7 @@ def _officer_request(request: HttpRequest, pk: int) -> DataAccessRequest:
 
 @login_required
 @require_POST
-def request_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def request_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = _officer_request(request, pk)
     return _act(
         request,
@@ -135,7 +139,7 @@ def request_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def request_return(request: HttpRequest, pk: int) -> HttpResponse:
+def request_return(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = _officer_request(request, pk)
     if data_request.status != RequestStatus.SUBMITTED:
         messages.error(request, gettext("Only a request waiting for the committee's secretariat can be returned."))
@@ -160,7 +164,7 @@ def request_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reviewer_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def reviewer_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = _officer_request(request, pk)
     form = AssignForm(request.POST, members=dac_selectors.dac_members(data_request.institution_id))
     if not form.is_valid():
@@ -179,7 +183,7 @@ def reviewer_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_declare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = get_request_for_viewer(request, pk)
     form = ConflictForm(request.POST)
     if not form.is_valid():
@@ -197,7 +201,7 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_write(request: HttpRequest, pk: int) -> HttpResponse:
+def review_write(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The assigned reviewer's own review; nobody else opens it."""
     data_request = get_request_for_viewer(request, pk)
     own = dac_selectors.live_reviews(data_request).filter(reviewer=request.user).first()
@@ -228,7 +232,7 @@ def review_write(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def decision_record(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = _officer_request(request, pk)
     if data_request.status != RequestStatus.ACCEPTED:
         messages.error(
@@ -267,7 +271,7 @@ def decision_record(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- the agreement ---------------------------------------------------------------------------------------------------
 
 
-def _agreement_for_viewer(request: HttpRequest, pk: int) -> Agreement:
+def _agreement_for_viewer(request: AuthenticatedHttpRequest, pk: int) -> Agreement:
     agreement = get_object_or_404(Agreement.objects.select_related("request"), pk=pk)
     if not permissions.can_view_agreement(request.user, agreement):
         raise Http404
@@ -276,7 +280,7 @@ def _agreement_for_viewer(request: HttpRequest, pk: int) -> Agreement:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_sign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The requester signs for the recipient; an unconflicted officer of the committee for the provider."""
     agreement = _agreement_for_viewer(request, pk)
     data_request = agreement.request
@@ -294,7 +298,7 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         messages.success(request, gettext("You have signed the agreement."))
         return _back(data_request)
-    meaning = agreement_services.PARTY_MEANING[party]
+    meaning = agreement_services.PARTY_MEANING[Signature.Party(party)]
     from research_governance.reviews.models import Condition
 
     return _form_page(
@@ -316,7 +320,7 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def terms_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def terms_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     agreement = _agreement_for_viewer(request, pk)
     if not agreement.request.team.filter(user=request.user).exists():
         raise PermissionDenied
@@ -330,7 +334,7 @@ def terms_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def agreement_document(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_document(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The PDF, to whoever may view the agreement; 404 for everybody else."""
     agreement = _agreement_for_viewer(request, pk)
     if not agreement.document:
@@ -363,7 +367,7 @@ def agreement_verify(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_access(request: HttpRequest) -> HttpResponse:
+def my_access(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own grants, each active or ended as computed now (no job needed)."""
     page = Paginator(dac_selectors.my_grants(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
@@ -393,7 +397,7 @@ class _Echo:
 
 @login_required
 @require_GET
-def grants_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def grants_export(request: AuthenticatedHttpRequest, fmt: str) -> StreamingHttpResponse:
     """The grants in force now, for the committee's officers, auditors and administrators of the
     institution; streamed in chunks. 404 for everyone else."""
     institutions = dac_selectors.export_institutions(request.user)

@@ -4,6 +4,7 @@ under review; an assignment taken off, or ended by a declared conflict, stays on
 withdrawn."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -34,12 +35,10 @@ def reviewer_assign(
     due_date = due_date or timezone.localdate() + timedelta(days=subject.rules.review_days)
     if due_date < timezone.localdate():
         raise ValidationError(gettext("The due date is in the past."))
-    assignment = subject.assignment_model.objects.create(
-        **{subject.subject_field: subject.row},
-        reviewer=reviewer,
-        assigned_by=by,
-        assigned_at=timezone.now(),
-        due_date=due_date,
+    # The subject's own foreign key, and the reviewer each concrete row declares.
+    row: dict[str, Any] = {subject.subject_field: subject.row, "reviewer": reviewer}
+    assignment = subject.assignment_model._default_manager.create(
+        **row, assigned_by=by, assigned_at=timezone.now(), due_date=due_date
     )
     subject.assignment_made(assignment)
     subject.audit(

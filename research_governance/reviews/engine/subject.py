@@ -114,7 +114,9 @@ class ReviewSubject(ABC):
     def for_assignment(cls, assignment: ReviewerAssignmentBase) -> tuple[Any, Self]:
         """The assignment locked, with its subject."""
         locked = (
-            cls.assignment_model.objects.select_for_update().select_related(cls.subject_field).get(pk=assignment.pk)
+            cls.assignment_model._default_manager.select_for_update()
+            .select_related(cls.subject_field)
+            .get(pk=assignment.pk)
         )
         return locked, cls(getattr(locked, cls.subject_field))
 
@@ -123,10 +125,10 @@ class ReviewSubject(ABC):
         return str(self.row.status)
 
     def assignments(self) -> QuerySet[Any]:
-        return self.assignment_model.objects.filter(**{self.subject_field: self.row})
+        return self.assignment_model._default_manager.filter(**{self.subject_field: self.row})
 
     def declarations(self) -> QuerySet[Any]:
-        return self.declaration_model.objects.filter(**{self.subject_field: self.row})
+        return self.declaration_model._default_manager.filter(**{self.subject_field: self.row})
 
     # ---- who -----------------------------------------------------------------------------------------------------
 
