@@ -1,6 +1,7 @@
 """The request of a view that only a signed-in user reaches."""
 
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from .models import User
 
@@ -10,3 +11,5 @@ class AuthenticatedHttpRequest(HttpRequest):
     AnonymousUser. An annotation only: Django still passes a plain HttpRequest."""
 
     user: User
+    # Set on every request by django_htmx's HtmxMiddleware (settings.MIDDLEWARE).
+    htmx: HtmxDetails

@@ -75,12 +75,7 @@ def agreement_sign(*, agreement: Agreement, by: User, password: str) -> Signatur
     check_signature(by, password)
     now = timezone.now()
     # The signature's manifestation (US-R-01), on the row it signs.
-    manifestation = {
-        "signer": by,
-        "printed_name": by.display_name,
-        "signed_at": now,
-        "meaning": PARTY_MEANING[Signature.Party(party)],
-    }
+    manifestation = {"signer": by, "printed_name": by.display_name, "signed_at": now, "meaning": PARTY_MEANING[party]}
     signature = Signature.objects.create(agreement=locked, party=party, **manifestation)
     # What was signed, by whom, meaning what, and how (US-R-01).
     signed = {
@@ -92,7 +87,7 @@ def agreement_sign(*, agreement: Agreement, by: User, password: str) -> Signatur
         "document_sha256": locked.document_sha256,
         "signature_components": ["signed-in user", "password"],
     }
-    audit_record(actor=by, action=AuditAction(transition.audit_action), target=locked, data=signed)
+    audit_record(actor=by, action=transition.audit_action, target=locked, data=signed)
     if party == Signature.Party.RECIPIENT:
         RequestTeamMember.objects.filter(request=data_request, user=by, accepted_terms_at__isnull=True).update(
             accepted_terms_at=now
@@ -112,7 +107,7 @@ def _activate(locked: Agreement, data_request: DataAccessRequest, by: User, acto
     locked.save(update_fields=["status", "status_changed_at"])
     audit_record(
         actor=by,
-        action=AuditAction(transition.audit_action),
+        action=transition.audit_action,
         target=locked,
         data={"reference": locked.reference, "from": previous, "to": locked.status},
     )

@@ -58,14 +58,14 @@ def reviewer_candidates(data_request: DataAccessRequest) -> list[User]:
     ]
 
 
-def party_for(user: User, data_request: DataAccessRequest) -> str:
+def party_for(user: User, data_request: DataAccessRequest) -> Signature.Party | None:
     """The party the user may sign for: the requester for the recipient; an unconflicted officer
-    of the provider institution's data access committee for the provider. "" for anyone else."""
+    of the provider institution's data access committee for the provider. None for anyone else."""
     if user.is_authenticated and data_request.requester_id == user.pk:
         return Signature.Party.RECIPIENT
     if permissions.can_act_as_officer(user, data_request):
         return Signature.Party.PROVIDER
-    return ""
+    return None
 
 
 def committee_queue(user: User) -> QuerySet[DataAccessRequest]:

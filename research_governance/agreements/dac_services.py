@@ -122,8 +122,8 @@ class DataAccessSubject(ReviewSubject):
     def conflict_reason(self, user: User) -> str:
         return permissions.conflict_reason(user, self.row)
 
-    def audit(self, *, by: User | None, action: AuditAction | str, data: dict[str, Any]) -> None:
-        audit_record(actor=by, action=AuditAction(action), target=self.row, data=data)
+    def audit(self, *, by: User | None, action: AuditAction, data: dict[str, Any]) -> None:
+        audit_record(actor=by, action=action, target=self.row, data=data)
 
     def notify_assigned(self, assignment: ReviewerAssignmentBase) -> None:
         notify(
@@ -194,7 +194,7 @@ class DataAccessSubject(ReviewSubject):
 
 
 def _move(locked: DataAccessRequest, by: User, action: str, **changes: Any) -> None:
-    transition = transition_for(action, locked.status, {*actors_for(by, locked)}, REQUEST_TRANSITIONS)
+    transition = transition_for(action, locked.status, actors_for(by, locked), REQUEST_TRANSITIONS)
     previous = locked.status
     locked.status = transition.target
     locked.status_changed_at = timezone.now()
@@ -203,7 +203,7 @@ def _move(locked: DataAccessRequest, by: User, action: str, **changes: Any) -> N
     locked.save()
     audit_record(
         actor=by,
-        action=AuditAction(transition.audit_action),
+        action=transition.audit_action,
         target=locked,
         data={"from": previous, "to": locked.status, **{k: v for k, v in changes.items() if isinstance(v, str)}},
     )
@@ -291,17 +291,18 @@ def agreement_reference(data_request: DataAccessRequest, on: date) -> str:
 def _agreement_create(locked: DataAccessRequest, by: User, now: datetime) -> Agreement:
     from .document import new_verification_code, queue_document
 
-    # A request is submitted with its term (services.missing_for_submission).
-    assert locked.term_start
-    assert locked.term_end
-    assert locked.destruction_date
+    term_start, term_end, destruction_due = locked.term_start, locked.term_end, locked.destruction_date
+    # Submitting checks the request has all three (services.missing_for_submission), so a decided one does.
+    assert term_start is not None
+    assert term_end is not None
+    assert destruction_due is not None
     agreement = Agreement.objects.create(
         request=locked,
         reference=agreement_reference(locked, timezone.localdate(now)),
         status=AgreementStatus.AWAITING_SIGNATURES,
-        term_start=locked.term_start,
-        term_end=locked.term_end,
-        destruction_due=locked.destruction_date,
+        term_start=term_start,
+        term_end=term_end,
+        destruction_due=destruction_due,
         status_changed_at=now,
         created_at=now,
         verification_code=new_verification_code(),

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
+from research_governance.celery import Task
 from research_governance.committees.models import Committee
 from research_governance.core.fields import model_field
 
@@ -232,7 +233,7 @@ def agreement_render(agreement_id: int) -> Agreement | None:
     return locked
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@shared_task(base=Task, acks_late=True, soft_time_limit=60, time_limit=90)
 def render_agreement_document(agreement_id: int) -> str | None:
     agreement = agreement_render(agreement_id)
     return agreement.reference if agreement else None
@@ -240,5 +241,4 @@ def render_agreement_document(agreement_id: int) -> str | None:
 
 def queue_document(agreement: Agreement) -> None:
     """Render after the caller's transaction commits; a broker that cannot be reached is logged."""
-    # shared_task is typed as Celery's Task; it is the app's task class (research_governance.celery.Task).
-    render_agreement_document.delay_on_commit(agreement.pk)  # type: ignore[attr-defined]  # see above
+    render_agreement_document.delay_on_commit(agreement.pk)

@@ -9,6 +9,9 @@
   and a declared conflict counts too (US-IRB-03): a conflicted member sees nothing of the request.
 - Auditors and administrators of the institution read everything and change nothing."""
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -19,11 +22,14 @@ from research_governance.reviews.engine import conflicts
 
 from .models import Agreement, DataAccessRequest, RequestConflict, RequestReview, RequestTeamMember
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
 OFFICER_ROLES = (CommitteeMembership.Role.CHAIR, CommitteeMembership.Role.SECRETARIAT)
 OVERSIGHT_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR)
 
 
-def _signed_in(user: User | AnonymousUser) -> bool:
+def _signed_in(user: User | AnonymousUser) -> "TypeIs[User]":
     return bool(user.is_authenticated and user.is_active)
 
 
@@ -36,7 +42,7 @@ def is_dac_officer(user: User | AnonymousUser, institution_id: int) -> bool:
     return _signed_in(user) and dac_seats(user, institution_id).filter(role__in=OFFICER_ROLES).exists()
 
 
-def officer_institutions(user: User) -> QuerySet[CommitteeMembership]:
+def officer_institutions(user: User) -> QuerySet[CommitteeMembership, Mapping[str, object]]:
     """The institutions whose data access committee the user chairs or runs (a subquery)."""
     return dac_seats_anywhere(user).filter(role__in=OFFICER_ROLES).values("committee__institution_id")
 
@@ -47,7 +53,7 @@ def dac_seats_anywhere(user: User) -> QuerySet[CommitteeMembership]:
     )
 
 
-def oversight_institutions(user: User) -> QuerySet[RoleMembership]:
+def oversight_institutions(user: User) -> QuerySet[RoleMembership, Mapping[str, object]]:
     """The institutions where the user is an auditor or administrator today (a subquery)."""
     return RoleMembership.objects.current().filter(user=user, role__in=OVERSIGHT_ROLES).values("institution_id")
 
@@ -115,7 +121,8 @@ def can_edit_request(user: User | AnonymousUser, request: DataAccessRequest) -> 
 
 def can_act_as_officer(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
     """Pre-screen, assign, decide, sign for the provider: an unconflicted officer of the committee."""
-    return is_dac_officer(user, request.institution_id) and not conflict_reason(user, request)  # type: ignore[arg-type]
+    # Signed in already follows from being an officer; said first so that the user is a User below.
+    return _signed_in(user) and is_dac_officer(user, request.institution_id) and not conflict_reason(user, request)
 
 
 def can_view_agreement(user: User | AnonymousUser, agreement: Agreement) -> bool:

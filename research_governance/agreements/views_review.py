@@ -17,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -30,7 +29,7 @@ from research_governance.reviews.workflow import TransitionRefused
 
 from . import agreement_services, dac_selectors, dac_services, permissions
 from .forms_review import AssignForm, ConflictForm, DecisionForm, ReturnForm, ReviewForm, SignForm
-from .models import Agreement, DataAccessRequest, Signature
+from .models import Agreement, DataAccessRequest
 from .views_requests import get_request_for_viewer
 from .workflow import AgreementStatus, RequestStatus
 
@@ -298,7 +297,7 @@ def agreement_sign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ):
         messages.success(request, gettext("You have signed the agreement."))
         return _back(data_request)
-    meaning = agreement_services.PARTY_MEANING[Signature.Party(party)]
+    meaning = agreement_services.PARTY_MEANING[party]
     from research_governance.reviews.models import Condition
 
     return _form_page(
@@ -334,7 +333,7 @@ def terms_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def agreement_document(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+def agreement_document(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse | FileResponse:
     """The PDF, to whoever may view the agreement; 404 for everybody else."""
     agreement = _agreement_for_viewer(request, pk)
     if not agreement.document:

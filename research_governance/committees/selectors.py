@@ -89,7 +89,7 @@ def committee_visibility(user: User) -> Q:
     seat = Exists(
         CommitteeMembership.objects.filter(CommitteeMembership.current_q(), committee=OuterRef("pk"), user=user)
     )
-    return Q(institution_id__in=institutions_with_role(user, *READER_ROLES)) | seat
+    return Q(institution_id__in=institutions_with_role(user, *READER_ROLES)) | Q(seat)
 
 
 def committees_visible_to(user: User | AnonymousUser) -> QuerySet[Committee]:

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 
 from . import selectors
@@ -150,7 +151,7 @@ def membership_add(
     membership.save()
     audit_record(
         actor=by,
-        action="committee.member_added",
+        action=AuditAction.COMMITTEE_MEMBER_ADDED,
         target=membership,
         data={
             "committee_id": locked.pk,
@@ -184,7 +185,7 @@ def membership_update(*, membership: CommitteeMembership, by: User, **fields: An
     after = _seat_values(locked)
     audit_record(
         actor=by,
-        action="committee.member_updated",
+        action=AuditAction.COMMITTEE_MEMBER_UPDATED,
         target=locked,
         data={
             "committee_id": locked.committee_id,
@@ -221,7 +222,7 @@ def membership_end(*, membership: CommitteeMembership, by: User, valid_to: date)
     locked.save(update_fields=["valid_to"])
     audit_record(
         actor=by,
-        action="committee.member_term_ended",
+        action=AuditAction.COMMITTEE_MEMBER_TERM_ENDED,
         target=locked,
         data={
             "committee_id": locked.committee_id,
@@ -258,7 +259,7 @@ def committee_update_settings(
     locked.save(update_fields=changed)
     audit_record(
         actor=by,
-        action="committee.settings_changed",
+        action=AuditAction.COMMITTEE_SETTINGS_CHANGED,
         target=locked,
         data={
             "committee_id": locked.pk,

@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.models import localized
 from research_governance.rules import check_committee
 
@@ -27,12 +28,12 @@ from .forms import (
 from .models import Committee, CommitteeMembership
 
 
-def get_committee_for_viewer(request: HttpRequest, pk: int) -> Committee:
+def get_committee_for_viewer(request: AuthenticatedHttpRequest, pk: int) -> Committee:
     """The committee if the user may see it; 404 otherwise, so its existence is not disclosed."""
     return get_object_or_404(selectors.committees_visible_to(request.user), pk=pk)
 
 
-def get_committee_for_manager(request: HttpRequest, pk: int) -> Committee:
+def get_committee_for_manager(request: AuthenticatedHttpRequest, pk: int) -> Committee:
     committee = get_committee_for_viewer(request, pk)
     if not selectors.can_manage_committee(request.user, committee):
         raise PermissionDenied
@@ -54,13 +55,13 @@ def add_service_errors(form: Form, error: ValidationError) -> None:
 
 @login_required
 @require_GET
-def committee_list(request: HttpRequest) -> HttpResponse:
+def committee_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     committees = selectors.committees_visible_to(request.user).select_related("institution").order_by("code")
     return render(request, "committees/list.html", {"committees": committees})
 
 
 def _detail_response(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     committee: Committee,
     *,
     add_form: MembershipAddForm | None = None,
@@ -92,7 +93,7 @@ def _detail_response(
     if can_manage:
         for membership in [*seats.roster, *seats.secretariat]:
             bound = end_form if membership.pk == end_membership_id else None
-            membership.end_form = bound or MembershipEndForm(membership=membership)  # type: ignore[attr-defined]
+            membership.end_form = bound or MembershipEndForm(membership=membership)  # type: ignore[attr-defined]  # for the template
         context["add_form"] = add_form or MembershipAddForm()
         context["settings_form"] = settings_form or CommitteeSettingsForm(
             committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user, committee)
@@ -102,13 +103,13 @@ def _detail_response(
 
 @login_required
 @require_GET
-def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def committee_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _detail_response(request, get_committee_for_viewer(request, pk))
 
 
 @login_required
 @require_POST
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     committee = get_committee_for_manager(request, pk)
     form = MembershipAddForm(request.POST)
     if form.is_valid():
@@ -140,7 +141,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
+def member_edit(request: AuthenticatedHttpRequest, pk: int, membership_id: int) -> HttpResponse:
     committee = get_committee_for_manager(request, pk)
     membership = get_membership(committee, membership_id)
     if request.method == "POST":
@@ -162,7 +163,7 @@ def member_edit(request: HttpRequest, pk: int, membership_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-def member_end(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
+def member_end(request: AuthenticatedHttpRequest, pk: int, membership_id: int) -> HttpResponse:
     committee = get_committee_for_manager(request, pk)
     membership = get_membership(committee, membership_id)
     form = MembershipEndForm(request.POST, membership=membership)
@@ -194,7 +195,7 @@ def form_error_messages(form: Form) -> list[str]:
 
 @login_required
 @require_POST
-def committee_settings(request: HttpRequest, pk: int) -> HttpResponse:
+def committee_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     committee = get_committee_for_manager(request, pk)
     form = CommitteeSettingsForm(
         request.POST, committee=committee, can_change_rule_set=selectors.can_change_rule_set(request.user, committee)

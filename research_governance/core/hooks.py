@@ -1,9 +1,10 @@
 """Calls from a lower layer up to a higher one.
 
-Imports point down (kernel <- domain <- oversight <- demo; docs/architecture.md). When a lower
-app must make something happen in a higher one (a recorded decision queues its letters, a
-suspended approval suspends the agreements that depend on it), the lower app declares a
-``Hook`` and calls it; the higher app registers its receiver in ``AppConfig.ready()``.
+Imports point down (kernel <- domain <- oversight <- portal <- demo; docs/architecture.md, held by
+the import-linter contracts in pyproject.toml). When a lower app must make something happen in a higher one (a recorded
+decision queues its letters, a suspended approval suspends the agreements that depend on it), the
+lower app declares a ``Hook`` and calls it; the higher app registers its receiver in
+``AppConfig.ready()``.
 
 A hook without a receiver is a wiring error, never a silent no-op: calling it raises
 ``ImproperlyConfigured``, and ``manage.py check`` (run by every management command and by the

@@ -9,11 +9,12 @@ task gives up and is retried, past the hard limit the worker process is replaced
 import logging
 from datetime import timedelta
 
-from celery import Task, shared_task
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from research_governance.accounts.models import User
+from research_governance.celery import Task
 from research_governance.reviews.models import Decision
 
 from . import services
@@ -26,6 +27,7 @@ RENDER_TIME_LIMIT = 90
 
 
 @shared_task(
+    base=Task,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,

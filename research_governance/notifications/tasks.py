@@ -7,6 +7,8 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
+from research_governance.celery import Task
+
 from . import selectors, services
 
 # Errors worth trying again later: the mail server or the database was unreachable.
@@ -29,6 +31,7 @@ REDISPATCH_CHUNK = 100
 
 
 @shared_task(
+    base=Task,
     acks_late=True,
     autoretry_for=RETRY_ON,
     retry_backoff=RETRY_BACKOFF,

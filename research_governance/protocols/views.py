@@ -8,7 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.audit import access
 from research_governance.protocols import permissions, selectors, services
 from research_governance.protocols.application import REQUIRED_FIELDS, SECTIONS, snapshot_sections
@@ -45,7 +47,7 @@ from research_governance.protocols.models import (
 PAGE_SIZE = 25
 
 
-def get_protocol_for_viewer(request: HttpRequest, pk: int) -> Protocol:
+def get_protocol_for_viewer(request: AuthenticatedHttpRequest, pk: int) -> Protocol:
     """The protocol if the user may see it; 404 otherwise, so its existence is not disclosed."""
     protocol = get_object_or_404(Protocol.objects.select_related("principal_investigator", "institution"), pk=pk)
     if not permissions.can_view(request.user, protocol):
@@ -53,7 +55,7 @@ def get_protocol_for_viewer(request: HttpRequest, pk: int) -> Protocol:
     return protocol
 
 
-def get_protocol_for_editor(request: HttpRequest, pk: int) -> Protocol:
+def get_protocol_for_editor(request: AuthenticatedHttpRequest, pk: int) -> Protocol:
     protocol = get_protocol_for_viewer(request, pk)
     if not permissions.can_edit(request.user, protocol):
         raise PermissionDenied
@@ -63,7 +65,7 @@ def get_protocol_for_editor(request: HttpRequest, pk: int) -> Protocol:
 DASHBOARD_CACHE_SECONDS = 600
 
 
-def _dashboard_body(request: HttpRequest) -> str:
+def _dashboard_body(request: AuthenticatedHttpRequest) -> str:
     status = request.GET.get("status", "")
     if status not in ProtocolStatus.values:
         status = ""
@@ -77,7 +79,7 @@ def _dashboard_body(request: HttpRequest) -> str:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My protocols. The unfiltered first page, the one people land on, is cached per user
     under a fingerprint of everything it shows (see selectors.dashboard_fingerprint), so any
     change to the user's protocols or access makes a new key and nothing stale is served."""
@@ -93,7 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def protocol_create(request: HttpRequest) -> HttpResponse:
+def protocol_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProtocolCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -108,7 +110,7 @@ def protocol_create(request: HttpRequest) -> HttpResponse:
     return render(request, "protocols/create.html", {"form": form})
 
 
-def _edit_context(request: HttpRequest, protocol: Protocol, **forms: Any) -> dict[str, Any]:
+def _edit_context(request: AuthenticatedHttpRequest, protocol: Protocol, **forms: Any) -> dict[str, Any]:
     draft_form = forms.pop("draft_form", None) or ProtocolDraftForm(instance=protocol)
     section_fields = [
         {"slug": section.slug, "title": section.title, "fields": [draft_form[name] for name in section.fields]}
@@ -137,7 +139,7 @@ def _assessment_for(protocol: Protocol) -> dict[str, Any]:
     return present(selectors.protocol_assessment(protocol), chosen=protocol.consent_procedure)
 
 
-def _not_editable_redirect(request: HttpRequest, protocol: Protocol) -> HttpResponse:
+def _not_editable_redirect(request: AuthenticatedHttpRequest, protocol: Protocol) -> HttpResponse:
     message = str(services.DraftNotEditable())
     if request.htmx:
         return render(request, "protocols/partials/autosave_status.html", {"error": message}, status=200)
@@ -146,7 +148,7 @@ def _not_editable_redirect(request: HttpRequest, protocol: Protocol) -> HttpResp
 
 
 @login_required
-def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The application form. A plain POST saves and redirects; htmx posts autosave in place."""
     protocol = get_protocol_for_editor(request, pk)
     if not protocol.is_editable:
@@ -193,7 +195,9 @@ def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "protocols/edit.html", _edit_context(request, protocol, draft_form=form), status=200)
 
 
-def _section_response(request: HttpRequest, protocol: Protocol, section: str, **forms: Any) -> HttpResponse:
+def _section_response(
+    request: AuthenticatedHttpRequest, protocol: Protocol, section: str, **forms: Any
+) -> HttpResponse:
     """After a change to a part of the form: the section alone for htmx, else back to the page."""
     if request.htmx:
         context = _edit_context(request, protocol, **forms)
@@ -203,7 +207,7 @@ def _section_response(request: HttpRequest, protocol: Protocol, section: str, **
     return redirect(reverse("protocols:edit", args=[protocol.pk]) + f"#{section}")
 
 
-def _service_call(request: HttpRequest, func: Any, **kwargs: Any) -> str | None:
+def _service_call(request: AuthenticatedHttpRequest, func: Any, **kwargs: Any) -> str | None:
     """Run a service; return an error message for the user instead of raising."""
     try:
         func(by=request.user, **kwargs)
@@ -215,7 +219,7 @@ def _service_call(request: HttpRequest, func: Any, **kwargs: Any) -> str | None:
 
 
 def _add_part(
-    request: HttpRequest, pk: int, *, form_class: type, service: Any, section: str, arguments: Any = dict
+    request: AuthenticatedHttpRequest, pk: int, *, form_class: type, service: Any, section: str, arguments: Any = dict
 ) -> HttpResponse:
     """Add a team member, site or recipient; on error, the section comes back with the form as typed."""
     protocol = get_protocol_for_editor(request, pk)
@@ -229,7 +233,14 @@ def _add_part(
 
 
 def _remove_part(
-    request: HttpRequest, pk: int, *, model: type, object_id: int, service: Any, argument: str, section: str
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    *,
+    model: type[Model],
+    object_id: int,
+    service: Any,
+    argument: str,
+    section: str,
 ) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     part = get_object_or_404(model, pk=object_id, protocol=protocol)
@@ -245,7 +256,7 @@ def _team_member_arguments(data: dict[str, Any]) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def team_member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _add_part(
         request,
         pk,
@@ -258,7 +269,7 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+def team_member_remove(request: AuthenticatedHttpRequest, pk: int, member_id: int) -> HttpResponse:
     return _remove_part(
         request,
         pk,
@@ -272,13 +283,13 @@ def team_member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpRes
 
 @login_required
 @require_POST
-def site_add(request: HttpRequest, pk: int) -> HttpResponse:
+def site_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _add_part(request, pk, form_class=SiteForm, service=services.site_add, section="sites")
 
 
 @login_required
 @require_POST
-def site_remove(request: HttpRequest, pk: int, site_id: int) -> HttpResponse:
+def site_remove(request: AuthenticatedHttpRequest, pk: int, site_id: int) -> HttpResponse:
     return _remove_part(
         request, pk, model=Site, object_id=site_id, service=services.site_remove, argument="site", section="sites"
     )
@@ -286,13 +297,13 @@ def site_remove(request: HttpRequest, pk: int, site_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def recipient_add(request: HttpRequest, pk: int) -> HttpResponse:
+def recipient_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _add_part(request, pk, form_class=RecipientForm, service=services.recipient_add, section="recipients")
 
 
 @login_required
 @require_POST
-def recipient_remove(request: HttpRequest, pk: int, recipient_id: int) -> HttpResponse:
+def recipient_remove(request: AuthenticatedHttpRequest, pk: int, recipient_id: int) -> HttpResponse:
     return _remove_part(
         request,
         pk,
@@ -306,7 +317,7 @@ def recipient_remove(request: HttpRequest, pk: int, recipient_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def document_add(request: HttpRequest, pk: int) -> HttpResponse:
+def document_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     form = DocumentUploadForm(request.POST, request.FILES)
     if form.is_valid():
@@ -334,7 +345,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def document_replace(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+def document_replace(request: AuthenticatedHttpRequest, pk: int, document_id: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     document = get_object_or_404(Document, pk=document_id, protocol=protocol)
     form = DocumentReplaceForm(request.POST, request.FILES)
@@ -360,7 +371,7 @@ def document_replace(request: HttpRequest, pk: int, document_id: int) -> HttpRes
 
 @login_required
 @require_POST
-def document_withdraw(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+def document_withdraw(request: AuthenticatedHttpRequest, pk: int, document_id: int) -> HttpResponse:
     protocol = get_protocol_for_editor(request, pk)
     document = get_object_or_404(Document, pk=document_id, protocol=protocol)
     error = _service_call(request, services.document_withdraw, document=document)
@@ -371,7 +382,7 @@ def document_withdraw(request: HttpRequest, pk: int, document_id: int) -> HttpRe
 
 @login_required
 @require_GET
-def document_download(request: HttpRequest, pk: int, version_id: int) -> FileResponse:
+def document_download(request: AuthenticatedHttpRequest, pk: int, version_id: int) -> FileResponse:
     protocol = get_protocol_for_viewer(request, pk)
     version = get_object_or_404(DocumentVersion.objects.select_related("document"), pk=version_id)
     if version.document.protocol_id != protocol.pk:
@@ -387,7 +398,7 @@ def document_download(request: HttpRequest, pk: int, version_id: int) -> FileRes
 
 @login_required
 @require_GET
-def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def version_detail(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
     protocol = get_protocol_for_viewer(request, pk)
     version = get_object_or_404(selectors.versions(protocol), number=number)
     snapshot = version.snapshot
@@ -413,7 +424,7 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def version_diff(request: HttpRequest, pk: int, number: int, other: int) -> HttpResponse:
+def version_diff(request: AuthenticatedHttpRequest, pk: int, number: int, other: int) -> HttpResponse:
     """What changed from version ``number`` to version ``other``; the same readers as the version page."""
     protocol = get_protocol_for_viewer(request, pk)
     pair = selectors.version_pair(protocol, number, other)

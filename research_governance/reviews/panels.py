@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
+from django.forms import ChoiceField
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership
@@ -140,8 +141,9 @@ def submitted_reviews(submission: Submission) -> list[ReviewerAssignment]:
     sections, documents = anchor_titles(submission.version.snapshot)
     ratings = dict(RATING_LABELS)
     for review in reviews:
-        review.comment_groups = group_comments(review.comments.all()).groups(sections, documents)  # type: ignore[attr-defined]
-        review.checklist_rows = [  # type: ignore[attr-defined]
+        # Both for the template, not fields.
+        review.comment_groups = group_comments(review.comments.all()).groups(sections, documents)  # type: ignore[attr-defined]  # see above
+        review.checklist_rows = [  # type: ignore[attr-defined]  # see above
             (
                 label,
                 (entry.get("rating", ""), ratings.get(entry.get("rating", ""), "—")),
@@ -177,7 +179,9 @@ def decision_panels(
         expedited = open_submission.route == ReviewRoute.EXPEDITED
         rules = KIND_RULES[open_submission.kind]
         form = forms.get("decision_form") or DecisionForm()
-        form.fields["outcome"].choices = [(value, DecisionOutcome(value).label) for value in rules.outcomes]
+        outcome = form.fields["outcome"]
+        assert isinstance(outcome, ChoiceField)
+        outcome.choices = [(value, DecisionOutcome(value).label) for value in rules.outcomes]
         if rules.kind in REPORT_KINDS:
             # A report has neither conditions nor an approval period.
             del form.fields["conditions"], form.fields["validity_months"]
@@ -195,12 +199,12 @@ def decision_panels(
     for condition in conditions:
         # Each condition carries its own forms, bound with the input when it came back with errors.
         bound = errors.get(condition.pk)
-        condition.answer_form = (
+        condition.answer_form = (  # type: ignore[attr-defined]  # for the template, not a field
             bound
             if isinstance(bound, AnswerForm)
             else AnswerForm(prefix=f"condition-{condition.pk}", initial={"response": condition.response})
         )
-        condition.sign_off_form = (
+        condition.sign_off_form = (  # type: ignore[attr-defined]  # for the template, not a field
             bound if isinstance(bound, SignOffForm) else SignOffForm(prefix=f"signoff-{condition.pk}")
         )
     context["conditions"] = conditions

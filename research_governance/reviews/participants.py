@@ -50,7 +50,7 @@ def _team_of(protocol: Protocol, codename: str = "view_protocol") -> QuerySet[Us
     )
 
 
-_OFFICER_ACTORS = {Role.CHAIR: Actor.CHAIR, Role.HEAD: Actor.HEAD}
+_OFFICER_ACTORS: dict[str, Actor] = {Role.CHAIR: Actor.CHAIR, Role.HEAD: Actor.HEAD}
 
 
 def _tell_team(protocol: Protocol, kind: str) -> None:

@@ -5,12 +5,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.selectors import is_secretariat
 from research_governance.audit import access
 from research_governance.protocols import permissions, selectors
@@ -38,13 +39,13 @@ REVIEW_DAYS = 14
 
 @login_required
 @require_GET
-def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     protocol = get_protocol_for_viewer(request, pk)
     access.protocol_viewed(request, protocol)  # SEC-04: views from outside the team are logged
     return detail_response(request, protocol)
 
 
-def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> HttpResponse:
+def detail_response(request: AuthenticatedHttpRequest, protocol: Protocol, **forms: Any) -> HttpResponse:
     """The protocol page; ``forms`` carry bound forms with errors back to the page, and ``focus``
     the submission they were about (otherwise ?submission= or the one needing action)."""
     submissions = protocol_submissions(protocol)
@@ -75,7 +76,7 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
         getattr(getattr(open_submission, "report", None), "minor_change", False)
         or (open_submission is not None and open_submission.kind in REPORT_KINDS)
         if open_submission is not None and open_submission.kind != SubmissionKind.INITIAL
-        else assessment.complete and assessment.verdict["review"]["expedited_eligible"]
+        else assessment.verdict is not None and assessment.verdict["review"]["expedited_eligible"]
     )
     return render(
         request,
@@ -114,7 +115,7 @@ def detail_response(request: HttpRequest, protocol: Protocol, **forms: Any) -> H
 PAGE_SIZE = 25
 
 
-def submission_for_viewer(request: HttpRequest, pk: int, submission_id: int) -> Submission:
+def submission_for_viewer(request: AuthenticatedHttpRequest, pk: int, submission_id: int) -> Submission:
     protocol = get_protocol_for_viewer(request, pk)
     return get_object_or_404(
         Submission.objects.select_related("version", "protocol"), pk=submission_id, protocol=protocol
@@ -127,7 +128,7 @@ def back_to_protocol(submission: Submission, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}?submission={submission.pk}{'#' + anchor if anchor else ''}")
 
 
-def submission_for_secretariat(request: HttpRequest, pk: int, submission_id: int) -> Submission:
+def submission_for_secretariat(request: AuthenticatedHttpRequest, pk: int, submission_id: int) -> Submission:
     submission = submission_for_viewer(request, pk, submission_id)
     if not is_secretariat(request.user, submission.protocol.institution_id):
         raise Http404

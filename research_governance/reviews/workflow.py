@@ -10,6 +10,7 @@ permission (JP-ERC-13) and the approval (suspend, close). Every service that cha
 one of them asks ``transition_for`` with the table.
 """
 
+from collections.abc import Set
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -217,7 +218,7 @@ class Transition:
     actors: frozenset[StrEnum]
     # The protocol's status afterwards; "" when it does not change, or (decide) depends on the outcome.
     protocol_status: str
-    audit_action: str
+    audit_action: AuditAction
     label: Promise
     refused_reason: Promise
 
@@ -376,7 +377,7 @@ class TransitionRefused(Exception):
 
 
 def transition_for(
-    action: str, current_status: str, actors: set[StrEnum], table: tuple[Transition, ...] = TRANSITIONS
+    action: str, current_status: str, actors: Set[StrEnum], table: tuple[Transition, ...] = TRANSITIONS
 ) -> Transition:
     """The transition for ``action`` from ``current_status``, or TransitionRefused saying why not."""
     transition = next(t for t in table if t.action == action)
@@ -388,7 +389,7 @@ def transition_for(
 
 
 def allowed_actions(
-    current_status: str, actors: set[StrEnum], table: tuple[Transition, ...] = TRANSITIONS
+    current_status: str, actors: Set[StrEnum], table: tuple[Transition, ...] = TRANSITIONS
 ) -> list[Transition]:
     """The actions these actors can take now: what the page offers as next steps."""
     return [t for t in table if current_status in t.sources and t.actors & actors]

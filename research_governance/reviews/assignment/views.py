@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.selectors import is_secretariat
 from research_governance.protocols.views import get_protocol_for_viewer
 from research_governance.reviews import selectors as selectors_reviews
@@ -29,7 +30,7 @@ from . import services
 
 @login_required
 @require_POST
-def reviewer_assign(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+def reviewer_assign(request: AuthenticatedHttpRequest, pk: int, submission_id: int) -> HttpResponse:
     submission = submission_for_secretariat(request, pk, submission_id)
     form = AssignForm(request.POST, members=selectors_reviews.eligible_reviewers(submission))
     if form.is_valid():
@@ -52,7 +53,7 @@ def reviewer_assign(request: HttpRequest, pk: int, submission_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def reviewer_unassign(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+def reviewer_unassign(request: AuthenticatedHttpRequest, pk: int, assignment_id: int) -> HttpResponse:
     protocol = get_protocol_for_viewer(request, pk)
     if not is_secretariat(request.user, protocol.institution_id):
         raise Http404
@@ -64,7 +65,7 @@ def reviewer_unassign(request: HttpRequest, pk: int, assignment_id: int) -> Http
 
 @login_required
 @require_GET
-def my_assignments(request: HttpRequest) -> HttpResponse:
+def my_assignments(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A reviewer's queue: what is assigned to me, by due date."""
     assignments = (
         ReviewerAssignment.objects.filter(reviewer=request.user)

@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.models import Role
 from research_governance.accounts.selectors import SECRETARIAT_ROLES, institutions_with_role
 from research_governance.protocols import permissions
@@ -23,7 +24,7 @@ from research_governance.reviews.workflow import Actor, SubmissionStatus, Transi
 from . import services
 
 
-def _condition(request: HttpRequest, pk: int, condition_id: int) -> Condition:
+def _condition(request: AuthenticatedHttpRequest, pk: int, condition_id: int) -> Condition:
     protocol = get_protocol_for_viewer(request, pk)
     return get_object_or_404(
         Condition.objects.select_related("decision__submission__protocol"),
@@ -34,7 +35,7 @@ def _condition(request: HttpRequest, pk: int, condition_id: int) -> Condition:
 
 @login_required
 @require_POST
-def condition_answer(request: HttpRequest, pk: int, condition_id: int) -> HttpResponse:
+def condition_answer(request: AuthenticatedHttpRequest, pk: int, condition_id: int) -> HttpResponse:
     condition = _condition(request, pk, condition_id)
     protocol = condition.decision.submission.protocol
     if not permissions.can_submit(request.user, protocol):
@@ -55,7 +56,7 @@ def condition_answer(request: HttpRequest, pk: int, condition_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def condition_sign_off(request: HttpRequest, pk: int, condition_id: int) -> HttpResponse:
+def condition_sign_off(request: AuthenticatedHttpRequest, pk: int, condition_id: int) -> HttpResponse:
     condition = _condition(request, pk, condition_id)
     protocol = condition.decision.submission.protocol
     if not actors_for(request.user, protocol) & {Actor.SECRETARIAT, Actor.CHAIR}:
@@ -81,7 +82,7 @@ def condition_sign_off(request: HttpRequest, pk: int, condition_id: int) -> Http
 
 @login_required
 @require_GET
-def chair_queue(request: HttpRequest) -> HttpResponse:
+def chair_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Conditions answered and waiting for sign-off at the institutions the user chairs or runs the secretariat of."""
     # The chair's own institutions; the secretariat follows the chair's queue of its institutions.
     institutions = institutions_with_role(request.user, Role.CHAIR, *SECRETARIAT_ROLES)

@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.reviews.decision.forms import DecisionForm
 from research_governance.reviews.participants import actors_for
 from research_governance.reviews.protocol_page import (
@@ -22,7 +23,7 @@ from . import services
 
 @login_required
 @require_POST
-def decision_record(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+def decision_record(request: AuthenticatedHttpRequest, pk: int, submission_id: int) -> HttpResponse:
     """The secretariat or the chair records an expedited decision (JP-ERC-10, US-IRB-05)."""
     submission = submission_for_viewer(request, pk, submission_id)
     if not actors_for(request.user, submission.protocol) & {Actor.SECRETARIAT, Actor.CHAIR}:

@@ -35,10 +35,13 @@ def reviewer_assign(
     due_date = due_date or timezone.localdate() + timedelta(days=subject.rules.review_days)
     if due_date < timezone.localdate():
         raise ValidationError(gettext("The due date is in the past."))
-    # The subject's own foreign key, and the reviewer each concrete row declares.
-    row: dict[str, Any] = {subject.subject_field: subject.row, "reviewer": reviewer}
-    assignment = subject.assignment_model._default_manager.create(
-        **row, assigned_by=by, assigned_at=timezone.now(), due_date=due_date
+    # The subject and the reviewer are fields of the concrete row, named by the subject.
+    fields: dict[str, Any] = {subject.subject_field: subject.row, "reviewer": reviewer}
+    assignment = subject.assignment_model.objects.create(
+        **fields,
+        assigned_by=by,
+        assigned_at=timezone.now(),
+        due_date=due_date,
     )
     subject.assignment_made(assignment)
     subject.audit(

@@ -20,7 +20,7 @@ def conflict_declare(
     subject.require_declarer(member)
     if has_conflict and not reason.strip():
         raise ValidationError(gettext("Say briefly what the conflict is."))
-    declaration, _created = subject.declaration_model._default_manager.update_or_create(
+    declaration, _created = subject.declaration_model.objects.update_or_create(
         **{subject.subject_field: subject.row, "member": member},
         defaults={"has_conflict": has_conflict, "reason": reason.strip(), "declared_at": timezone.now()},
     )

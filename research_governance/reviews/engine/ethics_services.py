@@ -154,8 +154,8 @@ class EthicsSubmission(ReviewSubject):
 
     # ---- records and notices -------------------------------------------------------------------------------------
 
-    def audit(self, *, by: User | None, action: AuditAction | str, data: dict[str, Any]) -> None:
-        audit_record(actor=by, action=AuditAction(action), target=self.row, protocol=self.protocol, data=data)
+    def audit(self, *, by: User | None, action: AuditAction, data: dict[str, Any]) -> None:
+        audit_record(actor=by, action=action, target=self.row, protocol=self.protocol, data=data)
 
     def assignment_made(self, assignment: ReviewerAssignmentBase) -> None:
         review_permissions.grant_review_access(user=assignment.reviewer, submission=self.row)

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-class MemberChoiceField(forms.ModelChoiceField):
-    """A committee member, shown by name."""
+class _MemberChoiceField(forms.ModelChoiceField):
+    """Members listed by the name they go by."""
 
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
@@ -25,12 +25,12 @@ class ReviewerAssignForm(StyledFormMixin, forms.Form):
     """A member of the committee and a due date; ``members`` are the ones who may be chosen."""
 
     prefix = "assign"
-    reviewer = MemberChoiceField(label=_("Reviewer"), queryset=User.objects.none(), empty_label=_("Choose a member…"))
+    reviewer = _MemberChoiceField(label=_("Reviewer"), queryset=User.objects.none(), empty_label=_("Choose a member…"))
     due_date = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, members: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = cast(MemberChoiceField, self.fields["reviewer"])
+        field = cast(forms.ModelChoiceField, self.fields["reviewer"])
         field.queryset = members if members is not None else User.objects.none()
 
 

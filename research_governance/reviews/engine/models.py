@@ -4,7 +4,7 @@ conflict-of-interest declaration. Abstract: each committee's table (``reviews.Re
 adds only its subject, its reviewer's reverse name and its constraints, so the engine reads and
 writes the same fields on either."""
 
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -34,6 +34,9 @@ class ReviewerAssignmentBase(models.Model):
     # Each concrete row declares its reviewer, with its own reverse name.
     reviewer: Any
     reviewer_id: int
+    # Each concrete row has Django's default manager; declared for the engine, which reads the
+    # rows through the abstract class (django-stubs gives an abstract model none).
+    objects: ClassVar[models.Manager[Self]]
 
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(_("assigned"))
@@ -55,6 +58,8 @@ class ConflictDeclarationBase(models.Model):
     has_conflict = models.BooleanField(_("I have a conflict of interest"), default=True)
     reason = models.TextField(_("reason"), blank=True)
     declared_at = models.DateTimeField(_("declared"))
+    # As on ReviewerAssignmentBase: the concrete row's default manager, for the engine.
+    objects: ClassVar[models.Manager[Self]]
 
     class Meta:
         abstract = True

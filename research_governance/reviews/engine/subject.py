@@ -114,9 +114,7 @@ class ReviewSubject(ABC):
     def for_assignment(cls, assignment: ReviewerAssignmentBase) -> tuple[Any, Self]:
         """The assignment locked, with its subject."""
         locked = (
-            cls.assignment_model._default_manager.select_for_update()
-            .select_related(cls.subject_field)
-            .get(pk=assignment.pk)
+            cls.assignment_model.objects.select_for_update().select_related(cls.subject_field).get(pk=assignment.pk)
         )
         return locked, cls(getattr(locked, cls.subject_field))
 
@@ -125,10 +123,10 @@ class ReviewSubject(ABC):
         return str(self.row.status)
 
     def assignments(self) -> QuerySet[Any]:
-        return self.assignment_model._default_manager.filter(**{self.subject_field: self.row})
+        return self.assignment_model.objects.filter(**{self.subject_field: self.row})
 
     def declarations(self) -> QuerySet[Any]:
-        return self.declaration_model._default_manager.filter(**{self.subject_field: self.row})
+        return self.declaration_model.objects.filter(**{self.subject_field: self.row})
 
     # ---- who -----------------------------------------------------------------------------------------------------
 
@@ -163,7 +161,7 @@ class ReviewSubject(ABC):
     # ---- what each step records and tells -------------------------------------------------------------------------
 
     @abstractmethod
-    def audit(self, *, by: User | None, action: AuditAction | str, data: dict[str, Any]) -> None:
+    def audit(self, *, by: User | None, action: AuditAction, data: dict[str, Any]) -> None:
         """Write the audit event about the subject (in the caller's transaction)."""
 
     def assignment_made(self, assignment: ReviewerAssignmentBase) -> None:

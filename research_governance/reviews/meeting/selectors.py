@@ -1,5 +1,6 @@
 """Reads of a meeting: its agenda candidates, conflicts per item, attendance, tally and quorum."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -143,7 +144,8 @@ def quorum_for_item(item: AgendaItem) -> dict[str, Any]:
     for entry in engine_input["members"]:
         entry["present"] = present.get(int(entry["id"]), False)
         entry["conflict"] = int(entry["id"]) in conflicts
-    quorum = check_committee(engine_input)["quorum"] or {}
+    # No quorum part when the input says nothing about attendance: not valid, nobody counted.
+    quorum: Mapping[str, Any] = check_committee(engine_input)["quorum"] or {}
     violations = [{"rule_id": v["rule_id"], "text": reason_text(v)} for v in quorum.get("violations", [])]
     return {
         "valid": bool(quorum.get("valid")),

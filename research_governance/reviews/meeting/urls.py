@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import item_views, views
 
 # Under /committees/, in the "committees" namespace (composed in the project's urls.py): a
 # meeting is reached from its committee.
@@ -12,9 +12,11 @@ committee_urlpatterns = [
     path("<int:pk>/meetings/<int:meeting_id>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/meetings/<int:meeting_id>/minutes/", views.minutes, name="minutes"),
     path("<int:pk>/meetings/<int:meeting_id>/close/", views.meeting_close, name="meeting_close"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/", views.item_detail, name="item"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/vote/", views.vote, name="vote"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/recusals/", views.recusal_add, name="recusal_add"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/decide/", views.item_decide, name="item_decide"),
-    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/defer/", views.item_defer, name="item_defer"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/", item_views.item_detail, name="item"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/vote/", item_views.vote, name="vote"),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/recusals/", item_views.recusal_add, name="recusal_add"
+    ),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/decide/", item_views.item_decide, name="item_decide"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/defer/", item_views.item_defer, name="item_defer"),
 ]

@@ -1,5 +1,5 @@
-"""A committee's meetings: the list, the meeting with its agenda and attendance, each item's
-conflicts, quorum, votes and decision, the minutes, and closing."""
+"""A committee's meetings: the list, the meeting with its agenda and attendance, the minutes,
+and closing (the pages of each agenda item are in item_views)."""
 
 from typing import Any
 
@@ -7,28 +7,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.committees.models import Committee
 from research_governance.committees.selectors import can_manage_committee, sitting_on
-from research_governance.committees.views import (
-    add_service_errors,
-    form_error_messages,
-    get_committee_for_manager,
-    get_committee_for_viewer,
-)
+from research_governance.committees.views import add_service_errors, get_committee_for_manager, get_committee_for_viewer
 from research_governance.reviews.meeting.forms import (
     AgendaAddForm,
     AttendanceForm,
-    DecideForm,
     DeferForm,
     MeetingScheduleForm,
     MinutesForm,
-    RecusalForm,
-    VoteForm,
 )
 from research_governance.reviews.meeting.selectors import (
     agenda_candidates,
@@ -38,29 +31,17 @@ from research_governance.reviews.meeting.selectors import (
     meeting_day,
     meetings_for,
     quorum_for_item,
-    seat_at_meeting,
     tally_of,
 )
-from research_governance.reviews.meeting.services import (
-    agenda_item_defer,
-    attendance_record,
-    can_decide,
-    close_refusals,
-    decision_refusals,
-    minutes_update,
-    refusal_text,
-    vote_cast,
-)
-from research_governance.reviews.models import AgendaItem, Meeting
-from research_governance.reviews.panels import submitted_reviews
-from research_governance.reviews.workflow import KIND_RULES
+from research_governance.reviews.meeting.services import attendance_record, close_refusals, minutes_update
+from research_governance.reviews.models import Meeting
 
 from . import services, workflow
 
 MEETINGS_PER_PAGE = 20
 
 
-def get_meeting(request: HttpRequest, pk: int, meeting_id: int) -> Meeting:
+def get_meeting(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> Meeting:
     committee = get_committee_for_viewer(request, pk)
     meeting = get_object_or_404(
         Meeting.objects.select_related("committee", "closed_by"), pk=meeting_id, committee=committee
@@ -68,33 +49,19 @@ def get_meeting(request: HttpRequest, pk: int, meeting_id: int) -> Meeting:
     return meeting
 
 
-def get_item(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> AgendaItem:
-    """The item if the user may take part in it: a conflicted member gets 404 (JP-ERC-07/08, US-IRB-03)."""
-    meeting = get_meeting(request, pk, meeting_id)
-    item = get_object_or_404(
-        AgendaItem.objects.select_related("submission__protocol", "decided_by", "deferred_by"),
-        pk=item_id,
-        meeting=meeting,
-    )
-    item.meeting = meeting
-    if conflict_of(request.user, item) is not None:
-        raise Http404
-    return item
-
-
-def _not_done(request: HttpRequest, text: str, refused: ValidationError | None) -> None:
+def tell_not_done(request: AuthenticatedHttpRequest, text: str, refused: ValidationError | None) -> None:
     """The failure message, with the service's reasons: the form may no longer be on the page
     (the meeting closed, the item was decided or deferred meanwhile) to show them."""
     messages.error(request, " ".join([text, *(refused.messages if refused else [])]))
 
 
-def _require_manager(request: HttpRequest, committee: Committee) -> None:
+def require_manager(request: AuthenticatedHttpRequest, committee: Committee) -> None:
     if not can_manage_committee(request.user, committee):
         raise PermissionDenied
 
 
 def _meeting_list_response(
-    request: HttpRequest, committee: Committee, *, form: MeetingScheduleForm | None = None
+    request: AuthenticatedHttpRequest, committee: Committee, *, form: MeetingScheduleForm | None = None
 ) -> HttpResponse:
     page = Paginator(meetings_for(committee), MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     can_manage = can_manage_committee(request.user, committee)
@@ -109,13 +76,13 @@ def _meeting_list_response(
 
 @login_required
 @require_GET
-def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _meeting_list_response(request, get_committee_for_viewer(request, pk))
 
 
 @login_required
 @require_POST
-def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     committee = get_committee_for_manager(request, pk)
     form = MeetingScheduleForm(request.POST)
     if form.is_valid():
@@ -131,7 +98,7 @@ def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_rows(
-    request: HttpRequest, meeting: Meeting, defer_forms: dict[int, DeferForm] | None = None
+    request: AuthenticatedHttpRequest, meeting: Meeting, defer_forms: dict[int, DeferForm] | None = None
 ) -> list[dict[str, Any]]:
     """The agenda as the user may see it; the secretariat gets a "Defer" form on each pending item."""
     items = meeting.items.select_related("submission__protocol").prefetch_related("recusals__membership__user")
@@ -150,8 +117,8 @@ def _item_rows(
     return rows
 
 
-def _meeting_detail_response(
-    request: HttpRequest,
+def meeting_page(
+    request: AuthenticatedHttpRequest,
     meeting: Meeting,
     *,
     agenda_form: AgendaAddForm | None = None,
@@ -182,15 +149,15 @@ def _meeting_detail_response(
 
 @login_required
 @require_GET
-def meeting_detail(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
-    return _meeting_detail_response(request, get_meeting(request, pk, meeting_id))
+def meeting_detail(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+    return meeting_page(request, get_meeting(request, pk, meeting_id))
 
 
 @login_required
 @require_POST
-def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def agenda_add(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
-    _require_manager(request, meeting.committee)
+    require_manager(request, meeting.committee)
     form = AgendaAddForm(request.POST, candidates=agenda_candidates(meeting))
     refused: ValidationError | None = None
     if form.is_valid():
@@ -202,15 +169,15 @@ def agenda_add(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The submission was put on the agenda."))
             return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
-    _not_done(request, _("The submission was not put on the agenda."), refused)
-    return _meeting_detail_response(request, meeting, agenda_form=form)
+    tell_not_done(request, _("The submission was not put on the agenda."), refused)
+    return meeting_page(request, meeting, agenda_form=form)
 
 
 @login_required
 @require_POST
-def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def attendance(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
-    _require_manager(request, meeting.committee)
+    require_manager(request, meeting.committee)
     seats = sitting_on(meeting.committee, meeting_day(meeting))
     form = AttendanceForm(request.POST, seats=seats, present_ids=[])
     refused: ValidationError | None = None
@@ -223,125 +190,13 @@ def attendance(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The attendance was recorded."))
             return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
-    _not_done(request, _("The attendance was not recorded."), refused)
-    return _meeting_detail_response(request, meeting, attendance_form=form)
-
-
-def _item_response(
-    request: HttpRequest,
-    item: AgendaItem,
-    *,
-    vote_form: VoteForm | None = None,
-    decide_form: DecideForm | None = None,
-    recusal_form: RecusalForm | None = None,
-) -> HttpResponse:
-    meeting = item.meeting
-    quorum, refusals = decision_refusals(item)
-    seat = seat_at_meeting(request.user, meeting)
-    can_manage = can_manage_committee(request.user, meeting.committee)
-    is_open = workflow.is_open(meeting) and item.is_pending
-    own_vote = item.votes.filter(membership=seat).first() if seat else None
-    may_vote = (
-        is_open and seat is not None and own_vote is None and seat.pk in quorum["present_ids"]
-    )  # conflicted members never get here (get_item)
-    seats_by_id = {s.pk: s for s in quorum["seats"]}
-    context: dict[str, Any] = {
-        "committee": meeting.committee,
-        "meeting": meeting,
-        "item": item,
-        "quorum": quorum,
-        "tally": tally_of(item),
-        "conflicts": [
-            {"seat": seats_by_id[membership_id], "conflict": conflict}
-            for membership_id, conflict in quorum["conflicts"].items()
-            if membership_id in seats_by_id
-        ],
-        "own_vote": own_vote,
-        "vote_form": (vote_form or VoteForm()) if may_vote else None,
-        "is_open": is_open,
-        # A form posted to an item that closed meanwhile comes back as typed, with the reason.
-        "can_decide": (is_open or decide_form is not None) and can_decide(request.user, item),
-        "decide_blocked": [refusal_text(refusal) for refusal in refusals],
-        # The reviewers' discussion, for members without a conflict (conflicted ones get 404 here).
-        "reviews": submitted_reviews(item.submission),
-        "decide_form": decide_form or DecideForm(outcomes=KIND_RULES[item.submission.kind].outcomes),
-        "recusal_form": (recusal_form or RecusalForm(seats=quorum["seats"]))
-        if can_manage and (is_open or recusal_form is not None)
-        else None,
-    }
-    return render(request, "committees/item.html", context)
-
-
-@login_required
-@require_GET
-def item_detail(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    return _item_response(request, get_item(request, pk, meeting_id, item_id))
-
-
-@login_required
-@require_POST
-def vote(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    item = get_item(request, pk, meeting_id, item_id)
-    form = VoteForm(request.POST)
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            vote_cast(item=item, by=request.user, choice=form.cleaned_data["choice"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("Your vote was recorded."))
-            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    _not_done(request, _("Your vote was not recorded."), refused)
-    return _item_response(request, item, vote_form=form)
-
-
-@login_required
-@require_POST
-def recusal_add(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    item = get_item(request, pk, meeting_id, item_id)
-    _require_manager(request, item.meeting.committee)
-    seats = sitting_on(item.meeting.committee, meeting_day(item.meeting))
-    form = RecusalForm(request.POST, seats=seats)
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            services.recusal_add(item=item, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("The recusal was recorded."))
-            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    _not_done(request, _("The recusal was not recorded."), refused)
-    return _item_response(request, item, recusal_form=form)
-
-
-@login_required
-@require_POST
-def item_decide(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    item = get_item(request, pk, meeting_id, item_id)
-    if not can_decide(request.user, item):
-        raise PermissionDenied
-    form = DecideForm(request.POST, outcomes=KIND_RULES[item.submission.kind].outcomes)
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            services.item_decide(item=item, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("The decision was recorded."))
-            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    _not_done(request, _("The decision was not recorded."), refused)
-    return _item_response(request, item, decide_form=form)
+    tell_not_done(request, _("The attendance was not recorded."), refused)
+    return meeting_page(request, meeting, attendance_form=form)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def minutes(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     """The minutes (US-IRB-08): attendance, recusals, votes and decisions as recorded, and the
     secretariat's narrative, the only part anyone types."""
     meeting = get_meeting(request, pk, meeting_id)
@@ -405,8 +260,8 @@ def minutes(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     return render(request, "committees/minutes.html", context)
 
 
-def _close_response(
-    request: HttpRequest, meeting: Meeting, *, defer_forms: dict[int, DeferForm] | None = None
+def close_page(
+    request: AuthenticatedHttpRequest, meeting: Meeting, *, defer_forms: dict[int, DeferForm] | None = None
 ) -> HttpResponse:
     """The confirmation step: what is still open, with a way to decide or defer each item."""
     items = list(meeting.items.select_related("submission__protocol").order_by("order", "id"))
@@ -429,9 +284,9 @@ def _close_response(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_close(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+def meeting_close(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     meeting = get_meeting(request, pk, meeting_id)
-    _require_manager(request, meeting.committee)
+    require_manager(request, meeting.committee)
     if not workflow.is_open(meeting):
         messages.info(request, _("This meeting is already closed."))
         return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
@@ -444,35 +299,4 @@ def meeting_close(request: HttpRequest, pk: int, meeting_id: int) -> HttpRespons
         else:
             messages.success(request, _("The meeting was closed. Its minutes are final."))
             return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
-    return _close_response(request, meeting)
-
-
-@login_required
-@require_POST
-def item_defer(request: HttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
-    item = get_item(request, pk, meeting_id, item_id)
-    _require_manager(request, item.meeting.committee)
-    form = DeferForm(request.POST, item=item)
-    return_to = "close" if request.POST.get(f"defer-{item.pk}-return_to") == "close" else "detail"
-    if form.is_valid():
-        try:
-            agenda_item_defer(item=item, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Item %(order)s was deferred; its submission can go on a later meeting's agenda.")
-                % {"order": item.order},
-            )
-            if return_to == "close":
-                return redirect("committees:meeting_close", pk=pk, meeting_id=meeting_id)
-            return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting_id)
-    messages.error(
-        request,
-        _("Item %(order)s was not deferred: %(errors)s")
-        % {"order": item.order, "errors": " ".join(form_error_messages(form))},
-    )
-    if return_to == "close" and workflow.is_open(item.meeting):
-        return _close_response(request, item.meeting, defer_forms={item.pk: form})
-    return _meeting_detail_response(request, item.meeting, defer_forms={item.pk: form})
+    return close_page(request, meeting)

@@ -29,7 +29,7 @@ class MeetingTransition:
     # A source of "" means the meeting does not exist yet.
     sources: frozenset[str]
     target: str
-    audit_action: str
+    audit_action: AuditAction
     label: Promise
     # Why the action is refused from any other status, by that status.
     refused: "dict[str, StrPromise]"

@@ -61,6 +61,9 @@ def head_permit(*, decision: Decision, by: User, reasons: str = "") -> Permissio
         protocol.status = transition.protocol_status
         protocol.save(update_fields=["status", "updated_at"])
     permissions.restamp_dashboards(protocol=protocol)
+    approval = current_approval(protocol)
+    # Issued or amended just above (_decision_takes_effect).
+    assert approval is not None
     audit_record(
         actor=by,
         action=transition.audit_action,
@@ -70,7 +73,7 @@ def head_permit(*, decision: Decision, by: User, reasons: str = "") -> Permissio
             "decision_id": locked.pk,
             "kind": locked.submission.kind,
             "reasons": permission.reasons,
-            "approval": current_approval(protocol).reference,
+            "approval": approval.reference,
         },
     )
     _tell_team(protocol, "permission.granted")
@@ -136,6 +139,9 @@ def site_permission_record(
         decision=locked, site=site, granted=granted, by=by, at=timezone.now(), reasons=reasons.strip()
     )
     permissions.restamp_dashboards(protocol=protocol)
+    institution = site.institution
+    # sites_needing_permission admits only sites registered at an institution here.
+    assert institution is not None
     audit_record(
         actor=by,
         action=transition.audit_action,
@@ -146,7 +152,7 @@ def site_permission_record(
     notify(
         recipients=_team_of(protocol),
         kind="site_permission.granted" if granted else "site_permission.refused",
-        params={**_about(protocol), "site": bilingual(site.institution.name_ja, site.institution.name_en)},
+        params={**_about(protocol), "site": bilingual(institution.name_ja, institution.name_en)},
         link=_link(protocol),
         protocol=protocol,
     )

@@ -5,11 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.models import Role
 from research_governance.accounts.selectors import institutions_with_role
 from research_governance.protocols.models import Site
@@ -25,7 +26,7 @@ from research_governance.reviews.workflow import Actor, TransitionRefused
 
 @login_required
 @require_POST
-def head_decide(request: HttpRequest, pk: int, decision_id: int) -> HttpResponse:
+def head_decide(request: AuthenticatedHttpRequest, pk: int, decision_id: int) -> HttpResponse:
     """The head of the institution permits, or refuses, the research (JP-ERC-13)."""
     protocol = get_protocol_for_viewer(request, pk)
     if Actor.HEAD not in actors_for(request.user, protocol):
@@ -49,7 +50,7 @@ def head_decide(request: HttpRequest, pk: int, decision_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def site_permission(request: HttpRequest, pk: int, decision_id: int, site_id: int) -> HttpResponse:
+def site_permission(request: AuthenticatedHttpRequest, pk: int, decision_id: int, site_id: int) -> HttpResponse:
     """A participating site's head permits, or refuses, the research at their site (JP-ERC-12)."""
     protocol = get_protocol_for_viewer(request, pk)
     decision = get_object_or_404(
@@ -80,7 +81,7 @@ def site_permission(request: HttpRequest, pk: int, decision_id: int, site_id: in
 
 @login_required
 @require_GET
-def head_queue(request: HttpRequest) -> HttpResponse:
+def head_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Awaiting my permission: decisions at the head's institutions that need it (JP-ERC-13), the
     initial application's and each approved amendment's."""
     institutions = institutions_with_role(request.user, Role.HEAD)

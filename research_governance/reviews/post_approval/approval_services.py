@@ -84,7 +84,10 @@ def _decision_takes_effect(*, decision: Decision, protocol: Protocol, by: User) 
     if decision.submission.kind == SubmissionKind.INITIAL:
         _approval_issue(decision=decision, protocol=protocol, by=by)
         return
-    approval = Approval.objects.select_for_update().get(pk=current_approval(protocol).pk)
+    in_force = current_approval(protocol)
+    # Only an approved protocol takes amendments, so an approval is there to amend.
+    assert in_force is not None
+    approval = Approval.objects.select_for_update().get(pk=in_force.pk)
     previous = approval.version
     approval.version = decision.submission.version
     approval.save(update_fields=["version"])

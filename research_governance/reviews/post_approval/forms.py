@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -47,8 +49,8 @@ class ReportForm(StyledFormMixin, forms.ModelForm):
             for name in ("period_from", "period_to", "occurred_on", "became_aware_on", "completed_on")
         } | {name: forms.Textarea(attrs={"rows": 4}) for name in ("summary", "actions_taken", "results_summary")}
 
-    def __init__(self, *args: object, kind: str, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         wanted = dict(REPORT_FIELDS[kind])
         for name in list(self.fields):
             if name not in wanted:
@@ -59,7 +61,9 @@ class ReportForm(StyledFormMixin, forms.ModelForm):
         self.fields["summary"].label = SUMMARY_LABELS[kind]
         self.order_fields([name for name, _required in REPORT_FIELDS[kind]])
         if "causality" in self.fields:
-            self.fields["causality"].choices = [("", "—"), *Report.Causality.choices]
+            causality = self.fields["causality"]
+            assert isinstance(causality, forms.ChoiceField)
+            causality.choices = [("", "—"), *Report.Causality.choices]
 
     def clean(self) -> dict[str, object]:
         # The service's checks too (dates in order, none in the future), so every problem shows at once.

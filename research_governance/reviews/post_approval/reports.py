@@ -3,16 +3,18 @@
 The form, the service's validation and the pages that show a report all read ``REPORT_FIELDS``;
 nothing else decides which facts a kind of report carries."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.reviews.workflow import SubmissionKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # kind -> ((field, required), ...), in the order the form asks for them.
 REPORT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
@@ -51,7 +53,7 @@ REPORT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
 }
 
 # The summary is asked for in the words of each kind.
-SUMMARY_LABELS: dict[str, Promise] = {
+SUMMARY_LABELS: "dict[str, StrPromise]" = {
     SubmissionKind.AMENDMENT: _("What changes, and why"),
     SubmissionKind.PROGRESS_REPORT: _("Progress of the research"),
     SubmissionKind.SAFETY_REPORT: _("What happened"),

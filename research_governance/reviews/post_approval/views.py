@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.protocols import permissions
 from research_governance.protocols.views import get_protocol_for_viewer
 from research_governance.reviews.models import Approval
@@ -25,7 +26,7 @@ from . import services
 
 @login_required
 @require_POST
-def amendment_start(request: HttpRequest, pk: int) -> HttpResponse:
+def amendment_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open the approved application for an amendment; the approval stays in force meanwhile."""
     protocol = get_protocol_for_viewer(request, pk)
     if not permissions.can_submit(request.user, protocol):
@@ -44,7 +45,7 @@ def amendment_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def report_new(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     """A post-approval report: progress (JP-R-01), serious adverse event (JP-R-02), deviation or
     non-compliance (JP-R-04), final report (JP-R-07). A later round starts from the returned one."""
     protocol = get_protocol_for_viewer(request, pk)
@@ -92,7 +93,7 @@ def report_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def approval_change(request: HttpRequest, pk: int, approval_id: int) -> HttpResponse:
+def approval_change(request: AuthenticatedHttpRequest, pk: int, approval_id: int) -> HttpResponse:
     """The secretariat or the chair suspends or closes an approval, with reasons."""
     protocol = get_protocol_for_viewer(request, pk)
     if not actors_for(request.user, protocol) & {Actor.SECRETARIAT, Actor.CHAIR}:

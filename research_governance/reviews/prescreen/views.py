@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.selectors import secretariat_institutions
 from research_governance.protocols import permissions
 from research_governance.protocols.views import get_protocol_for_viewer
@@ -28,7 +29,7 @@ from . import services
 
 @login_required
 @require_POST
-def submission_accept(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+def submission_accept(request: AuthenticatedHttpRequest, pk: int, submission_id: int) -> HttpResponse:
     submission = submission_for_secretariat(request, pk, submission_id)
     form = AcceptForm(request.POST)
     if not form.is_valid():
@@ -44,7 +45,7 @@ def submission_accept(request: HttpRequest, pk: int, submission_id: int) -> Http
 
 @login_required
 @require_POST
-def submission_return(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+def submission_return(request: AuthenticatedHttpRequest, pk: int, submission_id: int) -> HttpResponse:
     """Return to the investigator with itemised requests (pre-screening)."""
     submission = submission_for_secretariat(request, pk, submission_id)
     form = ReturnForm(request.POST)
@@ -61,7 +62,7 @@ def submission_return(request: HttpRequest, pk: int, submission_id: int) -> Http
 
 @login_required
 @require_POST
-def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+def request_answer(request: AuthenticatedHttpRequest, pk: int, request_id: int) -> HttpResponse:
     """The applicant answers one pre-screening request."""
     protocol = get_protocol_for_viewer(request, pk)
     if not permissions.can_submit(request.user, protocol):
@@ -71,8 +72,10 @@ def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpRespon
     if form.is_valid():
         try:
             services.request_answer(request=prescreen_request, by=request.user, response=form.cleaned_data["response"])
-        except (TransitionRefused, ValidationError) as error:
-            messages.error(request, str(getattr(error, "reason", None) or " ".join(error.messages)))
+        except TransitionRefused as refused:
+            messages.error(request, str(refused.reason))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Answer saved."))
             return redirect(reverse("protocols:detail", args=[pk]) + f"#request-{request_id}")
@@ -82,7 +85,7 @@ def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpRespon
 
 @login_required
 @require_GET
-def secretariat_queue(request: HttpRequest) -> HttpResponse:
+def secretariat_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     institutions = secretariat_institutions(request.user)
     if not institutions:
         raise Http404

@@ -1,8 +1,14 @@
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.core.forms import StyledFormMixin
 from research_governance.reviews.review.services import RATING_LABELS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ReviewForm(StyledFormMixin, forms.Form):
@@ -13,11 +19,17 @@ class ReviewForm(StyledFormMixin, forms.Form):
         label=_("Summary for the committee"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
-    def __init__(self, *args: object, sections: object = (), recommendations: object = (), **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        *args: Any,
+        sections: Iterable[tuple[str, "StrOrPromise"]] = (),
+        recommendations: Sequence[tuple[str, "StrOrPromise"]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
         rating_choices = list(RATING_LABELS)
-        self.section_keys = []
-        for key, label in sections:  # type: ignore[attr-defined]
+        self.section_keys: list[str] = []
+        for key, label in sections:
             self.fields[f"{key}_rating"] = forms.ChoiceField(
                 label=label, choices=rating_choices, required=False, widget=forms.RadioSelect
             )
@@ -25,7 +37,9 @@ class ReviewForm(StyledFormMixin, forms.Form):
                 label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
             )
             self.section_keys.append(key)
-        self.fields["recommendation"].choices = recommendations
+        recommendation = self.fields["recommendation"]
+        assert isinstance(recommendation, forms.ChoiceField)
+        recommendation.choices = recommendations
         # The recommendation and summary come after the sections.
         self.order_fields(
             [

@@ -6,13 +6,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.audit import access
 from research_governance.protocols.application import snapshot_sections
 from research_governance.protocols.assessment import Assessment, present
@@ -30,7 +31,7 @@ from research_governance.reviews.workflow import TransitionRefused
 from . import comments
 
 
-def _assignment_for_reviewer(request: HttpRequest, assignment_id: int) -> ReviewerAssignment:
+def _assignment_for_reviewer(request: AuthenticatedHttpRequest, assignment_id: int) -> ReviewerAssignment:
     assignment = get_object_or_404(
         ReviewerAssignment.objects.select_related("submission__protocol__institution", "submission__version"),
         pk=assignment_id,
@@ -42,7 +43,7 @@ def _assignment_for_reviewer(request: HttpRequest, assignment_id: int) -> Review
 
 
 @login_required
-def review_workspace(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def review_workspace(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpResponse:
     """The frozen version under review, the assessment, and the reviewer's checklist.
 
     Nothing of the study is shown before the reviewer has declared conflicts of interest."""
@@ -50,23 +51,23 @@ def review_workspace(request: HttpRequest, assignment_id: int) -> HttpResponse:
     submission = assignment.submission
     declaration = ConflictDeclaration.objects.filter(submission=submission, member=request.user).first()
     if declaration is None:
-        form = ConflictForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        conflict_form = ConflictForm(request.POST or None)
+        if request.method == "POST" and conflict_form.is_valid():
             try:
                 conflict_declare(
                     submission=submission,
                     member=request.user,
-                    has_conflict=form.cleaned_data["has_conflict"],
-                    reason=form.cleaned_data["reason"],
+                    has_conflict=conflict_form.cleaned_data["has_conflict"],
+                    reason=conflict_form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                form.add_error("reason", error)
+                conflict_form.add_error("reason", error)
             else:
-                if form.cleaned_data["has_conflict"]:
+                if conflict_form.cleaned_data["has_conflict"]:
                     messages.info(request, _("Thank you. You have been taken off this review."))
                     return redirect("reviews:my_assignments")
                 return redirect("reviews:workspace", assignment_id=assignment.pk)
-        return render(request, "reviews/declare_conflict.html", {"assignment": assignment, "form": form})
+        return render(request, "reviews/declare_conflict.html", {"assignment": assignment, "form": conflict_form})
     if not review_permissions.can_review(request.user, submission):
         raise Http404
     form = ReviewForm(
@@ -98,7 +99,7 @@ def review_workspace(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 
 def _workspace_response(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     assignment: ReviewerAssignment,
     *,
     form: ReviewForm | None = None,
@@ -204,7 +205,7 @@ def _changes_links(assignment: ReviewerAssignment) -> list[dict[str, Any]]:
     return links
 
 
-def _reviewing_assignment(request: HttpRequest, assignment_id: int) -> ReviewerAssignment:
+def _reviewing_assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> ReviewerAssignment:
     """The user's own assignment, once they have declared no conflict and may review; 404 otherwise."""
     assignment = _assignment_for_reviewer(request, assignment_id)
     declared = ConflictDeclaration.objects.filter(submission=assignment.submission, member=request.user).exists()
@@ -227,7 +228,7 @@ def _anchor(assignment: ReviewerAssignment, anchor: str) -> tuple[str, DocumentV
 
 
 def _anchor_response(
-    request: HttpRequest, assignment: ReviewerAssignment, anchor: str, form: CommentForm | None
+    request: AuthenticatedHttpRequest, assignment: ReviewerAssignment, anchor: str, form: CommentForm | None
 ) -> HttpResponse:
     """The comments of one anchor with its form: the fragment htmx swaps in."""
     section, version = _anchor(assignment, anchor) or ("", None)
@@ -245,13 +246,15 @@ def _anchor_response(
     )
 
 
-def _after_comment(request: HttpRequest, assignment: ReviewerAssignment, anchor: str) -> HttpResponse:
+def _after_comment(request: AuthenticatedHttpRequest, assignment: ReviewerAssignment, anchor: str) -> HttpResponse:
     if request.htmx:
         return _anchor_response(request, assignment, anchor, None)
     return redirect(reverse("reviews:workspace", args=[assignment.pk]) + f"#comments-{anchor}")
 
 
-def _comment_refused(request: HttpRequest, assignment: ReviewerAssignment, error: TransitionRefused) -> HttpResponse:
+def _comment_refused(
+    request: AuthenticatedHttpRequest, assignment: ReviewerAssignment, error: TransitionRefused
+) -> HttpResponse:
     messages.error(request, str(error.reason))
     address = reverse("reviews:workspace", args=[assignment.pk])
     return HttpResponseClientRedirect(address) if request.htmx else redirect(address)
@@ -259,7 +262,7 @@ def _comment_refused(request: HttpRequest, assignment: ReviewerAssignment, error
 
 @login_required
 @require_POST
-def comment_add(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def comment_add(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpResponse:
     """The reviewer comments on a section or a document of the version under review."""
     assignment = _reviewing_assignment(request, assignment_id)
     anchor = request.POST.get("anchor", "")
@@ -294,7 +297,7 @@ def comment_add(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment_delete(request: HttpRequest, assignment_id: int, comment_id: int) -> HttpResponse:
+def comment_delete(request: AuthenticatedHttpRequest, assignment_id: int, comment_id: int) -> HttpResponse:
     assignment = _reviewing_assignment(request, assignment_id)
     comment = get_object_or_404(ReviewComment, pk=comment_id, assignment=assignment)
     anchor = f"document-{comment.document_version_id}" if comment.document_version_id else f"section-{comment.section}"
@@ -309,7 +312,7 @@ def comment_delete(request: HttpRequest, assignment_id: int, comment_id: int) ->
 
 @login_required
 @require_GET
-def review_changes(request: HttpRequest, assignment_id: int, round_number: int) -> HttpResponse:
+def review_changes(request: AuthenticatedHttpRequest, assignment_id: int, round_number: int) -> HttpResponse:
     """What changed in the version under review since an earlier round of the same application."""
     assignment = _reviewing_assignment(request, assignment_id)
     submission = assignment.submission
@@ -340,7 +343,7 @@ def _review_initial(assignment: ReviewerAssignment) -> dict[str, str]:
 
 @login_required
 @require_GET
-def review_document(request: HttpRequest, assignment_id: int, version_id: int) -> FileResponse:
+def review_document(request: AuthenticatedHttpRequest, assignment_id: int, version_id: int) -> FileResponse:
     """A document of the version under review, for its reviewer only."""
     assignment = _assignment_for_reviewer(request, assignment_id)
     if not review_permissions.can_review(request.user, assignment.submission):

@@ -74,7 +74,10 @@ def protocol_submit(
     # The verdict the application was submitted under, with its rulebook version.
     snapshot["assessment"] = assessment.verdict
     version = ProtocolVersion.objects.create(protocol=locked, number=number, created_by=by, snapshot=snapshot)
-    version.document_versions.set([document.current_version for document in documents])
+    # current_documents has only documents with a version; the condition says so to the type checker.
+    version.document_versions.set(
+        [document.current_version for document in documents if document.current_version is not None]
+    )
     now = timezone.now()
     submission = Submission.objects.create(
         protocol=locked,

@@ -1,15 +1,20 @@
 """Submitting an application and withdrawing a submission."""
 
+from typing import Protocol
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
+from research_governance.accounts.models import User
 from research_governance.protocols import permissions, selectors
 from research_governance.protocols.views import get_protocol_for_viewer
+from research_governance.reviews.models import Submission
 from research_governance.reviews.participants import actors_for
 from research_governance.reviews.post_approval.forms import AmendmentForm
 from research_governance.reviews.protocol_page import back_to_protocol, submission_for_viewer
@@ -20,7 +25,7 @@ from . import services
 
 
 @login_required
-def protocol_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Review the completeness check, then submit. Every missing item is listed at once.
     An amendment also says what it changes."""
     protocol = get_protocol_for_viewer(request, pk)
@@ -63,7 +68,15 @@ def protocol_submit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _transition(request: HttpRequest, pk: int, submission_id: int, service, success: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+class _SubmissionStep(Protocol):
+    """A service that moves one submission on: ``services.submission_withdraw``."""
+
+    def __call__(self, *, submission: Submission, by: User) -> object: ...
+
+
+def _transition(
+    request: AuthenticatedHttpRequest, pk: int, submission_id: int, service: _SubmissionStep, success: str
+) -> HttpResponse:
     submission = submission_for_viewer(request, pk, submission_id)
     try:
         service(submission=submission, by=request.user)
@@ -78,7 +91,7 @@ def _transition(request: HttpRequest, pk: int, submission_id: int, service, succ
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def submission_withdraw(request: HttpRequest, pk: int, submission_id: int) -> HttpResponse:
+def submission_withdraw(request: AuthenticatedHttpRequest, pk: int, submission_id: int) -> HttpResponse:
     """GET asks for confirmation (withdrawing is audited and cannot be undone); POST withdraws."""
     if request.method == "GET":
         submission = submission_for_viewer(request, pk, submission_id)
