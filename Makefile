@@ -25,6 +25,7 @@ test: $(DEV_STAMP) system-packages services translations
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(BIN)/ruff check .
 	$(TEST_ENV) $(BIN)/ruff format --check .
+	$(TEST_ENV) $(BIN)/lint-imports
 	$(TEST_ENV) $(BIN)/mypy
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(TEST_ENV) $(BIN)/pytest
@@ -95,7 +96,7 @@ messages: $(DEV_STAMP)
 	@msgattrib --only-fuzzy locale/ja/LC_MESSAGES/django.po | grep -c '^msgid' >/dev/null && echo "Translate the fuzzy/new entries in locale/ja/LC_MESSAGES/django.po" || true
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports && $(BIN)/mypy
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .

@@ -5,6 +5,8 @@ so ``make run`` needs nothing else running.
 
 Every task derives from ``Task`` below: queued after commit without ever turning a
 committed change into an error page, and retried by the broker, not inside a request.
+``Task.delay_on_commit`` is the one way a service queues a task: nothing else wraps
+``transaction.on_commit`` around ``delay``.
 """
 
 import logging

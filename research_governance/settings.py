@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "research_governance.agreements",
     "research_governance.notices",
     "research_governance.oversight",
+    "research_governance.portal",
+    # Demo data only (`seed_demo`); last, like its place at the top of the layers.
+    "research_governance.demo",
 ]
 
 MIDDLEWARE = [
@@ -115,7 +118,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "research_governance.core.context_processors.navigation",
+                "research_governance.portal.context_processors.navigation",
+                "research_governance.portal.workflow_enums.workflow_enums",
             ],
         },
     },

@@ -3,8 +3,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from research_governance.audit import urls as audit_urls
 from research_governance.committees import urls as committee_urls
 from research_governance.core import views as core_views
+from research_governance.oversight import timeline
+from research_governance.portal import views as portal_views
 from research_governance.protocols import urls as protocol_urls
 from research_governance.reviews import urls as review_urls
 
@@ -12,8 +15,15 @@ from research_governance.reviews import urls as review_urls
 # through its own password-only form.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # replacing it is the point
 
+# The audit pages, and among them a protocol's timeline, whose view lives above the domain since
+# audit does not import protocols (oversight/timeline.py).
+audit_patterns = [
+    *audit_urls.urlpatterns,
+    path("protocols/<int:pk>/timeline/", timeline.protocol_timeline, name="protocol_timeline"),
+]
+
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -27,9 +37,9 @@ urlpatterns = [
     path("data/", include("research_governance.agreements.urls")),
     # Public, no sign-in: opt-out notices and their refusal form (JP-IC-10).
     path("notices/", include("research_governance.notices.urls")),
-    path("audit/", include("research_governance.audit.urls")),
+    path("audit/", include((audit_patterns, audit_urls.app_name))),
     path("oversight/", include("research_governance.oversight.urls")),
-    path("rules/", core_views.rulebook, name="rulebook"),
+    path("rules/", portal_views.rulebook, name="rulebook"),
     path("admin/", admin.site.urls),
 ]
 

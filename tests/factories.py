@@ -13,7 +13,7 @@ from django.conf import settings
 
 from research_governance.accounts.mfa import provision_totp
 from research_governance.accounts.models import Institution, Role, RoleMembership, User
-from research_governance.core.samples import minimal_pdf
+from research_governance.demo.samples import minimal_pdf
 from research_governance.protocols import services
 from research_governance.protocols.models import Protocol
 

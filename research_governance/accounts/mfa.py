@@ -13,11 +13,18 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
+from research_governance.core.hooks import Hook
+
 from .models import User
 from .selectors import user_roles
 
 # The authenticators that count as a second factor at sign-in (recovery codes are a fallback).
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+
+# Seats kept by an app above accounts make their holder privileged too (a current committee
+# seat). That app answers ``receiver(*, user) -> bool`` here and has the gate forgotten when a
+# seat changes (``signals.forget_gate_on_changes_to``), both in its AppConfig.ready().
+holds_privileged_seat = Hook("accounts.holds_privileged_seat", provided_by="committees")
 
 
 def mfa_required(user: User | AnonymousUser) -> bool:
@@ -28,9 +35,7 @@ def mfa_required(user: User | AnonymousUser) -> bool:
         return True
     if user_roles(user) & set(settings.MFA_REQUIRED_ROLES):
         return True
-    from research_governance.committees.models import CommitteeMembership
-
-    return CommitteeMembership.objects.filter(CommitteeMembership.current_q(), user_id=user.pk).exists()
+    return any(holds_privileged_seat(user=user))
 
 
 def has_second_factor(user: User | AnonymousUser) -> bool:

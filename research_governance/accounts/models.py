@@ -6,8 +6,10 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+# Also imported from here by the apps that name people and institutions.
+from research_governance.core.i18n import localized
 
 
 class Institution(models.Model):
@@ -46,13 +48,6 @@ class Department(models.Model):
     @property
     def name(self) -> str:
         return localized(self.name_ja, self.name_en)
-
-
-def localized(ja: str, en: str) -> str:
-    """The Japanese or the English text for the active language, whichever exists."""
-    if (get_language() or "ja").startswith("ja"):
-        return ja or en
-    return en or ja
 
 
 class UserManager(BaseUserManager["User"]):

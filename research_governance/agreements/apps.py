@@ -12,7 +12,7 @@ class AgreementsConfig(AppConfig):
         # lapse or an amendment comes into force, in its own transaction.
         from research_governance.reviews.hooks import amendment_in_force, approvals_lapsed
 
-        from . import cascade
+        from . import cascade_services as cascade
 
         approvals_lapsed.register(cascade.approvals_lapsed)
         amendment_in_force.register(cascade.amendment_in_force)

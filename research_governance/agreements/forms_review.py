@@ -1,56 +1,42 @@
-"""Forms of the committee's side, the signature and the terms (agreements.review)."""
-
-from datetime import timedelta
+"""Forms of the committee's side (``dac_services``), the signature and the terms (``agreement_services``)."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from research_governance.accounts.models import User
 from research_governance.core.forms import StyledFormMixin
+from research_governance.reviews.engine.forms import ReviewerAssignForm, text_field
+from research_governance.reviews.engine.models import Recommendation
 from research_governance.reviews.workflow import DecisionOutcome
 
-from .models import RequestReview
 from .workflow import REQUEST_OUTCOMES
 
 
 class ReturnForm(StyledFormMixin, forms.Form):
-    reasons = forms.CharField(
-        label=_("What the requester must change"),
-        widget=forms.Textarea(attrs={"rows": 6}),
+    reasons = text_field(
+        _("What the requester must change"),
+        rows=6,
         help_text=_("The requester sees this, edits the request and submits it again."),
     )
 
 
-class AssignForm(StyledFormMixin, forms.Form):
-    prefix = "assign"
-    reviewer = forms.ModelChoiceField(
-        label=_("Reviewer"), queryset=User.objects.none(), empty_label=_("Choose a member…")
-    )
-    due_date = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-
-    def __init__(self, *args: object, candidates: list[User] | None = None, **kwargs: object) -> None:
-        kwargs.setdefault("initial", {"due_date": timezone.localdate() + timedelta(days=14)})
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        field = self.fields["reviewer"]
-        field.queryset = User.objects.filter(pk__in=[user.pk for user in candidates or []]).order_by("email")
-        field.label_from_instance = lambda user: user.display_name
+# Assigning a reviewer is the engine's form, as for the ethics committee.
+AssignForm = ReviewerAssignForm
 
 
 class ConflictForm(StyledFormMixin, forms.Form):
     prefix = "conflict"
-    reason = forms.CharField(
-        label=_("Your conflict of interest"),
-        widget=forms.Textarea(attrs={"rows": 2}),
+    reason = text_field(
+        _("Your conflict of interest"),
+        rows=2,
         help_text=_("After declaring it you no longer see this request (US-IRB-03)."),
     )
 
 
 class ReviewForm(StyledFormMixin, forms.Form):
     recommendation = forms.ChoiceField(
-        label=_("Your recommendation"), choices=RequestReview.Recommendation.choices, widget=forms.RadioSelect
+        label=_("Your recommendation"), choices=Recommendation.choices, widget=forms.RadioSelect
     )
-    comments = forms.CharField(label=_("Comments for the committee"), widget=forms.Textarea(attrs={"rows": 8}))
+    comments = text_field(_("Comments for the committee"), rows=8)
 
 
 class DecisionForm(StyledFormMixin, forms.Form):
@@ -59,11 +45,11 @@ class DecisionForm(StyledFormMixin, forms.Form):
         choices=[(value, DecisionOutcome(value).label) for value in REQUEST_OUTCOMES],
         widget=forms.RadioSelect,
     )
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 5}))
-    conditions = forms.CharField(
-        label=_("Conditions"),
+    reasons = text_field(_("Reasons"), rows=5)
+    conditions = text_field(
+        _("Conditions"),
+        rows=4,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Only for an approval with conditions: they are printed in the agreement."),
     )
 

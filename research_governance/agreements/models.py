@@ -2,7 +2,7 @@
 that follow, and what happens at the end: destruction, provision records, refusals.
 
 A dataset depends on one ethics approval; every agreement covering the dataset lives only while
-that approval is active (``cascade``)."""
+that approval is active (``cascade_services``)."""
 
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.protocols.models import Deidentification
+from research_governance.reviews.engine.models import ConflictDeclarationBase, ReviewerAssignmentBase
 
 from .workflow import AgreementStatus, GrantState, RequestStatus
 
@@ -220,43 +221,33 @@ class RequestTeamMember(models.Model):
         return str(self.user)
 
 
-class RequestReview(models.Model):
+class RequestReview(ReviewerAssignmentBase):
     """A data access committee member assigned to review a request, and their review."""
-
-    class Recommendation(models.TextChoices):
-        APPROVE = "approve", _("Approve")
-        APPROVE_WITH_CONDITIONS = "approve_with_conditions", _("Approve with conditions")
-        REVISE = "revise", _("Revise and resubmit")
-        NOT_APPROVED = "not_approved", _("Not approved")
 
     request = models.ForeignKey(DataAccessRequest, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="data_reviews")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    assigned_at = models.DateTimeField(_("assigned"))
-    due = models.DateField(_("due"))
-    recommendation = models.CharField(_("recommendation"), max_length=30, choices=Recommendation.choices, blank=True)
-    comments = models.TextField(_("comments"), blank=True)
-    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("data-access review")
         verbose_name_plural = _("data-access reviews")
         ordering = ["request", "assigned_at"]
-        constraints = [models.UniqueConstraint(fields=["request", "reviewer"], name="data_review_unique")]
-        indexes = [models.Index(fields=["reviewer", "submitted_at"], name="data_review_reviewer")]
+        constraints = [
+            # One live review per reviewer and request; a withdrawn one stays on record.
+            models.UniqueConstraint(
+                fields=["request", "reviewer"], condition=~models.Q(status="withdrawn"), name="data_review_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["reviewer", "completed_at"], name="data_review_reviewer")]
 
     def __str__(self) -> str:
         return f"{self.reviewer} – {self.request}"
 
 
-class RequestConflict(models.Model):
+class RequestConflict(ConflictDeclarationBase):
     """A committee member's declared conflict on a request (US-IRB-03). Members of the requesting
     team and of the providing study's team are conflicted whatever they declare (JP-ERC-07)."""
 
     request = models.ForeignKey(DataAccessRequest, on_delete=models.CASCADE, related_name="conflicts")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("reason"), blank=True)
-    declared_at = models.DateTimeField(_("declared"))
 
     class Meta:
         verbose_name = _("conflict of interest")

@@ -14,13 +14,13 @@ Panel = Callable[[User, DataAccessRequest], dict[str, Any] | None]
 
 def _registry() -> list[tuple[str, Panel]]:
     # Imported here so each area's module can import the models and permissions freely.
-    from . import records, refusals, review
+    from . import dac_selectors, records_services, refusal_services
 
     return [
-        ("review", review.panel),
-        ("agreement", review.agreement_panel),
-        ("records", records.panel),
-        ("refusals", refusals.panel),
+        ("review", dac_selectors.panel),
+        ("agreement", dac_selectors.agreement_panel),
+        ("records", records_services.panel),
+        ("refusals", refusal_services.panel),
     ]
 
 

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.protocols.models import Protocol, TeamMember
+from research_governance.reviews.engine import conflicts
 
 from .models import Agreement, DataAccessRequest, RequestConflict, RequestReview, RequestTeamMember
 
@@ -33,10 +34,6 @@ def dac_seats(user: User, institution_id: int) -> QuerySet[CommitteeMembership]:
 def is_dac_officer(user: User | AnonymousUser, institution_id: int) -> bool:
     """The chair or secretariat of the institution's data access committee."""
     return _signed_in(user) and dac_seats(user, institution_id).filter(role__in=OFFICER_ROLES).exists()
-
-
-def is_dac_member(user: User | AnonymousUser, institution_id: int) -> bool:
-    return _signed_in(user) and dac_seats(user, institution_id).exists()
 
 
 def officer_institutions(user: User) -> QuerySet[CommitteeMembership]:
@@ -97,12 +94,11 @@ def is_provider(user: User | AnonymousUser, request: DataAccessRequest) -> bool:
 
 
 def conflict_reason(user: User, request: DataAccessRequest) -> str:
-    """Why the member is conflicted on the request ("" when not): a rule ID."""
-    if is_requesting_team(user, request) or is_provider(user, request):
-        return "JP-ERC-07"
-    if RequestConflict.objects.filter(request=request, member=user).exists():
-        return "US-IRB-03"
-    return ""
+    """Why the member is conflicted on the request ("" when not): a rule ID (reviews.engine.conflicts)."""
+    return conflicts.conflict_reason(
+        on_team=is_requesting_team(user, request) or is_provider(user, request),
+        declarations=RequestConflict.objects.filter(request=request, member=user),
+    )
 
 
 def is_assigned_reviewer(user: User | AnonymousUser, request: DataAccessRequest) -> bool:

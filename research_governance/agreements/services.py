@@ -1,6 +1,7 @@
 """Writing datasets and requests: the provider registers a dataset under an active approval; the
 requester drafts, submits, withdraws and renews a request. The committee's side is in
-``review``; what follows an agreement is in ``cascade`` and ``records``; refusals in ``refusals``."""
+``dac_services``, signatures, terms and grants in ``agreement_services``; what follows an
+agreement is in ``cascade_services`` and ``records_services``; refusals in ``refusal_services``."""
 
 from typing import Any
 

@@ -3,7 +3,7 @@ each provision (JP-IC-12); the committee's officers reinstate a suspended agreem
 re-review; officers and auditors read the institution's provision register (and export it).
 
 Who may not see the request gets 404 (its existence is not disclosed); who may see it but not act
-gets 403. Views are thin: every write is a service in ``records`` or ``cascade``."""
+gets 403. Views are thin: every write is a service in ``records_services`` or ``cascade_services``."""
 
 import csv
 from collections.abc import Iterator
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.reviews.workflow import TransitionRefused
 
-from . import cascade, permissions, records
+from . import cascade_services, permissions, records_services
 from .forms_records import DestructionForm, ProvisionForm, RegisterFilterForm, ReReviewForm
 from .models import Agreement, DataAccessRequest, ProvisionRecord
 from .views_requests import get_request_for_viewer
@@ -33,7 +33,7 @@ PAGE_SIZE = 25
 
 def _agreement_for_viewer(request: AuthenticatedHttpRequest, pk: int) -> tuple[DataAccessRequest, Agreement]:
     data_request = get_request_for_viewer(request, pk)
-    agreement = records.agreement_of(data_request)
+    agreement = records_services.agreement_of(data_request)
     if agreement is None:
         raise Http404
     agreement.request = data_request
@@ -63,13 +63,13 @@ def _back(data_request: DataAccessRequest) -> str:
 def destruction_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The recipient records that the data were destroyed, once the agreement has ended."""
     data_request, agreement = _agreement_for_viewer(request, pk)
-    if not records.can_record_destruction(request.user, agreement):
+    if not records_services.can_record_destruction(request.user, agreement):
         raise PermissionDenied
-    refusal = records.destruction_refusal(agreement)
+    refusal = records_services.destruction_refusal(agreement)
     form = DestructionForm(request.POST or None, initial={"destroyed_on": timezone.localdate()})
     if request.method == "POST" and not refusal and form.is_valid():
         try:
-            records.destruction_record(agreement=agreement, by=request.user, **form.cleaned_data)
+            records_services.destruction_record(agreement=agreement, by=request.user, **form.cleaned_data)
         except (TransitionRefused, ValidationError) as error:
             _add_errors(form, error)
         else:
@@ -87,16 +87,16 @@ def destruction_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def provision_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The provider records one provision of data under the active agreement (JP-IC-12)."""
     data_request, agreement = _agreement_for_viewer(request, pk)
-    datasets = records.providing_datasets(request.user, agreement)
+    datasets = records_services.providing_datasets(request.user, agreement)
     if not datasets.exists():
         raise PermissionDenied
-    refusal = records.provision_refusal(agreement)
+    refusal = records_services.provision_refusal(agreement)
     initial = {"provided_on": timezone.localdate(), "medium": data_request.medium}
     initial["recipient"] = data_request.recipient_institution or data_request.requester.display_name
     form = ProvisionForm(request.POST or None, initial=initial, datasets=datasets)
     if request.method == "POST" and not refusal and form.is_valid():
         try:
-            records.provision_record(agreement=agreement, by=request.user, **form.cleaned_data)
+            records_services.provision_record(agreement=agreement, by=request.user, **form.cleaned_data)
         except (TransitionRefused, ValidationError) as error:
             _add_errors(form, error)
         else:
@@ -123,7 +123,7 @@ def provision_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "data_request": data_request,
             "agreement": agreement,
             "page": page,
-            "may_record_provision": records.can_record_provision(request.user, agreement),
+            "may_record_provision": records_services.can_record_provision(request.user, agreement),
         },
     )
 
@@ -134,7 +134,7 @@ def agreement_reinstate(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     """An officer of the data access committee reinstates a suspended agreement."""
     data_request, agreement = _agreement_for_viewer(request, pk)
     try:
-        _agreement, grants = cascade.agreement_reinstate(agreement=agreement, by=request.user)
+        _agreement, grants = cascade_services.agreement_reinstate(agreement=agreement, by=request.user)
     except TransitionRefused as error:
         messages.error(request, str(error.reason))
     else:
@@ -159,7 +159,7 @@ def re_review_clear(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ReReviewForm(request.POST)
     if form.is_valid():
         try:
-            cascade.re_review_clear(agreement=agreement, by=request.user, note=form.cleaned_data["note"])
+            cascade_services.re_review_clear(agreement=agreement, by=request.user, note=form.cleaned_data["note"])
         except (TransitionRefused, ValidationError) as error:
             messages.error(request, _error_text(error))
         else:
@@ -170,14 +170,18 @@ def re_review_clear(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _register(request: AuthenticatedHttpRequest) -> tuple[list[int], RegisterFilterForm, QuerySet[ProvisionRecord]]:
-    institutions = records.register_institutions(request.user)
+    institutions = records_services.register_institutions(request.user)
     if not institutions:
         raise Http404
     form = RegisterFilterForm(request.GET or None)
     since = until = None
     if form.is_valid():
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
-    return institutions, form, records.provision_register(institution_ids=institutions, since=since, until=until)
+    return (
+        institutions,
+        form,
+        records_services.provision_register(institution_ids=institutions, since=since, until=until),
+    )
 
 
 @login_required

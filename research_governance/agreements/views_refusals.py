@@ -1,5 +1,5 @@
 """Refusals and withdrawals: the study team's list (register, record what was done) and the
-recipients' list of refusals to acknowledge. Every write is a service in ``refusals``."""
+recipients' list of refusals to acknowledge. Every write is a service in ``refusal_services``."""
 
 from django import forms
 from django.contrib import messages
@@ -17,7 +17,7 @@ from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.protocols import permissions as protocol_permissions
 from research_governance.protocols.models import Protocol
 
-from . import refusals
+from . import refusal_services
 from .forms_refusals import HandleRefusalForm, RegisterRefusalForm
 from .models import RefusalAcknowledgement, SubjectRefusal
 
@@ -27,7 +27,7 @@ PAGE_SIZE = 25
 def _protocol_for_team(request: AuthenticatedHttpRequest, pk: int) -> Protocol:
     """The study team's page: outsiders get 404, others who may see the study 403."""
     protocol = get_object_or_404(Protocol.objects.select_related("principal_investigator"), pk=pk)
-    if refusals.is_study_team(request.user, protocol):
+    if refusal_services.is_study_team(request.user, protocol):
         return protocol
     if protocol_permissions.can_view(request.user, protocol):
         raise PermissionDenied
@@ -49,7 +49,7 @@ def _render_list(
     failed_handle: HandleRefusalForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    page = Paginator(refusals.protocol_refusals(protocol), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(refusal_services.protocol_refusals(protocol), PAGE_SIZE).get_page(request.GET.get("page"))
     is_pi = protocol.principal_investigator_id == request.user.pk
     now = timezone.now()
     rows = []
@@ -58,7 +58,7 @@ def _render_list(
         if is_pi and refusal.handled_at is None:
             handle_form = failed_handle if failed_handle is not None and failed_handle.refusal == refusal else None
             handle_form = handle_form or HandleRefusalForm(refusal=refusal)
-        acks = [(ack, refusals.is_overdue(ack, now)) for ack in refusal.acknowledgements.all()]
+        acks = [(ack, refusal_services.is_overdue(ack, now)) for ack in refusal.acknowledgements.all()]
         rows.append({"refusal": refusal, "acks": acks, "handle_form": handle_form})
     return render(
         request,
@@ -83,7 +83,7 @@ def refusal_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = RegisterRefusalForm(request.POST)
     if form.is_valid():
         try:
-            refusals.refusal_register(
+            refusal_services.refusal_register(
                 protocol=protocol,
                 by=request.user,
                 kind=form.cleaned_data["kind"],
@@ -110,7 +110,7 @@ def refusal_handle(request: AuthenticatedHttpRequest, refusal_id: int) -> HttpRe
     form = HandleRefusalForm(request.POST, refusal=refusal)
     if form.is_valid():
         try:
-            refusals.refusal_handle(
+            refusal_services.refusal_handle(
                 refusal=refusal,
                 by=request.user,
                 note=form.cleaned_data["note"],
@@ -128,7 +128,7 @@ def refusal_handle(request: AuthenticatedHttpRequest, refusal_id: int) -> HttpRe
 @require_GET
 def refusals_to_acknowledge(request: AuthenticatedHttpRequest) -> HttpResponse:
     show = request.GET.get("show", "")
-    acks = refusals.recipient_acknowledgements(request.user).defer(
+    acks = refusal_services.recipient_acknowledgements(request.user).defer(
         # A recipient never sees what the person wrote on the public form, nor the team's notes.
         "refusal__contact_name",
         "refusal__contact_details",
@@ -139,7 +139,7 @@ def refusals_to_acknowledge(request: AuthenticatedHttpRequest) -> HttpResponse:
         acks = acks.filter(acknowledged_at__isnull=True)
     page = Paginator(acks, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [(ack, refusals.is_overdue(ack, now)) for ack in page.object_list]
+    rows = [(ack, refusal_services.is_overdue(ack, now)) for ack in page.object_list]
     return render(
         request,
         "agreements/refusals/to_acknowledge.html",
@@ -151,10 +151,10 @@ def refusals_to_acknowledge(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def refusal_acknowledge(request: AuthenticatedHttpRequest, ack_id: int) -> HttpResponse:
     ack = get_object_or_404(RefusalAcknowledgement.objects.select_related("agreement__request"), pk=ack_id)
-    if not refusals.is_recipient(request.user, ack.agreement):
+    if not refusal_services.is_recipient(request.user, ack.agreement):
         raise Http404
     try:
-        refusals.refusal_acknowledge(ack=ack, by=request.user)
+        refusal_services.refusal_acknowledge(ack=ack, by=request.user)
     except ValidationError as error:
         messages.info(request, " ".join(error.messages))
     else:

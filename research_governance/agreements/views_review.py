@@ -1,6 +1,7 @@
 """The committee's pages (queue, accept, return, assign, review, decide), the agreement's
 (document, signing, terms, verification) and the grants' (my access, export). Views are thin:
-every write is a service of ``review``.
+every write is a service: the committee's of ``dac_services`` (the review engine's), the
+agreement's and the grants' of ``agreement_services``; what they read is ``dac_selectors``.
 
 Someone who may not see the request gets 404 (its existence is not disclosed); someone who may
 see it but not do the thing gets 403, or is sent back to the request with a message when the
@@ -22,11 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from research_governance.reviews.engine.models import AssignmentStatus
 from research_governance.reviews.workflow import TransitionRefused
 
-from . import permissions, review
+from . import agreement_services, dac_selectors, dac_services, permissions
 from .forms_review import AssignForm, ConflictForm, DecisionForm, ReturnForm, ReviewForm, SignForm
-from .models import Agreement, DataAccessRequest, RequestReview
+from .models import Agreement, DataAccessRequest
 from .views_requests import get_request_for_viewer
 from .workflow import AgreementStatus, RequestStatus
 
@@ -86,6 +88,18 @@ def _form_errors(form: Any, error: Exception) -> None:
         form.add_error(None, text)
 
 
+def _written(request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], Any]) -> bool:
+    """Whether a POSTed form was valid and its service took it; otherwise the form says why not."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        write(form.cleaned_data)
+    except (TransitionRefused, ValidationError) as error:
+        _form_errors(form, error)
+        return False
+    return True
+
+
 # ---- the committee ---------------------------------------------------------------------------------------------------
 
 
@@ -95,8 +109,9 @@ def dac_queue(request: HttpRequest) -> HttpResponse:
     """Requests waiting for the committee, for its officers; 404 for everyone else."""
     if not permissions.officer_institutions(request.user).exists():
         raise Http404
-    page = Paginator(review.committee_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "agreements/review/queue.html", {"page": page})
+    page = Paginator(dac_selectors.committee_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    heading = gettext("Data access committee: requests waiting")
+    return render(request, "agreements/review/queue.html", {"page": page, "heading": heading})
 
 
 def _officer_request(request: HttpRequest, pk: int) -> DataAccessRequest:
@@ -113,7 +128,7 @@ def request_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         data_request,
-        lambda: review.request_accept(data_request=data_request, by=request.user),
+        lambda: dac_services.request_accept(data_request=data_request, by=request.user),
         gettext("The request is accepted for review. Assign reviewers."),
     )
 
@@ -126,21 +141,20 @@ def request_return(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, gettext("Only a request waiting for the committee's secretariat can be returned."))
         return _back(data_request)
     form = ReturnForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            review.request_return(data_request=data_request, by=request.user, reasons=form.cleaned_data["reasons"])
-        except (TransitionRefused, ValidationError) as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, gettext("The request is returned to the requester."))
-            return _back(data_request)
+    if _written(
+        request,
+        form,
+        lambda data: dac_services.request_return(data_request=data_request, by=request.user, reasons=data["reasons"]),
+    ):
+        messages.success(request, gettext("The request is returned to the requester."))
+        return _back(data_request)
     return _form_page(
         request,
         data_request,
         form,
         heading=gettext("Return the request to the requester"),
         button=gettext("Return the request"),
-        extra={"checks": review._checks(data_request)},
+        extra={"checks": dac_selectors.checks(data_request)},
     )
 
 
@@ -148,7 +162,7 @@ def request_return(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reviewer_assign(request: HttpRequest, pk: int) -> HttpResponse:
     data_request = _officer_request(request, pk)
-    form = AssignForm(request.POST, candidates=list(review.dac_members(data_request.institution_id)))
+    form = AssignForm(request.POST, members=dac_selectors.dac_members(data_request.institution_id))
     if not form.is_valid():
         messages.error(request, gettext("Choose a member and a due date."))
         return _back(data_request)
@@ -156,7 +170,7 @@ def reviewer_assign(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         data_request,
-        lambda: review.reviewer_assign(
+        lambda: dac_services.reviewer_assign(
             data_request=data_request, by=request.user, reviewer=reviewer, due_date=form.cleaned_data["due_date"]
         ),
         gettext("%(name)s is assigned to review the request.") % {"name": reviewer.display_name},
@@ -172,7 +186,9 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, gettext("Say briefly what the conflict is."))
         return _back(data_request)
     try:
-        review.conflict_declare(data_request=data_request, member=request.user, reason=form.cleaned_data["reason"])
+        dac_services.conflict_declare(
+            data_request=data_request, member=request.user, reason=form.cleaned_data["reason"]
+        )
     except (TransitionRefused, ValidationError) as error:
         return _refused(request, data_request, error)
     messages.success(request, gettext("Your conflict of interest is recorded; you no longer see this request."))
@@ -184,33 +200,29 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
 def review_write(request: HttpRequest, pk: int) -> HttpResponse:
     """The assigned reviewer's own review; nobody else opens it."""
     data_request = get_request_for_viewer(request, pk)
-    own = RequestReview.objects.filter(request=data_request, reviewer=request.user).first()
+    own = dac_selectors.live_reviews(data_request).filter(reviewer=request.user).first()
     if own is None:
         raise PermissionDenied
-    if own.submitted_at or data_request.status != RequestStatus.ACCEPTED:
+    if own.status != AssignmentStatus.ASSIGNED or data_request.status != RequestStatus.ACCEPTED:
         messages.info(request, gettext("This review can no longer be written."))
         return _back(data_request)
     form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            review.review_submit(
-                review=own,
-                by=request.user,
-                recommendation=form.cleaned_data["recommendation"],
-                comments=form.cleaned_data["comments"],
-            )
-        except (TransitionRefused, ValidationError) as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, gettext("Your review is submitted to the committee."))
-            return _back(data_request)
+    if _written(
+        request,
+        form,
+        lambda data: dac_services.review_submit(
+            review=own, by=request.user, recommendation=data["recommendation"], comments=data["comments"]
+        ),
+    ):
+        messages.success(request, gettext("Your review is submitted to the committee."))
+        return _back(data_request)
     return _form_page(
         request,
         data_request,
         form,
         heading=gettext("Write your review"),
         button=gettext("Submit your review"),
-        extra={"checks": review._checks(data_request), "due": own.due, "show_request": True},
+        extra={"checks": dac_selectors.checks(data_request), "due": own.due_date, "show_request": True},
     )
 
 
@@ -224,22 +236,23 @@ def decision_record(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _back(data_request)
     form = DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            review.decision_record(
-                data_request=data_request,
-                by=request.user,
-                outcome=form.cleaned_data["outcome"],
-                reasons=form.cleaned_data["reasons"],
-                conditions=form.cleaned_data["conditions"],
-            )
-        except (TransitionRefused, ValidationError) as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, gettext("The decision is recorded and the requester told."))
-            return _back(data_request)
+    if _written(
+        request,
+        form,
+        lambda data: dac_services.decision_record(
+            data_request=data_request,
+            by=request.user,
+            outcome=data["outcome"],
+            reasons=data["reasons"],
+            conditions=data["conditions"],
+        ),
+    ):
+        messages.success(request, gettext("The decision is recorded and the requester told."))
+        return _back(data_request)
     submitted = list(
-        data_request.reviews.filter(submitted_at__isnull=False).select_related("reviewer").order_by("submitted_at")
+        data_request.reviews.filter(status=AssignmentStatus.COMPLETED)
+        .select_related("reviewer")
+        .order_by("completed_at")
     )
     return _form_page(
         request,
@@ -247,7 +260,7 @@ def decision_record(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         heading=gettext("Record the committee's decision"),
         button=gettext("Record the decision"),
-        extra={"checks": review._checks(data_request), "submitted_reviews": submitted, "show_request": True},
+        extra={"checks": dac_selectors.checks(data_request), "submitted_reviews": submitted, "show_request": True},
     )
 
 
@@ -267,22 +280,21 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
     """The requester signs for the recipient; an unconflicted officer of the committee for the provider."""
     agreement = _agreement_for_viewer(request, pk)
     data_request = agreement.request
-    party = review.party_for(request.user, data_request)
+    party = dac_selectors.party_for(request.user, data_request)
     if not party:
         raise PermissionDenied
     if agreement.status != AgreementStatus.AWAITING_SIGNATURES or agreement.signatures.filter(party=party).exists():
         messages.info(request, gettext("There is nothing for you to sign on this agreement."))
         return _back(data_request)
     form = SignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            review.agreement_sign(agreement=agreement, by=request.user, password=form.cleaned_data["password"])
-        except (TransitionRefused, ValidationError) as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, gettext("You have signed the agreement."))
-            return _back(data_request)
-    meaning = review.PARTY_MEANING[party]
+    if _written(
+        request,
+        form,
+        lambda data: agreement_services.agreement_sign(agreement=agreement, by=request.user, password=data["password"]),
+    ):
+        messages.success(request, gettext("You have signed the agreement."))
+        return _back(data_request)
+    meaning = agreement_services.PARTY_MEANING[party]
     from research_governance.reviews.models import Condition
 
     return _form_page(
@@ -311,7 +323,7 @@ def terms_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         agreement.request,
-        lambda: review.terms_accept(agreement=agreement, by=request.user),
+        lambda: agreement_services.terms_accept(agreement=agreement, by=request.user),
         gettext("You have accepted the terms of the agreement."),
     )
 
@@ -353,7 +365,7 @@ def agreement_verify(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def my_access(request: HttpRequest) -> HttpResponse:
     """The user's own grants, each active or ended as computed now (no job needed)."""
-    page = Paginator(review.my_grants(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(dac_selectors.my_grants(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(grant, grant.is_active(now)) for grant in page.object_list]
     return render(request, "agreements/review/my_access.html", {"page": page, "rows": rows, "now": now})
@@ -384,11 +396,11 @@ class _Echo:
 def grants_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The grants in force now, for the committee's officers, auditors and administrators of the
     institution; streamed in chunks. 404 for everyone else."""
-    institutions = review.export_institutions(request.user)
+    institutions = dac_selectors.export_institutions(request.user)
     if not institutions or fmt not in ("csv", "json"):
         raise Http404
     now = timezone.now()
-    grants = review.grants_for_export(institutions, now)
+    grants = dac_selectors.grants_for_export(institutions, now)
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)

@@ -2,7 +2,7 @@
 and is decided through the same machinery as an ethics submission (``reviews.workflow``'s
 ``Transition``, ``transition_for``, ``DecisionOutcome``); an approved request becomes an agreement
 that both parties sign; the agreement lives only while the ethics approval of every dataset it
-covers is active (DESIGN.md, "Data access tied to ethics approval").
+covers is active (docs/architecture.md; the cascade is agreements.cascade_services).
 
 Three tables: the request (submit ... decide), the agreement (sign, suspend, reinstate, expire,
 terminate) and the access grant (end). Every service that changes one of them asks
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from research_governance.audit.actions import AuditAction
 from research_governance.reviews.workflow import DecisionOutcome, Transition, allowed_actions
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ REQUEST_TRANSITIONS: tuple[Transition, ...] = (
         target=RequestStatus.SUBMITTED,
         actors=frozenset({DataActor.REQUESTER}),
         protocol_status="",
-        audit_action="data_request.submitted",
+        audit_action=AuditAction.DATA_REQUEST_SUBMITTED,
         label=_("Submit the request"),
         refused_reason=_("Only a draft or a returned request can be submitted."),
     ),
@@ -77,7 +78,7 @@ REQUEST_TRANSITIONS: tuple[Transition, ...] = (
         target=RequestStatus.WITHDRAWN,
         actors=frozenset({DataActor.REQUESTER}),
         protocol_status="",
-        audit_action="data_request.withdrawn",
+        audit_action=AuditAction.DATA_REQUEST_WITHDRAWN,
         label=_("Withdraw the request"),
         refused_reason=_("A decided or withdrawn request can no longer be withdrawn."),
     ),
@@ -87,7 +88,7 @@ REQUEST_TRANSITIONS: tuple[Transition, ...] = (
         target=RequestStatus.RETURNED,
         actors=frozenset({DataActor.DAC_OFFICER}),
         protocol_status="",
-        audit_action="data_request.returned",
+        audit_action=AuditAction.DATA_REQUEST_RETURNED,
         label=_("Return to the requester"),
         refused_reason=_("Only a request waiting for the committee's secretariat can be returned."),
     ),
@@ -97,7 +98,7 @@ REQUEST_TRANSITIONS: tuple[Transition, ...] = (
         target=RequestStatus.ACCEPTED,
         actors=frozenset({DataActor.DAC_OFFICER}),
         protocol_status="",
-        audit_action="data_request.accepted",
+        audit_action=AuditAction.DATA_REQUEST_ACCEPTED,
         label=_("Accept for review"),
         refused_reason=_("Only a request waiting for the committee's secretariat can be accepted."),
     ),
@@ -107,7 +108,7 @@ REQUEST_TRANSITIONS: tuple[Transition, ...] = (
         target=RequestStatus.DECIDED,
         actors=frozenset({DataActor.DAC_OFFICER}),
         protocol_status="",
-        audit_action="data_request.decided",
+        audit_action=AuditAction.DATA_REQUEST_DECIDED,
         label=_("Record the decision"),
         refused_reason=_("A decision is recorded only on a request accepted for review and not yet decided."),
     ),
@@ -115,14 +116,14 @@ REQUEST_TRANSITIONS: tuple[Transition, ...] = (
 
 AGREEMENT_TRANSITIONS: tuple[Transition, ...] = (
     # Each party signs once; once both have signed, ``activate``
-    # follows in the same transaction (agreements.review.agreement_sign).
+    # follows in the same transaction (agreements.agreement_services.agreement_sign).
     Transition(
         action="sign",
         sources=frozenset({AgreementStatus.AWAITING_SIGNATURES}),
         target=AgreementStatus.AWAITING_SIGNATURES,
         actors=frozenset({DataActor.REQUESTER, DataActor.DAC_OFFICER}),
         protocol_status="",
-        audit_action="agreement.signed",
+        audit_action=AuditAction.AGREEMENT_SIGNED,
         label=_("Sign the agreement"),
         refused_reason=_("Only an agreement awaiting signatures can be signed."),
     ),
@@ -132,7 +133,7 @@ AGREEMENT_TRANSITIONS: tuple[Transition, ...] = (
         target=AgreementStatus.ACTIVE,
         actors=frozenset({DataActor.REQUESTER, DataActor.DAC_OFFICER}),
         protocol_status="",
-        audit_action="agreement.activated",
+        audit_action=AuditAction.AGREEMENT_ACTIVATED,
         label=_("Both parties have signed: the agreement is in force"),
         refused_reason=_("Only an agreement awaiting signatures becomes active when both parties have signed."),
     ),
@@ -142,7 +143,7 @@ AGREEMENT_TRANSITIONS: tuple[Transition, ...] = (
         target=AgreementStatus.SUSPENDED,
         actors=frozenset({DataActor.DAC_OFFICER, DataActor.SYSTEM}),
         protocol_status="",
-        audit_action="agreement.suspended",
+        audit_action=AuditAction.AGREEMENT_SUSPENDED,
         label=_("Suspend the agreement"),
         refused_reason=_("Only an active agreement, or one awaiting signatures, can be suspended."),
     ),
@@ -152,7 +153,7 @@ AGREEMENT_TRANSITIONS: tuple[Transition, ...] = (
         target=AgreementStatus.ACTIVE,
         actors=frozenset({DataActor.DAC_OFFICER}),
         protocol_status="",
-        audit_action="agreement.reinstated",
+        audit_action=AuditAction.AGREEMENT_REINSTATED,
         label=_("Reinstate the agreement"),
         refused_reason=_("Only a suspended agreement can be reinstated."),
     ),
@@ -162,7 +163,7 @@ AGREEMENT_TRANSITIONS: tuple[Transition, ...] = (
         target=AgreementStatus.EXPIRED,
         actors=frozenset({DataActor.SYSTEM}),
         protocol_status="",
-        audit_action="agreement.expired",
+        audit_action=AuditAction.AGREEMENT_EXPIRED,
         label=_("Expire the agreement"),
         refused_reason=_("Only an active or suspended agreement can expire."),
     ),
@@ -172,7 +173,7 @@ AGREEMENT_TRANSITIONS: tuple[Transition, ...] = (
         target=AgreementStatus.TERMINATED,
         actors=frozenset({DataActor.DAC_OFFICER, DataActor.SYSTEM}),
         protocol_status="",
-        audit_action="agreement.terminated",
+        audit_action=AuditAction.AGREEMENT_TERMINATED,
         label=_("Terminate the agreement"),
         refused_reason=_("An expired or terminated agreement cannot be terminated again."),
     ),
@@ -185,7 +186,7 @@ GRANT_TRANSITIONS: tuple[Transition, ...] = (
         target=GrantState.ENDED,
         actors=frozenset({DataActor.DAC_OFFICER, DataActor.SYSTEM}),
         protocol_status="",
-        audit_action="access_grant.ended",
+        audit_action=AuditAction.ACCESS_GRANT_ENDED,
         label=_("End access"),
         refused_reason=_("This access has already ended."),
     ),

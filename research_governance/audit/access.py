@@ -10,16 +10,19 @@ import hashlib
 import ipaddress
 import time
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
+from research_governance.core.hooks import Hook
+
 from .models import AccessKind, AccessLogEntry
 
-if TYPE_CHECKING:
-    from research_governance.protocols.models import Protocol
+# Who is on a protocol's team is the protocols app's to say (it sits above audit): it registers
+# ``receiver(*, user, protocol) -> bool`` here in its AppConfig.ready().
+on_protocol_team = Hook("audit.on_protocol_team", provided_by="protocols")
 
 # Stored in the session at sign-in, so the sign-out can tell how long the session lasted.
 SIGNED_IN_AT = "_access_signed_in_at"
@@ -94,9 +97,7 @@ def document_downloaded(request: HttpRequest, document_version: models.Model) ->
     record_access(request, AccessKind.DOCUMENT_DOWNLOAD, user=request.user, target=document_version)
 
 
-def protocol_viewed(request: HttpRequest, protocol: "Protocol") -> None:
+def protocol_viewed(request: HttpRequest, protocol: models.Model) -> None:
     """A view of a protocol's pages by someone not on its team (SEC-04); the team's own views are not logged."""
-    from research_governance.protocols.permissions import is_on_team
-
-    if not is_on_team(request.user, protocol):
+    if not any(on_protocol_team(user=request.user, protocol=protocol)):
         record_access(request, AccessKind.PROTOCOL_VIEW, user=request.user, target=protocol)

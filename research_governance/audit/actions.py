@@ -61,7 +61,7 @@ class AuditAction(models.TextChoices):
     DATA_REQUEST_SUBMITTED = "data_request.submitted", _("Data-access request submitted")
     DATA_REQUEST_WITHDRAWN = "data_request.withdrawn", _("Data-access request withdrawn")
     DATA_REQUEST_RENEWAL_STARTED = "data_request.renewal_started", _("Renewal started from an earlier request")
-    # Data sharing: the committee, agreements and grants (agreements.review).
+    # Data sharing: the committee, agreements and grants (agreements.dac_services, agreement_services).
     DATA_REQUEST_RETURNED = "data_request.returned", _("Data-access request returned to the requester")
     DATA_REQUEST_ACCEPTED = "data_request.accepted", _("Data-access request accepted for review by the committee")
     DATA_REQUEST_REVIEWER_ASSIGNED = "data_request.reviewer_assigned", _("Data access committee reviewer assigned")
@@ -77,7 +77,8 @@ class AuditAction(models.TextChoices):
     AGREEMENT_ACTIVATED = "agreement.activated", _("Data-sharing agreement in force (both parties signed)")
     AGREEMENT_TERMS_ACCEPTED = "agreement.terms_accepted", _("Terms of the data-sharing agreement accepted")
     ACCESS_GRANT_CREATED = "access_grant.created", _("Access to data granted")
-    # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
+    # Data sharing: cascade, destruction and provision records (agreements.cascade_services,
+    # agreements.records_services).
     AGREEMENT_SUSPENDED = "agreement.suspended", _("Data-sharing agreement suspended")
     ACCESS_GRANT_ENDED = "access_grant.ended", _("Access to shared data ended")
     AGREEMENT_REINSTATED = "agreement.reinstated", _("Data-sharing agreement reinstated")
@@ -92,7 +93,7 @@ class AuditAction(models.TextChoices):
     DATASET_SCOPE_CHANGED = "dataset.scope_changed", _("Consent scope of a dataset changed")
     DESTRUCTION_RECORDED = "destruction.recorded", _("Destruction of shared data recorded")
     PROVISION_RECORDED = "provision.recorded", _("Provision of data recorded (JP-IC-12)")
-    # Data sharing: refusals and withdrawals (agreements.refusals).
+    # Data sharing: refusals and withdrawals (agreements.refusal_services).
     REFUSAL_REGISTERED = "refusal.registered", _("Refusal or withdrawal registered by the study team")
     REFUSAL_RECEIVED_PUBLIC = "refusal.received_public", _("Refusal received through the public notice")
     REFUSAL_ACKNOWLEDGED = "refusal.acknowledged", _("Refusal acknowledged by a recipient")

@@ -10,7 +10,7 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import signals
 
-        from . import access
+        from . import access, account_events  # noqa: F401  (account_events connects its receivers)
 
         # The access log (SEC-04); allauth signs people in and out through Django's auth.
         signals.user_logged_in.connect(access.signed_in, dispatch_uid="audit_access_signed_in")

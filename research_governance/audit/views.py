@@ -1,6 +1,8 @@
 """The audit pages, for auditors and administrators only (read-only; SEC-04, SEC-05, US-R-02).
 
-Everyone else gets 404, like the other role pages: the pages' existence is not disclosed."""
+Everyone else gets 404, like the other role pages: the pages' existence is not disclosed. A
+protocol's timeline, being about a domain object, is served from above the domain
+(oversight/timeline.py) under the same ``audit:`` names."""
 
 import csv
 from collections.abc import Iterator
@@ -9,26 +11,22 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-
-from research_governance.protocols.models import Protocol
 
 from . import selectors
 from .display import action_label
 from .forms import AccessLogFilterForm, EventFilterForm
 from .services import canonical_json
 
-TIMELINE_SIZE = 100
 
-
-def _require_auditor(request: HttpRequest) -> None:
+def require_auditor(request: HttpRequest) -> None:
     if not selectors.audited_institutions(request.user):
         raise Http404
 
 
-def _keyset(request: HttpRequest, name: str) -> int | None:
+def keyset_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "")
     return int(value) if value.isdigit() and len(value) < 19 else None
 
@@ -41,27 +39,11 @@ def _filters(form: EventFilterForm | AccessLogFilterForm) -> dict[str, Any]:
 @login_required
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request)
+    require_auditor(request)
     form = EventFilterForm(request.GET or None)
     events = selectors.events_filtered(_filters(form), selectors.events_visible_to(request.user))
-    page = selectors.keyset_page(events, before=_keyset(request, "before"), after=_keyset(request, "after"))
+    page = selectors.keyset_page(events, before=keyset_param(request, "before"), after=keyset_param(request, "after"))
     return render(request, "audit/events.html", {"form": form, "page": page})
-
-
-@login_required
-@require_GET
-def protocol_timeline(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_auditor(request)
-    protocol = get_object_or_404(
-        Protocol.objects.select_related("principal_investigator"),
-        pk=pk,
-        institution_id__in=selectors.audited_institutions(request.user),
-    )
-    events = selectors.events_visible_to(request.user).filter(protocol=protocol)
-    page = selectors.keyset_page(
-        events, before=_keyset(request, "before"), after=_keyset(request, "after"), size=TIMELINE_SIZE
-    )
-    return render(request, "audit/timeline.html", {"protocol": protocol, "page": page})
 
 
 class _Echo:
@@ -123,7 +105,7 @@ def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
 @require_GET
 def event_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered events as CSV, streamed in keyset chunks: a million events never sit in memory."""
-    _require_auditor(request)
+    require_auditor(request)
     events = selectors.events_filtered(
         _filters(EventFilterForm(request.GET or None)), selectors.events_visible_to(request.user)
     )
@@ -137,8 +119,8 @@ def event_export(request: HttpRequest) -> StreamingHttpResponse:
 @login_required
 @require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request)
+    require_auditor(request)
     form = AccessLogFilterForm(request.GET or None)
     entries = selectors.access_log_filtered(_filters(form), selectors.access_log_visible_to(request.user))
-    page = selectors.keyset_page(entries, before=_keyset(request, "before"), after=_keyset(request, "after"))
+    page = selectors.keyset_page(entries, before=keyset_param(request, "before"), after=keyset_param(request, "after"))
     return render(request, "audit/access_log.html", {"form": form, "page": page})

@@ -28,16 +28,6 @@ def can_change_rule_set(user: User | AnonymousUser, committee: Committee) -> boo
     return has_role_at(user, committee.institution_id, *RULE_SET_ROLES)
 
 
-def current_roster(committee: Committee) -> QuerySet[CommitteeMembership]:
-    """Members who sit on the committee today (the secretariat supports it but does not sit)."""
-    return (
-        committee.memberships.filter(CommitteeMembership.current_q())
-        .exclude(role=CommitteeMembership.Role.SECRETARIAT)
-        .select_related("user")
-        .order_by("role", "user__name_latin")
-    )
-
-
 ROLE_ORDER = {role: rank for rank, role in enumerate(CommitteeMembership.Role.values)}
 
 

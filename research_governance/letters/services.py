@@ -14,10 +14,8 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import IO
 
-from celery import Task
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -232,14 +230,7 @@ def queue_letters(*, decision_id: int, kind: str, languages: Iterable[str] = LAN
     from .tasks import render_letter
 
     for language in languages:
-        transaction.on_commit(partial(_dispatch, render_letter, decision_id, kind, language))
-
-
-def _dispatch(task: "Task[..., str | None]", decision_id: int, kind: str, language: str) -> None:
-    try:
-        task.delay(decision_id, kind, language)
-    except Exception:
-        logger.exception("Could not queue the %s letter (%s) of decision %s", kind, language, decision_id)
+        render_letter.delay_on_commit(decision_id, kind, language)
 
 
 def wanted_letters(since: datetime | None = None) -> list[tuple[int, str, str]]:

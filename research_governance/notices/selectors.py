@@ -13,7 +13,8 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from research_governance.accounts.models import Role, RoleMembership, localized
+from research_governance.accounts.models import Role, RoleMembership
+from research_governance.core.i18n import localized
 from research_governance.protocols.application import display_value
 from research_governance.protocols.models import ConsentProcedure, DataRecipient, Protocol
 from research_governance.reviews.models import Approval, Submission
@@ -49,6 +50,11 @@ def public_notices(query: str = "") -> QuerySet[Approval]:
 def notice_approval(protocol: Protocol) -> Approval | None:
     """The approval under which the protocol's notice is public, or None."""
     return public_notices().filter(protocol=protocol).first()
+
+
+def has_public_notice(*, protocol: Protocol) -> bool:
+    """Whether the study takes refusals through its public notice (registered on agreements' hook)."""
+    return notice_approval(protocol) is not None
 
 
 def notice_for_reference(reference: str) -> Approval | None:

@@ -12,7 +12,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from research_governance.agreements.refusals import refusal_receive_public
+from research_governance.agreements.refusal_services import refusal_receive_public
 from research_governance.reviews.models import Approval
 
 from . import selectors

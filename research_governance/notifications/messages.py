@@ -192,7 +192,7 @@ MESSAGES: dict[str, Message] = {
         subject=_("New data-access request %(reference)s: %(title)s"),
         body=_("%(requester)s submitted the data-access request %(reference)s: %(title)s. Please pre-screen it."),
     ),
-    # Data sharing: the committee, agreements and grants (agreements.review).
+    # Data sharing: the committee, agreements and grants (agreements.dac_services, agreement_services).
     # To the requester (and the team, for the decision).
     "data_request.returned": Message(
         subject=_("Data-access request %(reference)s returned with requests"),
@@ -224,7 +224,8 @@ MESSAGES: dict[str, Message] = {
             "People with access so far: %(count)s. Each team member gets access once they accept the terms."
         ),
     ),
-    # Data sharing: cascade, destruction and provision records (agreements.cascade, agreements.records).
+    # Data sharing: cascade, destruction and provision records (agreements.cascade_services,
+    # agreements.records_services).
     # To the requesting team, the committee's officers and the providing PIs.
     "agreement.suspended": Message(
         subject=_("Data-sharing agreement %(reference)s suspended"),
@@ -294,7 +295,7 @@ MESSAGES: dict[str, Message] = {
             "and no destruction has been recorded. Please record it without delay."
         ),
     ),
-    # Data sharing: refusals and withdrawals (agreements.refusals).
+    # Data sharing: refusals and withdrawals (agreements.refusal_services).
     # To the PI and the study team: act without delay (JP-IC-11).
     "refusal.received": Message(
         subject=_("%(kind)s received for %(reference)s"),

@@ -121,29 +121,15 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
     created = Notification.objects.bulk_create(rows, batch_size=1000)
     # Digest readers' rows wait for the daily digest.
     ids = [n.pk for n in created if modes[n.recipient_id] == NotificationMode.IMMEDIATE]
-    # The navbar counts are cached: forget them now and again after commit (a page rendered
-    # in between would otherwise cache the old number).
-    unread_keys = [unread_cache_key(user_id) for user_id in modes]
-    cache.delete_many(unread_keys)
+    forget_unread_counts(modes)
 
     from . import tasks  # here, not at the top: the tasks module imports this one
 
-    def deliver_after_commit() -> None:
-        cache.delete_many(unread_keys)
-        for index in range(0, len(ids), DELIVERY_CHUNK):
-            chunk = ids[index : index + DELIVERY_CHUNK]
-            try:
-                tasks.deliver_notifications.delay(chunk)
-            except Exception:
-                # A broker that is down (or, inline, a mail server that is down) must not turn a
-                # committed change into an error page. The rows stay pending: redispatch_pending
-                # sends them once the broker is back.
-                logger.exception("Could not queue notifications %s; they are re-dispatched later.", chunk)
-
-    # One callback queues the tasks after commit (what Celery's delay_on_commit does) and also
-    # forgets the counts. robust: nothing here may fail the request. A named function, not
-    # functools.partial: Django logs a robust callback's __qualname__.
-    transaction.on_commit(deliver_after_commit, robust=True)
+    # A broker that is down (or, inline, a mail server that is down) must not turn a committed
+    # change into an error page: delay_on_commit logs it, the rows stay pending, and
+    # redispatch_pending sends them once the broker is back.
+    for index in range(0, len(ids), DELIVERY_CHUNK):
+        tasks.deliver_notifications.delay_on_commit(ids[index : index + DELIVERY_CHUNK])
     return created
 
 
@@ -298,7 +284,13 @@ def forget_unread_counts(user_ids: Iterable[int]) -> None:
     rendered in between would otherwise cache the old number)."""
     keys = [unread_cache_key(user_id) for user_id in user_ids]
     cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+
+    def forget_after_commit() -> None:
+        cache.delete_many(keys)
+
+    # robust: a cache that is down must not fail the request. A named function: Django logs a
+    # robust callback's __qualname__.
+    transaction.on_commit(forget_after_commit, robust=True)
 
 
 def mark_read(*, notification: Notification, by: User) -> Notification:

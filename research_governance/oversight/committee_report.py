@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from research_governance.accounts.models import localized
 from research_governance.committees.models import Committee, CommitteeMembership
+from research_governance.core.i18n import localized
 from research_governance.reviews.models import AgendaItem, Attendance, Meeting
 from research_governance.rules.rulebook import load_rulebook
 

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from research_governance.accounts.models import localized
+from research_governance.core.i18n import localized
 from research_governance.reviews.models import Approval, Decision, ReviewerAssignment, Submission
 from research_governance.reviews.panels import progress_report_due
 from research_governance.reviews.workflow import ApprovalStatus, ReviewRoute, SubmissionKind

@@ -10,6 +10,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.models import AuditEvent
 from research_governance.committees.models import Committee
 from research_governance.letters.models import Letter
@@ -18,7 +19,7 @@ from research_governance.reviews.workflow import ApprovalStatus
 
 # The audit trail's events that end an approval. There is no way back to "active" from any of
 # them (reviews.workflow.APPROVAL_TRANSITIONS), so the first one is the day it stopped.
-ENDING_ACTIONS = ("approval.suspended", "approval.closed", "approval.expired")
+ENDING_ACTIONS = (AuditAction.APPROVAL_SUSPENDED, AuditAction.APPROVAL_CLOSED, AuditAction.APPROVAL_EXPIRED)
 APPROVAL_TARGET = "reviews.approval"
 
 

@@ -8,4 +8,9 @@ class ProtocolsConfig(AppConfig):
     verbose_name = _("Protocols")
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (connects the post_migrate receiver)
+        from research_governance.audit import access
+
+        from . import permissions  # connects the post_migrate receiver
+
+        # SEC-04: the access log records views of a protocol from outside its team.
+        access.on_protocol_team.register(permissions.is_on_team)

@@ -6,6 +6,7 @@ from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
+from research_governance.audit.actions import AuditAction
 from research_governance.audit.models import AuditEvent
 
 from . import permissions
@@ -153,10 +154,10 @@ class TimelineEntry:
 
 
 # Autosave writes an event per save; a run of them by one person reads as one line.
-_COLLAPSED_ACTIONS = {"protocol.draft_saved"}
+_COLLAPSED_ACTIONS = {AuditAction.PROTOCOL_DRAFT_SAVED}
 # A reviewer's comments are their working notes until the review is submitted; the timeline,
 # which the investigators read, leaves them out (they stay in the audit trail).
-_UNLISTED_ACTIONS = ("review.comment_added", "review.comment_deleted")
+_UNLISTED_ACTIONS = (AuditAction.REVIEW_COMMENT_ADDED, AuditAction.REVIEW_COMMENT_DELETED)
 
 
 def history(protocol: Protocol, *, limit: int = 200) -> list[TimelineEntry]:

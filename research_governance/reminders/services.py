@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
-from research_governance.agreements.cascade import agreements_expire
+from research_governance.agreements.cascade_services import agreements_expire
 from research_governance.agreements.models import Agreement, DataAccessRequest, RequestTeamMember
 from research_governance.agreements.permissions import OFFICER_ROLES
 from research_governance.agreements.workflow import AgreementStatus

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .engine.models import ConflictDeclarationBase, ReviewerAssignmentBase
 from .workflow import (
     ApprovalStatus,
     ConditionState,
@@ -134,16 +135,12 @@ class SubmissionGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Submission, on_delete=models.CASCADE)
 
 
-class ConflictDeclaration(models.Model):
+class ConflictDeclaration(ConflictDeclarationBase):
     """A committee member's declaration for one submission (JP-ERC-07, US-IRB-03).
 
     Investigators on the study are conflicted whether or not they declare (JP-ERC-07/08)."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="conflict_declarations")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    has_conflict = models.BooleanField(_("I have a conflict of interest"))
-    reason = models.TextField(_("reason"), blank=True)
-    declared_at = models.DateTimeField(_("declared"))
 
     class Meta:
         verbose_name = _("conflict-of-interest declaration")
@@ -154,29 +151,11 @@ class ConflictDeclaration(models.Model):
         return f"{self.member} – {self.submission_id}: {self.has_conflict}"
 
 
-class ReviewerAssignment(models.Model):
-    class Status(models.TextChoices):
-        ASSIGNED = "assigned", _("Assigned")
-        COMPLETED = "completed", _("Review submitted")
-        WITHDRAWN = "withdrawn", _("Unassigned")
-
-    class Recommendation(models.TextChoices):
-        APPROVE = "approve", _("Approve")
-        APPROVE_WITH_CONDITIONS = "approve_with_conditions", _("Approve with conditions")
-        REVISE = "revise", _("Revise and resubmit")
-        NOT_APPROVED = "not_approved", _("Not approved")
-
+class ReviewerAssignment(ReviewerAssignmentBase):
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="assignments")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    assigned_at = models.DateTimeField(_("assigned"))
-    due_date = models.DateField(_("due"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ASSIGNED)
     # The structured checklist: {section: {"rating": ..., "comment": ...}}, saved as the reviewer works.
     checklist = models.JSONField(default=dict, blank=True)
-    recommendation = models.CharField(_("recommendation"), max_length=30, choices=Recommendation.choices, blank=True)
-    summary = models.TextField(_("summary for the committee"), blank=True)
-    completed_at = models.DateTimeField(_("review submitted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reviewer assignment")

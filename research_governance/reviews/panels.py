@@ -18,7 +18,7 @@ from .models import Approval, Condition, Decision, ReviewerAssignment, SitePermi
 from .permission.forms import HeadPermissionForm
 from .permission.services import sites_needing_permission
 from .permissions import conflict_reason
-from .post_approval.approvals import add_months
+from .post_approval.approval_services import add_months
 from .post_approval.forms import ApprovalChangeForm
 from .post_approval.reports import report_rows
 from .prescreen.forms import AnswerForm

@@ -6,7 +6,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext
 
 from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.accounts.selectors import is_secretariat
@@ -14,9 +13,7 @@ from research_governance.notifications.messages import bilingual
 from research_governance.notifications.services import notify
 from research_governance.protocols import permissions
 from research_governance.protocols.models import Protocol, ProtocolUserObjectPermission
-from research_governance.reviews import permissions as review_permissions
-from research_governance.reviews.models import Submission
-from research_governance.reviews.workflow import Actor, TransitionRefused
+from research_governance.reviews.workflow import Actor
 
 
 def _about(protocol: Protocol) -> dict[str, Any]:
@@ -80,13 +77,3 @@ def actors_for(user: User, protocol: Protocol) -> set[Actor]:
 def _require_secretariat(user: User, protocol: Protocol) -> None:
     if not is_secretariat(user, protocol.institution_id):
         raise PermissionDenied
-
-
-def _refuse_conflicted(user: User, submission: Submission) -> None:
-    """A member with a conflict takes no part in the decision (JP-ERC-07, US-IRB-03)."""
-    rule = review_permissions.conflict_reason(user, submission)
-    if rule:
-        raise TransitionRefused(
-            gettext("You have a conflict of interest with this study (%(rule)s) and take no part in its decision.")
-            % {"rule": rule}
-        )

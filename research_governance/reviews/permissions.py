@@ -13,6 +13,7 @@ from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.protocols import permissions as protocol_permissions
 from research_governance.protocols.models import Site
 
+from .engine import conflicts
 from .models import ConflictDeclaration, Submission, SubmissionUserObjectPermission
 
 REVIEW = "review_submission"
@@ -35,12 +36,11 @@ def revoke_review_access(*, user: User, submission: Submission) -> None:
 
 
 def conflict_reason(user: User, submission: Submission) -> str:
-    """Why the user is conflicted on the submission ("" when not): a rule ID and a code."""
-    if protocol_permissions.is_on_team(user, submission.protocol):
-        return "JP-ERC-07"
-    if ConflictDeclaration.objects.filter(submission=submission, member=user, has_conflict=True).exists():
-        return "US-IRB-03"
-    return ""
+    """Why the user is conflicted on the submission ("" when not): a rule ID (engine.conflicts)."""
+    return conflicts.conflict_reason(
+        on_team=protocol_permissions.is_on_team(user, submission.protocol),
+        declarations=ConflictDeclaration.objects.filter(submission=submission, member=user),
+    )
 
 
 def can_review(user: User | AnonymousUser, submission: Submission) -> bool:

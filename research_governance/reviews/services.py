@@ -7,7 +7,13 @@ from .conditions.services import condition_answer, condition_sign_off
 from .decision.services import decision_record
 from .participants import actors_for
 from .permission.services import head_permit, head_refuse, site_permission_record, sites_needing_permission
-from .post_approval.approvals import add_months, approval_close, approval_expire, approval_suspend, approvals_expire
+from .post_approval.approval_services import (
+    add_months,
+    approval_close,
+    approval_expire,
+    approval_suspend,
+    approvals_expire,
+)
 from .post_approval.services import amendment_start, report_submit
 from .prescreen.services import request_answer, submission_accept, submission_return
 from .review.services import CHECKLIST_SECTIONS, RATING_LABELS, review_save, review_submit

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from research_governance.accounts.password_validation import CharacterClassesValidator, character_classes
-from research_governance.core.management.commands.seed_demo import DEMO_PASSWORD
+from research_governance.demo.management.commands.seed_demo import DEMO_PASSWORD
 from tests.factories import PASSWORD
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from research_governance.agreements.cascade import grant_end_of_term
+from research_governance.agreements.cascade_services import grant_end_of_term
 from research_governance.agreements.models import AccessGrant, Agreement, RequestTeamMember, Signature
 from research_governance.agreements.workflow import AgreementStatus, GrantState, RequestStatus
 from research_governance.reviews import services as review_services

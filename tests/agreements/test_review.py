@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from research_governance.agreements import review
+from research_governance.agreements import dac_selectors, dac_services
 from research_governance.agreements.models import AccessGrant, RequestConflict, RequestReview
 from research_governance.audit.models import AuditEvent
 from research_governance.notifications.models import Notification
@@ -23,7 +23,7 @@ def submitted(dataset, dac):
 
 def test_an_officer_accepts_a_submitted_request(submitted, dac):
     _committee, _chair, secretary, _others = dac
-    accepted = review.request_accept(data_request=submitted, by=secretary)
+    accepted = dac_services.request_accept(data_request=submitted, by=secretary)
     assert accepted.status == "accepted"
     assert AuditEvent.objects.filter(action="data_request.accepted", target_id=str(submitted.pk)).exists()
 
@@ -31,14 +31,14 @@ def test_an_officer_accepts_a_submitted_request(submitted, dac):
 def test_a_member_who_is_not_an_officer_cannot_accept(submitted, dac):
     _committee, _chair, _secretary, others = dac
     with pytest.raises(PermissionDenied):
-        review.request_accept(data_request=submitted, by=others[0])
+        dac_services.request_accept(data_request=submitted, by=others[0])
 
 
 def test_returning_needs_reasons_and_tells_the_requester(submitted, dac):
     _committee, _chair, secretary, _others = dac
     with pytest.raises(ValidationError):
-        review.request_return(data_request=submitted, by=secretary, reasons="  ")
-    returned = review.request_return(data_request=submitted, by=secretary, reasons="Name the storage server.")
+        dac_services.request_return(data_request=submitted, by=secretary, reasons="  ")
+    returned = dac_services.request_return(data_request=submitted, by=secretary, reasons="Name the storage server.")
     assert returned.status == "returned"
     assert returned.return_reason == "Name the storage server."
     assert Notification.objects.filter(recipient=submitted.requester, kind="data_request.returned").exists()
@@ -46,16 +46,16 @@ def test_returning_needs_reasons_and_tells_the_requester(submitted, dac):
 
 def test_an_accepted_request_cannot_be_returned(submitted, dac):
     _committee, _chair, secretary, _others = dac
-    review.request_accept(data_request=submitted, by=secretary)
+    dac_services.request_accept(data_request=submitted, by=secretary)
     with pytest.raises(TransitionRefused):
-        review.request_return(data_request=submitted, by=secretary, reasons="Too late.")
+        dac_services.request_return(data_request=submitted, by=secretary, reasons="Too late.")
 
 
 def test_an_assigned_reviewer_is_told_and_gets_nothing_but_the_review_row(submitted, dac):
     _committee, _chair, secretary, others = dac
-    review.request_accept(data_request=submitted, by=secretary)
-    assignment = review.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
-    assert assignment.due == timezone.localdate() + timedelta(days=review.REVIEW_DAYS)
+    dac_services.request_accept(data_request=submitted, by=secretary)
+    assignment = dac_services.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
+    assert assignment.due_date == timezone.localdate() + timedelta(days=dac_services.REVIEW_DAYS)
     assert Notification.objects.filter(recipient=others[0], kind="data_request.review_assigned").exists()
     assert not AccessGrant.objects.exists()
 
@@ -63,22 +63,22 @@ def test_an_assigned_reviewer_is_told_and_gets_nothing_but_the_review_row(submit
 def test_reviewers_are_assigned_only_once_the_request_is_accepted(submitted, dac):
     _committee, _chair, secretary, others = dac
     with pytest.raises(TransitionRefused):
-        review.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
+        dac_services.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
 
 
 def test_someone_outside_the_committee_cannot_be_assigned(submitted, dac):
     _committee, _chair, secretary, _others = dac
-    review.request_accept(data_request=submitted, by=secretary)
+    dac_services.request_accept(data_request=submitted, by=secretary)
     with pytest.raises(ValidationError, match="not a current member"):
-        review.reviewer_assign(data_request=submitted, by=secretary, reviewer=UserFactory())
+        dac_services.reviewer_assign(data_request=submitted, by=secretary, reviewer=UserFactory())
 
 
 def test_a_member_on_the_requesting_team_cannot_be_assigned_jp_erc_07(dataset, dac):
     _committee, _chair, secretary, others = dac
     data_request = make_request(UserFactory(), [dataset], team=[others[1]])
-    review.request_accept(data_request=data_request, by=secretary)
+    dac_services.request_accept(data_request=data_request, by=secretary)
     with pytest.raises(ValidationError, match="JP-ERC-07"):
-        review.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[1])
+        dac_services.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[1])
 
 
 def test_a_member_on_the_providing_study_cannot_be_assigned_jp_erc_07(dataset, dac):
@@ -87,25 +87,26 @@ def test_a_member_on_the_providing_study_cannot_be_assigned_jp_erc_07(dataset, d
 
     TeamMember.objects.create(protocol=dataset.protocol, user=others[1], role=TeamMember.Role.CO_INVESTIGATOR)
     data_request = make_request(UserFactory(), [dataset])
-    review.request_accept(data_request=data_request, by=secretary)
+    dac_services.request_accept(data_request=data_request, by=secretary)
     with pytest.raises(ValidationError, match="JP-ERC-07"):
-        review.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[1])
+        dac_services.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[1])
 
 
 def test_a_member_who_declared_a_conflict_cannot_be_assigned_us_irb_03(submitted, dac):
     _committee, _chair, secretary, others = dac
-    review.request_accept(data_request=submitted, by=secretary)
+    dac_services.request_accept(data_request=submitted, by=secretary)
     RequestConflict.objects.create(request=submitted, member=others[1], reason="Friend", declared_at=timezone.now())
     with pytest.raises(ValidationError, match="US-IRB-03"):
-        review.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[1])
+        dac_services.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[1])
 
 
 def test_a_reviewer_declaring_a_conflict_loses_the_review_and_the_request_us_irb_03(submitted, dac):
     _committee, _chair, secretary, others = dac
-    review.request_accept(data_request=submitted, by=secretary)
-    review.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
-    review.conflict_declare(data_request=submitted, member=others[0], reason="My former student.")
-    assert not RequestReview.objects.filter(reviewer=others[0]).exists()
+    dac_services.request_accept(data_request=submitted, by=secretary)
+    dac_services.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
+    dac_services.conflict_declare(data_request=submitted, member=others[0], reason="My former student.")
+    # The review stays on record, withdrawn, as an ethics assignment does.
+    assert RequestReview.objects.get(reviewer=others[0]).status == "withdrawn"
     from research_governance.agreements.permissions import can_view_request
 
     assert not can_view_request(others[0], submitted)
@@ -113,30 +114,30 @@ def test_a_reviewer_declaring_a_conflict_loses_the_review_and_the_request_us_irb
 
 def test_an_unassigned_member_cannot_review(submitted, dac):
     _committee, _chair, secretary, others = dac
-    review.request_accept(data_request=submitted, by=secretary)
-    assignment = review.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
+    dac_services.request_accept(data_request=submitted, by=secretary)
+    assignment = dac_services.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
     with pytest.raises(PermissionDenied):
-        review.review_submit(review=assignment, by=others[1], recommendation="approve", comments="Mine now.")
+        dac_services.review_submit(review=assignment, by=others[1], recommendation="approve", comments="Mine now.")
 
 
 def test_a_review_needs_a_recommendation_and_comments_and_is_submitted_once(submitted, dac):
     _committee, _chair, secretary, others = dac
-    review.request_accept(data_request=submitted, by=secretary)
-    assignment = review.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
+    dac_services.request_accept(data_request=submitted, by=secretary)
+    assignment = dac_services.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
     with pytest.raises(ValidationError) as refused:
-        review.review_submit(review=assignment, by=others[0], recommendation="", comments="")
+        dac_services.review_submit(review=assignment, by=others[0], recommendation="", comments="")
     assert len(refused.value.messages) == 2
-    review.review_submit(review=assignment, by=others[0], recommendation="approve", comments="Fine.")
+    dac_services.review_submit(review=assignment, by=others[0], recommendation="approve", comments="Fine.")
     with pytest.raises(TransitionRefused):
-        review.review_submit(review=assignment, by=others[0], recommendation="not_approved", comments="Changed.")
+        dac_services.review_submit(review=assignment, by=others[0], recommendation="not_approved", comments="Changed.")
 
 
 def test_the_decision_waits_for_a_submitted_review(submitted, dac):
     _committee, _chair, secretary, others = dac
-    review.request_accept(data_request=submitted, by=secretary)
-    review.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
+    dac_services.request_accept(data_request=submitted, by=secretary)
+    dac_services.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
     with pytest.raises(TransitionRefused, match="at least one reviewer"):
-        review.decision_record(data_request=submitted, by=secretary, outcome="approve", reasons="Fine.")
+        dac_services.decision_record(data_request=submitted, by=secretary, outcome="approve", reasons="Fine.")
 
 
 def test_an_approval_with_conditions_needs_conditions(dataset, dac):
@@ -167,12 +168,12 @@ def test_the_committee_cannot_approve_what_the_checks_refuse_now(dataset, dac, s
     """Submitted while the checks passed; the dataset's approval was suspended since (JP-ERC-13)."""
     _committee, _chair, secretary, others = dac
     data_request = make_request(UserFactory(), [dataset])
-    review.request_accept(data_request=data_request, by=secretary)
-    assignment = review.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[0])
-    review.review_submit(review=assignment, by=others[0], recommendation="approve", comments="Fine.")
+    dac_services.request_accept(data_request=data_request, by=secretary)
+    assignment = dac_services.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[0])
+    dac_services.review_submit(review=assignment, by=others[0], recommendation="approve", comments="Fine.")
     review_services.approval_suspend(approval=dataset.approval, by=secretariat, reasons="Audit finding.")
     with pytest.raises(ValidationError, match="JP-ERC-13"):
-        review.decision_record(data_request=data_request, by=secretary, outcome="approve", reasons="Fine.")
+        dac_services.decision_record(data_request=data_request, by=secretary, outcome="approve", reasons="Fine.")
     data_request.refresh_from_db()
     assert data_request.status == "accepted"
 
@@ -180,11 +181,11 @@ def test_the_committee_cannot_approve_what_the_checks_refuse_now(dataset, dac, s
 def test_a_conflicted_officer_cannot_decide_jp_erc_07(dataset, dac):
     _committee, chair, secretary, others = dac
     data_request = make_request(UserFactory(), [dataset], team=[chair])
-    review.request_accept(data_request=data_request, by=secretary)
-    assignment = review.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[0])
-    review.review_submit(review=assignment, by=others[0], recommendation="approve", comments="Fine.")
+    dac_services.request_accept(data_request=data_request, by=secretary)
+    assignment = dac_services.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[0])
+    dac_services.review_submit(review=assignment, by=others[0], recommendation="approve", comments="Fine.")
     with pytest.raises(PermissionDenied):
-        review.decision_record(data_request=data_request, by=chair, outcome="approve", reasons="Mine.")
+        dac_services.decision_record(data_request=data_request, by=chair, outcome="approve", reasons="Mine.")
 
 
 def test_the_queue_lists_waiting_requests_without_those_the_officer_is_conflicted_on(dataset, dac):
@@ -193,6 +194,6 @@ def test_the_queue_lists_waiting_requests_without_those_the_officer_is_conflicte
     other = make_request(UserFactory(), [dataset])
     declared = make_request(UserFactory(), [dataset])
     RequestConflict.objects.create(request=declared, member=chair, reason="x", declared_at=timezone.now())
-    assert list(review.committee_queue(chair)) == [other]
-    assert set(review.committee_queue(secretary)) == {mine, other, declared}
-    assert list(review.committee_queue(UserFactory())) == []
+    assert list(dac_selectors.committee_queue(chair)) == [other]
+    assert set(dac_selectors.committee_queue(secretary)) == {mine, other, declared}
+    assert list(dac_selectors.committee_queue(UserFactory())) == []

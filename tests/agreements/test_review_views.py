@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from research_governance.agreements import review
+from research_governance.agreements import dac_services
 from research_governance.agreements.models import AccessGrant, RequestConflict
 from research_governance.audit.models import AuditEvent
 from tests.conftest import signed_in
@@ -95,8 +95,8 @@ def test_the_return_page_keeps_what_the_officer_typed_when_refused(dataset, dac)
 def test_an_unassigned_member_cannot_open_the_review_page(dataset, dac):
     _committee, _chair, secretary, others = dac
     data_request = make_request(UserFactory(), [dataset])
-    review.request_accept(data_request=data_request, by=secretary)
-    review.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[0])
+    dac_services.request_accept(data_request=data_request, by=secretary)
+    dac_services.reviewer_assign(data_request=data_request, by=secretary, reviewer=others[0])
     assert signed_in(others[1]).get(reverse("agreements:review_write", args=[data_request.pk])).status_code == 404
 
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from research_governance.agreements import document, review
+from research_governance.agreements import agreement_services, document
 from research_governance.agreements.models import AccessGrant, Signature
 from research_governance.audit.models import AuditEvent
 from research_governance.reviews.workflow import TransitionRefused
@@ -18,13 +18,13 @@ def agreement(dataset, dac):
 def test_a_wrong_password_signs_nothing_us_r_01(agreement):
     requester = agreement.request.requester
     with pytest.raises(ValidationError, match="password"):
-        review.agreement_sign(agreement=agreement, by=requester, password="not-my-password")
+        agreement_services.agreement_sign(agreement=agreement, by=requester, password="not-my-password")
     assert not Signature.objects.exists()
 
 
 def test_the_requester_signs_for_the_recipient_with_name_time_and_meaning_us_r_01(agreement):
     requester = agreement.request.requester
-    signature = review.agreement_sign(agreement=agreement, by=requester, password=PASSWORD)
+    signature = agreement_services.agreement_sign(agreement=agreement, by=requester, password=PASSWORD)
     assert signature.party == "recipient"
     assert signature.printed_name == requester.display_name
     assert signature.signed_at is not None
@@ -37,14 +37,14 @@ def test_the_requester_signs_for_the_recipient_with_name_time_and_meaning_us_r_0
 
 def test_a_party_signs_once(agreement):
     requester = agreement.request.requester
-    review.agreement_sign(agreement=agreement, by=requester, password=PASSWORD)
+    agreement_services.agreement_sign(agreement=agreement, by=requester, password=PASSWORD)
     with pytest.raises(TransitionRefused):
-        review.agreement_sign(agreement=agreement, by=requester, password=PASSWORD)
+        agreement_services.agreement_sign(agreement=agreement, by=requester, password=PASSWORD)
 
 
 def test_an_unconflicted_officer_signs_for_the_provider(agreement, dac):
     _committee, chair, _secretary, _others = dac
-    signature = review.agreement_sign(agreement=agreement, by=chair, password=PASSWORD)
+    signature = agreement_services.agreement_sign(agreement=agreement, by=chair, password=PASSWORD)
     assert signature.party == "provider"
     assert signature.meaning == "approval"
 
@@ -52,14 +52,14 @@ def test_an_unconflicted_officer_signs_for_the_provider(agreement, dac):
 def test_a_member_who_is_not_an_officer_cannot_sign_for_the_provider(agreement, dac):
     _committee, _chair, _secretary, others = dac
     with pytest.raises(PermissionDenied):
-        review.agreement_sign(agreement=agreement, by=others[0], password=PASSWORD)
+        agreement_services.agreement_sign(agreement=agreement, by=others[0], password=PASSWORD)
 
 
 def test_a_team_member_who_is_not_the_requester_cannot_sign_for_the_recipient(dataset, dac):
     colleague = UserFactory(email="colleague@test.example")
     agreement = decided_request(dataset, dac, team=[colleague]).agreement
     with pytest.raises(PermissionDenied):
-        review.agreement_sign(agreement=agreement, by=colleague, password=PASSWORD)
+        agreement_services.agreement_sign(agreement=agreement, by=colleague, password=PASSWORD)
 
 
 def test_the_second_signature_activates_the_agreement_and_grants_who_accepted(dataset, dac):
@@ -67,8 +67,8 @@ def test_the_second_signature_activates_the_agreement_and_grants_who_accepted(da
     colleague = UserFactory(email="colleague@test.example")
     agreement = decided_request(dataset, dac, team=[colleague]).agreement
     requester = agreement.request.requester
-    review.agreement_sign(agreement=agreement, by=chair, password=PASSWORD)
-    review.agreement_sign(agreement=agreement, by=requester, password=PASSWORD)
+    agreement_services.agreement_sign(agreement=agreement, by=chair, password=PASSWORD)
+    agreement_services.agreement_sign(agreement=agreement, by=requester, password=PASSWORD)
     agreement.refresh_from_db()
     assert agreement.status == "active"
     assert AuditEvent.objects.filter(action="agreement.activated").exists()

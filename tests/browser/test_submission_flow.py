@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from research_governance.accounts.models import User
-from research_governance.core.samples import minimal_pdf
+from research_governance.demo.samples import minimal_pdf
 from research_governance.protocols.models import Protocol, ProtocolStatus
 
 from ..factories import PASSWORD, UserFactory, make_draft

@@ -14,8 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from research_governance.accounts.models import Role, RoleMembership, User
-from research_governance.agreements import refusals
-from research_governance.agreements import review as data_review
+from research_governance.agreements import dac_services, refusal_services
 from research_governance.agreements import services as data_services
 from research_governance.agreements.document import agreement_render
 from research_governance.agreements.models import RequestConflict
@@ -203,7 +202,7 @@ def build_world() -> World:
     # A withdrew, so the recipient has a refusal to acknowledge.
     recipient_user = UserFactory(email="recipient@audit.example", name_latin="Rita Recipient")
     agreement = make_agreement(make_dataset(approval), recipient_user)
-    refusal = refusals.refusal_register(protocol=protocol, by=pi, kind="withdrawal", subject_code="A-0001")
+    refusal = refusal_services.refusal_register(protocol=protocol, by=pi, kind="withdrawal", subject_code="A-0001")
     # Protocol C: another investigator's opt-out study with an approval in force: its notice is public.
     notice = approve_opt_out(UserFactory(email="notice-pi@audit.example"), secretariat, seats, head)
     world.ids = {
@@ -244,7 +243,7 @@ def build_world() -> World:
 
 
 def data_sharing(committee: Committee, people: dict[str, User | None]) -> dict[str, Any]:
-    """Data sharing around A (agreements.review): A's PI offers a dataset under A's approval; the
+    """Data sharing around A (agreements.dac_services): A's PI offers a dataset under A's approval; the
     other investigator requests it; the institution's data access committee has the chair and the
     secretariat as officers and the reviewer, member and conflicted personas as members. The
     reviewer reviewed, the conflicted member declared a conflict (US-IRB-03), the secretariat
@@ -295,14 +294,16 @@ def data_sharing(committee: Committee, people: dict[str, User | None]) -> dict[s
         datasets=[dataset],
     )
     data_services.request_submit(data_request=data_request, by=requester)
-    data_review.request_accept(data_request=data_request, by=secretariat)
-    assignment = data_review.reviewer_assign(data_request=data_request, by=secretariat, reviewer=people["reviewer"])
-    data_review.review_submit(review=assignment, by=people["reviewer"], recommendation="approve", comments="Fine.")
+    dac_services.request_accept(data_request=data_request, by=secretariat)
+    assignment = dac_services.reviewer_assign(data_request=data_request, by=secretariat, reviewer=people["reviewer"])
+    dac_services.review_submit(review=assignment, by=people["reviewer"], recommendation="approve", comments="Fine.")
     # Declared before being asked (unassigned members do not see the request), as on the ethics side.
     RequestConflict.objects.create(
         request=data_request, member=people["conflicted"], reason="Collaborates.", declared_at=timezone.now()
     )
-    data_review.decision_record(data_request=data_request, by=secretariat, outcome="approve", reasons="Within consent.")
+    dac_services.decision_record(
+        data_request=data_request, by=secretariat, outcome="approve", reasons="Within consent."
+    )
     data_request.refresh_from_db()
     agreement = agreement_render(data_request.agreement.pk)
     assert agreement is not None

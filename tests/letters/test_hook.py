@@ -81,7 +81,7 @@ def test_an_unreachable_broker_does_not_fail_the_decision(
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         decision = decide_with_conditions(pi, secretariat, committee)
     assert decision.pk
-    assert "Could not queue the decision letter" in caplog.text
+    assert "Could not queue research_governance.letters.tasks.render_letter" in caplog.text
     # The periodic sweep finds the letters still to make and queues them.
     queued = []
     monkeypatch.setattr(tasks.render_letter, "delay", lambda *args: queued.append(args))

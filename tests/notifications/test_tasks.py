@@ -120,7 +120,8 @@ def test_a_broker_that_is_down_at_commit_fails_nothing_and_loses_nothing(
     tasks_go_to(f"redis://127.0.0.1:{unused_port()}/0")  # nothing listens there
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         (notification,) = received([alice])
-    assert "they are re-dispatched later" in caplog.text
+    assert "Could not queue research_governance.notifications.tasks.deliver_notifications" in caplog.text
+    assert "a periodic job picks the work up later" in caplog.text
     notification.refresh_from_db()
     assert notification.emailed_at is None
     assert mailoutbox == []

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 
-from research_governance.core.samples import minimal_pdf
+from research_governance.demo.samples import minimal_pdf
 from research_governance.protocols.uploads import screen_upload
 
 

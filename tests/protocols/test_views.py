@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from research_governance.core.samples import minimal_pdf
+from research_governance.demo.samples import minimal_pdf
 from research_governance.protocols import services
 from research_governance.protocols.forms import ProtocolDraftForm
 from research_governance.protocols.models import Protocol, ProtocolStatus

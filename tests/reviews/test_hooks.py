@@ -1,7 +1,7 @@
 """The review engine calls up to letters and agreements only through its hooks; each is wired
 at start-up to the receiver of the app above it."""
 
-from research_governance.agreements import cascade
+from research_governance.agreements import cascade_services as cascade
 from research_governance.core.hooks import declared_hooks
 from research_governance.letters.services import queue_letters
 from research_governance.reviews import hooks

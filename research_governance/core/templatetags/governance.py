@@ -2,6 +2,8 @@ from django import template
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from research_governance.core.i18n import localized
+
 register = template.Library()
 
 STATUS_STYLES = {
@@ -37,13 +39,4 @@ def query_with(context: template.Context, **changes: object) -> str:
 @register.simple_tag
 def localized_name(name_ja: str, name_latin: str) -> str:
     """A person's name in the active language's script, from a frozen snapshot."""
-    from research_governance.accounts.models import localized
-
     return localized(name_ja, name_latin)
-
-
-@register.filter
-def audit_label(action: str) -> str:
-    from research_governance.audit.display import action_label
-
-    return action_label(action)

@@ -2,17 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.core.forms import StyledFormMixin
+from research_governance.reviews.engine.forms import ReviewerAssignForm
 
-
-class AssignForm(StyledFormMixin, forms.Form):
-    prefix = "assign"
-    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None, empty_label=_("Choose a member…"))
-    due_date = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-
-    def __init__(self, *args: object, members: object = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["reviewer"].queryset = members
-        self.fields["reviewer"].label_from_instance = lambda user: user.display_name
+# Assigning a reviewer is the review engine's form, shared with the data access committee.
+AssignForm = ReviewerAssignForm
 
 
 class ConflictForm(StyledFormMixin, forms.Form):

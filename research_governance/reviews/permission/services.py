@@ -19,7 +19,7 @@ from research_governance.reviews import permissions as review_permissions
 from research_governance.reviews.hooks import letters_due
 from research_governance.reviews.models import Decision, Permission, SitePermission
 from research_governance.reviews.participants import _about, _link, _team_of, _tell_team, actors_for
-from research_governance.reviews.post_approval.approvals import _decision_takes_effect
+from research_governance.reviews.post_approval.approval_services import _decision_takes_effect
 from research_governance.reviews.selectors import current_approval
 from research_governance.reviews.workflow import (
     KIND_RULES,

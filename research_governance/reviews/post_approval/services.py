@@ -18,7 +18,7 @@ from research_governance.protocols import permissions
 from research_governance.protocols.models import Protocol
 from research_governance.reviews.models import Report, Submission
 from research_governance.reviews.participants import _about, _link, _officers_of, _secretariat_of, actors_for
-from research_governance.reviews.post_approval.approvals import _approval_allows
+from research_governance.reviews.post_approval.approval_services import _approval_allows
 from research_governance.reviews.post_approval.reports import clean_report
 from research_governance.reviews.selectors import current_approval
 from research_governance.reviews.submission.services import (

@@ -13,7 +13,7 @@ from research_governance.protocols import permissions
 from research_governance.protocols.views import get_protocol_for_viewer
 from research_governance.reviews.models import Approval
 from research_governance.reviews.participants import actors_for
-from research_governance.reviews.post_approval.approvals import approval_close, approval_suspend
+from research_governance.reviews.post_approval.approval_services import approval_close, approval_suspend
 from research_governance.reviews.post_approval.forms import ApprovalChangeForm, ReportForm
 from research_governance.reviews.post_approval.services import report_submit
 from research_governance.reviews.protocol_page import back_to_protocol, detail_response, error_text

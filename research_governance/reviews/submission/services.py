@@ -19,7 +19,7 @@ from research_governance.protocols.application import MissingItem, build_snapsho
 from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolVersion
 from research_governance.reviews.models import Report, Submission
 from research_governance.reviews.participants import _about, _link, _secretariat_of, actors_for
-from research_governance.reviews.post_approval.approvals import _approval_allows
+from research_governance.reviews.post_approval.approval_services import _approval_allows
 from research_governance.reviews.selectors import current_approval
 from research_governance.reviews.workflow import (
     KIND_RULES,

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from research_governance.accounts.mfa import provision_totp
-from research_governance.core.management.commands.seed_demo import DEMO_TOTP_SECRET
+from research_governance.demo.management.commands.seed_demo import DEMO_TOTP_SECRET
 from tests.factories import UserFactory, totp_code
 
 

@@ -1,3 +1,8 @@
+"""The menu of every page (templates/base.html): which entries the signed-in user sees.
+
+Kept here in one place, above every app it links, rather than gathered from the apps: the menu
+in base.html names each entry anyway, so this reads as the list of who sees which entry."""
+
 from django.http import HttpRequest
 
 from research_governance.accounts.models import Role

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from research_governance.agreements import refusals
+from research_governance.agreements import refusal_services
 from research_governance.agreements.models import RefusalAcknowledgement, SubjectRefusal
 from research_governance.audit.models import AuditEvent
 from research_governance.notifications.messages import render_body
@@ -53,7 +53,7 @@ def kinds_for(user):
 def test_a_registered_withdrawal_reaches_the_pi_team_and_every_covering_agreement_jp_ic_11(
     study, world, pi, coinvestigator
 ):
-    refusal = refusals.refusal_register(
+    refusal = refusal_services.refusal_register(
         protocol=study.protocol, by=coinvestigator, kind="withdrawal", subject_code="KD-0042", details="By phone."
     )
     assert refusal.channel == "registered"
@@ -74,18 +74,18 @@ def test_a_registered_withdrawal_reaches_the_pi_team_and_every_covering_agreemen
 @pytest.mark.parametrize("code", ["Taro Yamada", "taro@example.org", "", "-leading"])
 def test_a_subject_is_registered_by_a_pseudonymous_code_never_a_name(study, pi, code):
     with pytest.raises(ValidationError):
-        refusals.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code=code)
+        refusal_services.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code=code)
     assert not SubjectRefusal.objects.exists()
 
 
 def test_only_the_study_team_registers_a_refusal(study, other_investigator, secretariat):
     for outsider in (other_investigator, secretariat):
         with pytest.raises(PermissionDenied):
-            refusals.refusal_register(protocol=study.protocol, by=outsider, kind="refusal", subject_code="KD-1")
+            refusal_services.refusal_register(protocol=study.protocol, by=outsider, kind="refusal", subject_code="KD-1")
 
 
 def test_a_public_refusal_reaches_the_pi_and_the_recipients_without_their_contact_details_jp_ic_10(study, world, pi):
-    refusal = refusals.refusal_receive_public(
+    refusal = refusal_services.refusal_receive_public(
         protocol=study.protocol, contact_name=CONTACT_NAME, contact_details=CONTACT_DETAILS, details="Patient 123"
     )
     assert refusal.channel == "public_form"
@@ -107,7 +107,7 @@ def test_a_public_refusal_reaches_the_pi_and_the_recipients_without_their_contac
 
 def test_two_public_refusals_get_unrelated_receipts(study):
     receipts = {
-        refusals.refusal_receive_public(
+        refusal_services.refusal_receive_public(
             protocol=study.protocol, contact_name=f"P{n}", contact_details="tel 1", details=""
         ).receipt
         for n in range(3)
@@ -117,41 +117,45 @@ def test_two_public_refusals_get_unrelated_receipts(study):
 
 def test_a_study_without_a_public_notice_takes_no_public_refusals(approval):
     with pytest.raises(ValidationError, match="no public notice"):
-        refusals.refusal_receive_public(protocol=approval.protocol, contact_name="A", contact_details="B", details="")
+        refusal_services.refusal_receive_public(
+            protocol=approval.protocol, contact_name="A", contact_details="B", details=""
+        )
 
 
 def test_a_public_refusal_needs_a_name_and_a_way_to_reply(study):
     with pytest.raises(ValidationError) as refused:
-        refusals.refusal_receive_public(protocol=study.protocol, contact_name=" ", contact_details="", details="")
+        refusal_services.refusal_receive_public(
+            protocol=study.protocol, contact_name=" ", contact_details="", details=""
+        )
     assert set(refused.value.message_dict) == {"contact_name", "contact_details"}
 
 
 def test_a_recipient_acknowledges_once_and_an_outsider_cannot(study, world, pi):
-    refusal = refusals.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-7")
+    refusal = refusal_services.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-7")
     ack = RefusalAcknowledgement.objects.get(refusal=refusal, agreement=world["first"])
     colleague = world["first"].request.team.exclude(user=world["first"].request.requester).get().user
     with pytest.raises(PermissionDenied):
-        refusals.refusal_acknowledge(ack=ack, by=world["late"])
+        refusal_services.refusal_acknowledge(ack=ack, by=world["late"])
     with pytest.raises(PermissionDenied):
-        refusals.refusal_acknowledge(ack=ack, by=pi)
-    refusals.refusal_acknowledge(ack=ack, by=colleague)
+        refusal_services.refusal_acknowledge(ack=ack, by=pi)
+    refusal_services.refusal_acknowledge(ack=ack, by=colleague)
     ack.refresh_from_db()
     assert ack.acknowledged_by == colleague
     assert ack.acknowledged_at is not None
     assert AuditEvent.objects.filter(action="refusal.acknowledged", target_id=str(refusal.pk)).exists()
     with pytest.raises(ValidationError, match="already"):
-        refusals.refusal_acknowledge(ack=ack, by=colleague)
+        refusal_services.refusal_acknowledge(ack=ack, by=colleague)
 
 
 def test_the_pi_records_that_use_stopped_or_why_it_cannot_jp_ic_11(study, world, pi, coinvestigator):
-    refusal = refusals.refusal_receive_public(
+    refusal = refusal_services.refusal_receive_public(
         protocol=study.protocol, contact_name=CONTACT_NAME, contact_details=CONTACT_DETAILS, details=""
     )
     with pytest.raises(PermissionDenied):
-        refusals.refusal_handle(refusal=refusal, by=coinvestigator, note="Stopped.")
+        refusal_services.refusal_handle(refusal=refusal, by=coinvestigator, note="Stopped.")
     with pytest.raises(ValidationError):
-        refusals.refusal_handle(refusal=refusal, by=pi, note=" ")
-    handled = refusals.refusal_handle(
+        refusal_services.refusal_handle(refusal=refusal, by=pi, note=" ")
+    handled = refusal_services.refusal_handle(
         refusal=refusal, by=pi, note="Already published in aggregate; further use stopped.", subject_code="KD-0099"
     )
     assert handled.handled_by == pi
@@ -159,7 +163,7 @@ def test_the_pi_records_that_use_stopped_or_why_it_cannot_jp_ic_11(study, world,
     for user in world["recipients"]:
         assert "refusal.subject_identified" in kinds_for(user)
     with pytest.raises(ValidationError, match="already"):
-        refusals.refusal_handle(refusal=refusal, by=pi, note="Again.")
+        refusal_services.refusal_handle(refusal=refusal, by=pi, note="Again.")
 
 
 # ---- pages -----------------------------------------------------------------------------------
@@ -168,7 +172,7 @@ def test_the_pi_records_that_use_stopped_or_why_it_cannot_jp_ic_11(study, world,
 def test_the_team_sees_the_refusals_with_contact_details_and_others_may_not(
     study, world, client_for, pi, coinvestigator, secretariat, other_investigator
 ):
-    refusals.refusal_receive_public(
+    refusal_services.refusal_receive_public(
         protocol=study.protocol, contact_name=CONTACT_NAME, contact_details=CONTACT_DETAILS, details="ID 55"
     )
     address = reverse("agreements:refusal_list", args=[study.protocol.pk])
@@ -199,7 +203,7 @@ def test_the_team_registers_a_withdrawal_on_the_page_and_a_bad_code_keeps_what_w
 
 
 def test_the_pi_records_what_was_done_on_the_page(study, client_for, pi, coinvestigator):
-    refusal = refusals.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-3")
+    refusal = refusal_services.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-3")
     address = reverse("agreements:refusal_handle", args=[refusal.pk])
     payload = {f"handle-{refusal.pk}-note": "Stopped use; recipients told."}
     assert client_for(coinvestigator).post(address, payload).status_code == 403
@@ -210,10 +214,12 @@ def test_the_pi_records_what_was_done_on_the_page(study, client_for, pi, coinves
 
 
 def test_recipients_see_the_code_kind_and_date_but_never_the_contact_details(study, world, client_for, pi):
-    refusals.refusal_receive_public(
+    refusal_services.refusal_receive_public(
         protocol=study.protocol, contact_name=CONTACT_NAME, contact_details=CONTACT_DETAILS, details="ID 55"
     )
-    refusals.refusal_register(protocol=study.protocol, by=pi, kind="withdrawal", subject_code="KD-0042", details="N")
+    refusal_services.refusal_register(
+        protocol=study.protocol, by=pi, kind="withdrawal", subject_code="KD-0042", details="N"
+    )
     requester = world["first"].request.requester
     page = client_for(requester).get(reverse("agreements:refusals_to_acknowledge")).content.decode()
     assert "KD-0042" in page
@@ -229,7 +235,7 @@ def test_recipients_see_the_code_kind_and_date_but_never_the_contact_details(stu
 
 
 def test_an_unacknowledged_refusal_turns_red_after_seven_days(study, world, client_for, pi):
-    refusal = refusals.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-9")
+    refusal = refusal_services.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-9")
     requester = world["first"].request.requester
     address = reverse("agreements:refusals_to_acknowledge")
     assert "Overdue" not in client_for(requester).get(address).content.decode()
@@ -242,7 +248,7 @@ def test_an_unacknowledged_refusal_turns_red_after_seven_days(study, world, clie
 
 
 def test_a_recipient_acknowledges_from_the_list_and_an_outsider_gets_404(study, world, client_for, pi):
-    refusal = refusals.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-5")
+    refusal = refusal_services.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-5")
     ack = RefusalAcknowledgement.objects.get(refusal=refusal, agreement=world["first"])
     address = reverse("agreements:refusal_acknowledge", args=[ack.pk])
     assert client_for(world["late"]).post(address).status_code == 404
@@ -263,16 +269,16 @@ def test_the_recipients_list_reads_in_a_fixed_number_of_queries(study, world, cl
             assert client.get(address).status_code == 200
         return len(captured)
 
-    refusals.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-1")
+    refusal_services.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-1")
     one = queries()
     for n in range(2, 6):
-        refusals.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code=f"KD-{n}")
+        refusal_services.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code=f"KD-{n}")
     assert queries() == one <= 8
 
 
 def test_the_request_page_shows_its_recipients_the_refusals_to_acknowledge(study, world, client_for, pi):
-    refusals.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-0777")
+    refusal_services.refusal_register(protocol=study.protocol, by=pi, kind="refusal", subject_code="KD-0777")
     data_request = world["first"].request
     address = reverse("agreements:request_detail", args=[data_request.pk])
     assert "KD-0777" in client_for(data_request.requester).get(address).content.decode()
-    assert refusals.panel(pi, data_request) is None
+    assert refusal_services.panel(pi, data_request) is None

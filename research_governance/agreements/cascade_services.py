@@ -1,4 +1,4 @@
-"""Data access tied to the ethics approval (DESIGN.md, "Data access tied to ethics approval").
+"""Data access tied to the ethics approval.
 
 - An approval that is suspended, expires or closes suspends every agreement covering a dataset
   held under it, and ends every open access grant of those agreements, in the transaction that

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from research_governance.accounts.models import User
 from research_governance.committees.models import Committee, CommitteeMembership
-from research_governance.core.management.commands.seed_demo import DEMO_PASSWORD
+from research_governance.demo.management.commands.seed_demo import DEMO_PASSWORD
 from research_governance.protocols.models import Protocol
 
 DEMO_EMAILS = [
@@ -83,7 +83,7 @@ def test_the_demo_ethics_committee_roster_satisfies_jp_erc_01_to_05(settings):
 def test_sec_02_privileged_demo_users_sign_in_with_the_documented_second_factor(settings):
     from allauth.mfa.models import Authenticator
 
-    from research_governance.core.management.commands.seed_demo import DEMO_TOTP_SECRET
+    from research_governance.demo.management.commands.seed_demo import DEMO_TOTP_SECRET
     from tests.factories import totp_code
 
     settings.DEBUG = True

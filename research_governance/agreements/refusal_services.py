@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
+from research_governance.core.hooks import Hook
 from research_governance.notifications.messages import bilingual, in_each_language
 from research_governance.notifications.services import Notice, notify_many
 from research_governance.protocols import permissions as protocol_permissions
@@ -33,6 +34,10 @@ from research_governance.protocols.models import Protocol
 from .models import Agreement, DataAccessRequest, RefusalAcknowledgement, RequestTeamMember, SubjectRefusal
 from .services import requesting_team
 from .workflow import AgreementStatus
+
+# Whether a study's notice is public is the notices app's to say; it sits above agreements and
+# registers ``receiver(*, protocol) -> bool`` here in its AppConfig.ready().
+has_public_notice = Hook("agreements.has_public_notice", provided_by="notices")
 
 # Agreements still able to move data: a refusal must reach their recipients (JP-IC-11).
 COVERING_STATUSES = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED, AgreementStatus.AWAITING_SIGNATURES)
@@ -217,10 +222,8 @@ def refusal_receive_public(
 ) -> SubjectRefusal:
     """A refusal sent by a member of the public through the refusal form of the study's notice
     (JP-IC-10): no user. Only a study whose notice is public takes refusals this way."""
-    from research_governance.notices.selectors import notice_approval
-
     locked = Protocol.objects.select_for_update().select_related("principal_investigator").get(pk=protocol.pk)
-    if notice_approval(locked) is None:
+    if not any(has_public_notice(protocol=locked)):
         raise ValidationError(gettext("This study has no public notice: refusals cannot be sent through it."))
     errors = {}
     if not contact_name.strip():

@@ -16,7 +16,7 @@ from research_governance.accounts.mfa import has_second_factor, mfa_required, pr
 from research_governance.accounts.models import Department, Institution, Role, RoleMembership, User
 from research_governance.agreements import services as agreement_services
 from research_governance.committees.models import Committee, CommitteeMembership
-from research_governance.core.samples import minimal_pdf
+from research_governance.demo.samples import minimal_pdf
 from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import Protocol
 from research_governance.reviews import services as review_services

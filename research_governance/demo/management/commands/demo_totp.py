@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from research_governance.accounts.mfa import totp_code
 from research_governance.accounts.models import User
-from research_governance.core.management.commands.seed_demo import DEMO_TOTP_SECRET
+from research_governance.demo.management.commands.seed_demo import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """What is recorded about the data once shared: each provision of data by the provider (JP-IC-12,
 kept at least three years) and, at the end, the recipient's record that the data were destroyed.
-And the request page's panel for them, with the agreement's state (``cascade``)."""
+And the request page's panel for them, with the agreement's state (``cascade_services``)."""
 
 from datetime import date
 from typing import Any
@@ -19,7 +19,7 @@ from research_governance.notifications.services import notify
 from research_governance.protocols.models import TeamMember
 from research_governance.reviews.workflow import TransitionRefused
 
-from . import cascade, permissions
+from . import cascade_services, permissions
 from .models import Agreement, DataAccessRequest, Dataset, DestructionRecord, ProvisionRecord, provision_keep_until
 from .services import dac_officers, request_link
 from .workflow import AgreementStatus
@@ -241,7 +241,7 @@ def panel(user: User, data_request: DataAccessRequest) -> dict[str, Any] | None:
     )
     may_record_destruction = destruction is None and can_record_destruction(user, agreement)
     may_record_provision = can_record_provision(user, agreement)
-    lapsed = cascade.approvals_not_active(agreement) if agreement.status == AgreementStatus.SUSPENDED else []
+    lapsed = cascade_services.approvals_not_active(agreement) if agreement.status == AgreementStatus.SUSPENDED else []
     return {
         "agreement": agreement,
         "lapsed_approvals": lapsed,
@@ -253,7 +253,7 @@ def panel(user: User, data_request: DataAccessRequest) -> dict[str, Any] | None:
         "may_record_provision": may_record_provision,
         "provision_refusal": provision_refusal(agreement) if may_record_provision else "",
         "may_reinstate": is_officer and agreement.status == AgreementStatus.SUSPENDED,
-        "reinstatement_blockers": cascade.reinstatement_blockers(agreement)
+        "reinstatement_blockers": cascade_services.reinstatement_blockers(agreement)
         if is_officer and agreement.status == AgreementStatus.SUSPENDED
         else [],
         "may_clear_re_review": is_officer and agreement.needs_re_review,

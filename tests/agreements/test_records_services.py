@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from research_governance.agreements import records
+from research_governance.agreements import records_services
 from research_governance.agreements.models import Agreement, ProvisionRecord, provision_keep_until
 from research_governance.audit.models import AuditEvent
 from research_governance.notifications.models import Notification
@@ -22,7 +22,7 @@ def at(day, hour=6):
 
 
 def destroy(agreement, by, **overrides):
-    return records.destruction_record(
+    return records_services.destruction_record(
         agreement=agreement,
         by=by,
         **{
@@ -36,7 +36,7 @@ def destroy(agreement, by, **overrides):
 
 
 def provide(agreement, by, dataset, **overrides):
-    return records.provision_record(
+    return records_services.provision_record(
         agreement=agreement,
         by=by,
         dataset=dataset,
@@ -167,10 +167,10 @@ def test_the_register_reads_the_provisions_of_the_officer_s_and_auditor_s_instit
     _committee, chair, _secretary, members = dac
     record = provide(shared(dataset), dataset.protocol.principal_investigator, dataset)
     auditor = UserFactory(roles=[Role.AUDITOR])
-    assert records.register_institutions(members[0]) == []
+    assert records_services.register_institutions(members[0]) == []
     for reader in (chair, auditor):
-        institutions = records.register_institutions(reader)
-        assert list(records.provision_register(institution_ids=institutions)) == [record]
+        institutions = records_services.register_institutions(reader)
+        assert list(records_services.provision_register(institution_ids=institutions)) == [record]
 
 
 # ---- end of term in the daily scan --------------------------------------------------------------

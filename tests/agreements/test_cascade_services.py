@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from research_governance.agreements import cascade
+from research_governance.agreements import cascade_services
 from research_governance.agreements.models import AccessGrant, Agreement, RequestConflict
 from research_governance.audit.models import AuditEvent
 from research_governance.notifications.models import Notification
@@ -142,7 +142,7 @@ def test_the_cascade_reads_and_writes_set_wise_only_audit_events_cost_per_row(ap
         Agreement.objects.all().update(status="active")
         AccessGrant.objects.all().update(state="open", ended_at=None)
         with transaction.atomic(), CaptureQueriesContext(connection) as captured:
-            suspended = cascade.approvals_lapsed(approvals=[approval], by=None)
+            suspended = cascade_services.approvals_lapsed(approvals=[approval], by=None)
         assert len(suspended) == Agreement.objects.count()
         audit = [q for q in captured.captured_queries if "audit_auditevent" in q["sql"] or "advisory" in q["sql"]]
         return len(captured) - len(audit), AuditEvent.objects.count()
@@ -163,7 +163,7 @@ def test_reinstatement_is_refused_while_an_approval_is_not_active_with_the_reaso
     review_services.approval_suspend(approval=approval, by=secretariat, reasons="Audit finding.")
 
     with pytest.raises(TransitionRefused) as refused:
-        cascade.agreement_reinstate(agreement=agreement, by=chair)
+        cascade_services.agreement_reinstate(agreement=agreement, by=chair)
 
     assert f"{approval.reference} is suspended" in str(refused.value.reason)
     agreement.refresh_from_db()
@@ -181,12 +181,12 @@ def test_reinstatement_grants_new_access_to_those_who_accepted_the_terms_until_t
     ended = set(grants_of(agreement).values_list("pk", flat=True))
     reactivate(approval)
 
-    reinstated, grants = cascade.agreement_reinstate(agreement=agreement, by=chair)
+    reinstated, grants = cascade_services.agreement_reinstate(agreement=agreement, by=chair)
 
     assert reinstated.status == "active"
     assert reinstated.status_reason == ""
     assert [grant.user_id for grant in grants] == [agreement.request.requester_id]
-    assert grants[0].ends_at == cascade.grant_end_of_term(agreement.term_end)
+    assert grants[0].ends_at == cascade_services.grant_end_of_term(agreement.term_end)
     # The grants the suspension ended stay ended.
     assert set(grants_of(agreement).filter(state="ended").values_list("pk", flat=True)) == ended
     assert grants_of(agreement).active().count() == 1
@@ -206,14 +206,14 @@ def test_only_an_unconflicted_officer_of_the_committee_reinstates(approval, data
 
     for outsider in (chair, members[0], agreement.request.requester, secretariat):
         with pytest.raises(PermissionDenied):
-            cascade.agreement_reinstate(agreement=agreement, by=outsider)
-    assert cascade.agreement_reinstate(agreement=agreement, by=dac_secretary)[0].status == "active"
+            cascade_services.agreement_reinstate(agreement=agreement, by=outsider)
+    assert cascade_services.agreement_reinstate(agreement=agreement, by=dac_secretary)[0].status == "active"
 
 
 def test_an_active_agreement_cannot_be_reinstated(dataset, dac):
     _committee, chair, _secretary, _members = dac
     with pytest.raises(TransitionRefused, match="Only a suspended agreement"):
-        cascade.agreement_reinstate(agreement=shared(dataset), by=chair)
+        cascade_services.agreement_reinstate(agreement=shared(dataset), by=chair)
 
 
 # ---- consent that changes: re-review ------------------------------------------------------------
@@ -261,8 +261,8 @@ def test_an_amendment_that_leaves_consent_alone_flags_nothing(approval, dataset,
 def test_consent_changes_compare_the_consent_related_parts_of_two_versions():
     before = {"form": {"consent_procedure": "written_ic", "title_en": "A"}, "recipients": []}
     after = {"form": {"consent_procedure": "opt_out", "title_en": "B"}, "recipients": [{"name": "X", "country": "US"}]}
-    assert cascade.consent_changes(before, after) == ["consent_procedure", "recipients"]
-    assert cascade.consent_changes(before, {**before, "form": {**before["form"], "title_en": "C"}}) == []
+    assert cascade_services.consent_changes(before, after) == ["consent_procedure", "recipients"]
+    assert cascade_services.consent_changes(before, {**before, "form": {**before["form"], "title_en": "C"}}) == []
 
 
 def test_the_pi_narrows_a_dataset_s_scope_only_under_an_approved_amendment_and_its_agreements_are_flagged(
@@ -271,12 +271,12 @@ def test_the_pi_narrows_a_dataset_s_scope_only_under_an_approved_amendment_and_i
     agreement = shared(dataset)
     narrower = {"permission": "DS", "diseases": ["MONDO:0005300"], "modifiers": ["NPU", "IRB"]}
     with pytest.raises(TransitionRefused, match="only under an amendment"):
-        cascade.dataset_scope_change(dataset=dataset, by=pi, new_scope=narrower)
+        cascade_services.dataset_scope_change(dataset=dataset, by=pi, new_scope=narrower)
 
     approve_amendment(approval, pi, secretariat, members, head, target_participants=99)
     with pytest.raises(PermissionDenied):
-        cascade.dataset_scope_change(dataset=dataset, by=agreement.request.requester, new_scope=narrower)
-    changed, flagged = cascade.dataset_scope_change(dataset=dataset, by=pi, new_scope=narrower)
+        cascade_services.dataset_scope_change(dataset=dataset, by=agreement.request.requester, new_scope=narrower)
+    changed, flagged = cascade_services.dataset_scope_change(dataset=dataset, by=pi, new_scope=narrower)
 
     assert changed.duo_permission == "DS"
     assert changed.duo_diseases == ["MONDO:0005300"]
@@ -294,15 +294,15 @@ def test_an_officer_clears_the_re_review_flag_with_a_note_audited(dataset, dac):
     Agreement.objects.filter(pk=agreement.pk).update(needs_re_review=True, re_review_reason="Consent changed.")
 
     with pytest.raises(PermissionDenied):
-        cascade.re_review_clear(agreement=agreement, by=members[0], note="Fine.")
-    cleared = cascade.re_review_clear(agreement=agreement, by=chair, note="Still within the consent.")
+        cascade_services.re_review_clear(agreement=agreement, by=members[0], note="Fine.")
+    cleared = cascade_services.re_review_clear(agreement=agreement, by=chair, note="Still within the consent.")
 
     assert cleared.needs_re_review is False
     event = AuditEvent.objects.get(action="agreement.re_review_cleared")
     assert event.data["reason"] == "Consent changed."
     assert event.data["note"] == "Still within the consent."
     with pytest.raises(TransitionRefused):
-        cascade.re_review_clear(agreement=agreement, by=chair, note="Again.")
+        cascade_services.re_review_clear(agreement=agreement, by=chair, note="Again.")
 
 
 # ---- end of term --------------------------------------------------------------------------------
@@ -312,7 +312,7 @@ def test_agreements_whose_term_ended_expire_with_their_grants_ended_and_the_team
     ending = shared(dataset, term_days=10)
     running = shared(dataset, term_days=30)
 
-    expired = cascade.agreements_expire(today=TODAY() + timedelta(days=11))
+    expired = cascade_services.agreements_expire(today=TODAY() + timedelta(days=11))
 
     assert expired == [ending]
     ending.refresh_from_db()
