@@ -230,7 +230,7 @@ def queue_letters(*, decision_id: int, kind: str, languages: Iterable[str] = LAN
     from .tasks import render_letter
 
     for language in languages:
-        render_letter.delay_on_commit(decision_id, kind, language)  # type: ignore[attr-defined]  # the app's Task has it
+        render_letter.delay_on_commit(decision_id, kind, language)
 
 
 def wanted_letters(since: datetime | None = None) -> list[tuple[int, str, str]]:

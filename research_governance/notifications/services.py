@@ -130,7 +130,7 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
     # redispatch_pending sends them once the broker is back.
     for index in range(0, len(ids), DELIVERY_CHUNK):
         chunk = ids[index : index + DELIVERY_CHUNK]
-        tasks.deliver_notifications.delay_on_commit(chunk)  # type: ignore[attr-defined]  # the app's Task has it
+        tasks.deliver_notifications.delay_on_commit(chunk)
     return created
 
 
