@@ -129,7 +129,8 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
     # change into an error page: delay_on_commit logs it, the rows stay pending, and
     # redispatch_pending sends them once the broker is back.
     for index in range(0, len(ids), DELIVERY_CHUNK):
-        tasks.deliver_notifications.delay_on_commit(ids[index : index + DELIVERY_CHUNK])
+        chunk = ids[index : index + DELIVERY_CHUNK]
+        tasks.deliver_notifications.delay_on_commit(chunk)
     return created
 
 

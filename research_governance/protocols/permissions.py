@@ -10,14 +10,10 @@ that the auditor never has. Never-submitted drafts stay the investigators' own. 
 gets 404: the existence of another study is not disclosed.
 """
 
-import uuid
-from collections.abc import Iterable
-
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
-from guardian.shortcuts import assign_perm, remove_perm
 
 from research_governance.accounts.models import Role, User
 from research_governance.accounts.selectors import has_role_at, institutions_with_role
@@ -29,34 +25,6 @@ CHANGE = "change_protocol"
 SUBMIT = "submit_protocol"
 TEAM_PERMISSIONS = (VIEW,)
 EDITOR_PERMISSIONS = (VIEW, CHANGE, SUBMIT)
-
-
-def grant_team_access(*, user: User, protocol: Protocol, can_edit: bool) -> None:
-    for codename in EDITOR_PERMISSIONS:
-        if codename in TEAM_PERMISSIONS or can_edit:
-            assign_perm(codename, user, protocol)
-        else:
-            remove_perm(codename, user, protocol)
-    restamp_dashboards(user_ids=[user.pk])
-
-
-def revoke_team_access(*, user: User, protocol: Protocol) -> None:
-    ProtocolUserObjectPermission.objects.filter(user=user, content_object=protocol).delete()
-    restamp_dashboards(user_ids=[user.pk])
-
-
-def restamp_dashboards(*, user_ids: Iterable[int] = (), protocol: Protocol | None = None) -> None:
-    """Give these users (and everyone on ``protocol``'s team) a fresh dashboard stamp.
-
-    Called by every service that changes a protocol or its access, inside its transaction."""
-    ids = set(user_ids)
-    if protocol is not None:
-        ids |= set(
-            ProtocolUserObjectPermission.objects.filter(content_object=protocol).values_list("user_id", flat=True)
-        )
-    # Sorted, so concurrent writers lock the stamp rows in the same order.
-    stamps = [DashboardStamp(user_id=user_id, token=uuid.uuid4().hex) for user_id in sorted(ids)]
-    DashboardStamp.objects.bulk_create(stamps, update_conflicts=True, unique_fields=["user"], update_fields=["token"])
 
 
 def dashboard_stamp(user: User) -> str:

@@ -18,7 +18,7 @@ from research_governance.accounts.models import Institution, User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 
-from . import permissions
+from . import access_services, permissions
 from .application import FORM_FIELDS
 from .models import DataRecipient, Document, DocumentVersion, Protocol, Site, TeamMember
 from .uploads import screen_upload
@@ -63,7 +63,7 @@ def _locked_editable_protocol(protocol: Protocol, by: User) -> Protocol:
 def _touch(protocol: Protocol) -> None:
     """Mark the draft as changed (for the dashboard's dates) without bumping the form's lock."""
     Protocol.objects.filter(pk=protocol.pk).update(updated_at=timezone.now())
-    permissions.restamp_dashboards(protocol=protocol)
+    access_services.restamp_dashboards(protocol=protocol)
 
 
 @transaction.atomic
@@ -81,7 +81,7 @@ def protocol_create(*, by: User, title_ja: str = "", title_en: str = "") -> Prot
     )
     protocol.reference = f"{timezone.localdate():%Y}-{protocol.pk:05d}"
     protocol.save(update_fields=["reference"])
-    permissions.grant_team_access(user=by, protocol=protocol, can_edit=True)
+    access_services.grant_team_access(user=by, protocol=protocol, can_edit=True)
     audit_record(
         actor=by,
         action=AuditAction.PROTOCOL_CREATED,
@@ -107,7 +107,7 @@ def protocol_update_draft(*, protocol: Protocol, by: User, data: dict[str, Any],
     locked.lock_version += 1
     locked.full_clean(exclude=["reference"])
     locked.save(update_fields=[*changed, "lock_version", "updated_at"])
-    permissions.restamp_dashboards(protocol=locked)
+    access_services.restamp_dashboards(protocol=locked)
     audit_record(
         actor=by,
         action=AuditAction.PROTOCOL_DRAFT_SAVED,
@@ -128,7 +128,7 @@ def team_member_add(*, protocol: Protocol, by: User, user: User, role: str, can_
     member = TeamMember(protocol=locked, user=user, role=role, can_edit=can_edit)
     member.full_clean()
     member.save()
-    permissions.grant_team_access(user=user, protocol=locked, can_edit=can_edit)
+    access_services.grant_team_access(user=user, protocol=locked, can_edit=can_edit)
     _touch(locked)
     audit_record(
         actor=by,
@@ -145,7 +145,7 @@ def team_member_remove(*, member: TeamMember, by: User) -> None:
     locked = _locked_editable_protocol(member.protocol, by)
     user = member.user
     member.delete()
-    permissions.revoke_team_access(user=user, protocol=locked)
+    access_services.revoke_team_access(user=user, protocol=locked)
     _touch(locked)
     audit_record(
         actor=by,

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from research_governance.accounts.models import Institution, Role, RoleMembership
+from research_governance.protocols.access_services import grant_team_access
 from research_governance.protocols.models import Protocol, ProtocolStatus, Site
-from research_governance.protocols.permissions import can_view, grant_team_access, visible_protocols
+from research_governance.protocols.permissions import can_view, visible_protocols
 from tests.factories import UserFactory, make_draft
 
 ROLES = [Role.INVESTIGATOR, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.CHAIR, Role.HEAD, Role.AUDITOR]

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from research_governance.accounts.models import Role
 from research_governance.letters import services
-from research_governance.protocols.permissions import grant_team_access
+from research_governance.protocols.access_services import grant_team_access
 from research_governance.reviews.models import ConflictDeclaration
 from tests.factories import InstitutionFactory, UserFactory
 from tests.reviews.decisions_support import seat

@@ -23,6 +23,7 @@ from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee
 from research_governance.notifications.messages import in_each_language
 from research_governance.notifications.services import notify
+from research_governance.protocols import access_services
 from research_governance.protocols import permissions as protocol_permissions
 from research_governance.protocols.assessment import rule_set_for
 from research_governance.protocols.models import Protocol
@@ -268,7 +269,7 @@ class EthicsSubmission(ReviewSubject):
         elif locked.kind == SubmissionKind.AMENDMENT and outcome == DecisionOutcome.REVISE:
             _reopen_amendment(protocol)
         protocol.save(update_fields=["status", "amendment_open", "lock_version", "updated_at"])
-        protocol_permissions.restamp_dashboards(protocol=protocol)
+        access_services.restamp_dashboards(protocol=protocol)
         self.particulars = particulars
         return decision
 

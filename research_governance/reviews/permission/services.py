@@ -13,7 +13,7 @@ from research_governance.accounts.models import User
 from research_governance.audit.services import audit_record
 from research_governance.notifications.messages import bilingual
 from research_governance.notifications.services import notify
-from research_governance.protocols import permissions
+from research_governance.protocols import access_services, permissions
 from research_governance.protocols.models import Protocol, Site
 from research_governance.reviews import permissions as review_permissions
 from research_governance.reviews.hooks import letters_due
@@ -60,7 +60,7 @@ def head_permit(*, decision: Decision, by: User, reasons: str = "") -> Permissio
     if KIND_RULES[locked.submission.kind].moves_protocol:
         protocol.status = transition.protocol_status
         protocol.save(update_fields=["status", "updated_at"])
-    permissions.restamp_dashboards(protocol=protocol)
+    access_services.restamp_dashboards(protocol=protocol)
     approval = current_approval(protocol)
     # Issued or amended just above (_decision_takes_effect).
     assert approval is not None
@@ -93,7 +93,7 @@ def head_refuse(*, decision: Decision, by: User, reasons: str) -> Permission:
     if KIND_RULES[locked.submission.kind].moves_protocol:
         protocol.status = transition.protocol_status
         protocol.save(update_fields=["status", "updated_at"])
-    permissions.restamp_dashboards(protocol=protocol)
+    access_services.restamp_dashboards(protocol=protocol)
     audit_record(
         actor=by,
         action=transition.audit_action,
@@ -138,7 +138,7 @@ def site_permission_record(
     permission = SitePermission.objects.create(
         decision=locked, site=site, granted=granted, by=by, at=timezone.now(), reasons=reasons.strip()
     )
-    permissions.restamp_dashboards(protocol=protocol)
+    access_services.restamp_dashboards(protocol=protocol)
     institution = site.institution
     # sites_needing_permission admits only sites registered at an institution here.
     assert institution is not None

@@ -15,7 +15,7 @@ from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.notifications.services import notify
-from research_governance.protocols import permissions
+from research_governance.protocols import access_services, permissions
 from research_governance.protocols.models import Protocol, ProtocolUserObjectPermission
 from research_governance.reviews.hooks import amendment_in_force, approvals_lapsed
 from research_governance.reviews.models import Approval, Decision
@@ -120,7 +120,7 @@ def _approval_transition(
     protocol.status = transition.protocol_status
     protocol.amendment_open = False
     protocol.save(update_fields=["status", "amendment_open", "updated_at"])
-    permissions.restamp_dashboards(protocol=protocol)
+    access_services.restamp_dashboards(protocol=protocol)
     audit_record(
         actor=by,
         action=transition.audit_action,
@@ -197,7 +197,7 @@ def approvals_expire(*, today: date | None = None, approval_ids: Collection[int]
         content_object_id__in=list(protocols), permission__codename="view_protocol"
     ).select_related("user"):
         teams.setdefault(row.content_object_id, []).append(row.user)
-    permissions.restamp_dashboards(user_ids={user.pk for team in teams.values() for user in team})
+    access_services.restamp_dashboards(user_ids={user.pk for team in teams.values() for user in team})
     for approval in approvals:
         protocol = protocols[approval.protocol_id]
         previous, approval.status = approval.status, transition.target

@@ -14,7 +14,7 @@ from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.notifications.messages import in_each_language, person
 from research_governance.notifications.services import notify
-from research_governance.protocols import permissions
+from research_governance.protocols import access_services, permissions
 from research_governance.protocols.models import Protocol
 from research_governance.reviews.models import Report, Submission
 from research_governance.reviews.participants import _about, _link, _officers_of, _secretariat_of, actors_for
@@ -51,7 +51,7 @@ def amendment_start(*, protocol: Protocol, by: User) -> Protocol:
     locked.amendment_open = True
     locked.lock_version += 1
     locked.save(update_fields=["amendment_open", "lock_version", "updated_at"])
-    permissions.restamp_dashboards(protocol=locked)
+    access_services.restamp_dashboards(protocol=locked)
     audit_record(actor=by, action=AuditAction.AMENDMENT_STARTED, target=locked, protocol=locked, data={})
     return locked
 
@@ -105,7 +105,7 @@ def report_submit(*, protocol: Protocol, by: User, kind: str, data: dict[str, An
         round=returned.round + 1 if returned else 1,
     )
     Report.objects.create(submission=submission, **values)
-    permissions.restamp_dashboards(protocol=locked)
+    access_services.restamp_dashboards(protocol=locked)
     audit_record(
         actor=by,
         action=AuditAction.REPORT_SUBMITTED,

@@ -14,7 +14,7 @@ from research_governance.accounts.models import User
 from research_governance.audit.services import audit_record
 from research_governance.notifications.messages import person
 from research_governance.notifications.services import notify
-from research_governance.protocols import permissions, selectors
+from research_governance.protocols import access_services, permissions, selectors
 from research_governance.protocols.application import MissingItem, build_snapshot
 from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolVersion
 from research_governance.reviews.models import Report, Submission
@@ -99,7 +99,7 @@ def protocol_submit(
     # Any editor still open on the draft must reload: their next save is a conflict.
     locked.lock_version += 1
     locked.save(update_fields=["status", "amendment_open", "last_submitted_at", "lock_version", "updated_at"])
-    permissions.restamp_dashboards(protocol=locked)
+    access_services.restamp_dashboards(protocol=locked)
     audit_record(
         actor=by,
         action=transition.audit_action,
@@ -175,7 +175,7 @@ def _apply(*, submission: Submission, by: User, action: str, **changes: Any) -> 
     elif locked.kind == SubmissionKind.AMENDMENT and action in {"withdraw", "return"}:
         _reopen_amendment(protocol)
     protocol.save(update_fields=["status", "amendment_open", "lock_version", "updated_at"])
-    permissions.restamp_dashboards(protocol=protocol)
+    access_services.restamp_dashboards(protocol=protocol)
     audit_record(
         actor=by,
         action=transition.audit_action,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from research_governance.accounts.models import Role
 from research_governance.committees.models import Committee, CommitteeMembership
-from research_governance.protocols.permissions import grant_team_access
+from research_governance.protocols.access_services import grant_team_access
 from research_governance.reviews import services
 from research_governance.reviews.models import ReviewerAssignment
 from research_governance.reviews.permissions import can_review

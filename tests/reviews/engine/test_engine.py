@@ -16,7 +16,7 @@ from research_governance.agreements import dac_services
 from research_governance.agreements.dac_services import DataAccessSubject
 from research_governance.audit.models import AuditEvent
 from research_governance.notifications.models import Notification
-from research_governance.protocols.permissions import grant_team_access
+from research_governance.protocols.access_services import grant_team_access
 from research_governance.reviews import services as submission_services
 from research_governance.reviews.engine import (
     assignment_services,

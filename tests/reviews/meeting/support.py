@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from research_governance.protocols.permissions import grant_team_access
+from research_governance.protocols.access_services import grant_team_access
 from research_governance.reviews import services as review_services
 from research_governance.reviews.meeting import services as meeting_services
 from research_governance.reviews.models import ConflictDeclaration

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from research_governance.accounts.models import Role
 from research_governance.audit.models import AuditEvent
-from research_governance.protocols.permissions import grant_team_access
+from research_governance.protocols.access_services import grant_team_access
 from research_governance.protocols.selectors import history
 from research_governance.reviews import services
 from research_governance.reviews.models import ReviewComment
