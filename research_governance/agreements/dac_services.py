@@ -296,23 +296,18 @@ def _agreement_create(locked: DataAccessRequest, by: User, now: datetime) -> Agr
     assert term_start is not None
     assert term_end is not None
     assert destruction_due is not None
+    term = {"term_start": term_start, "term_end": term_end, "destruction_due": destruction_due}
     agreement = Agreement.objects.create(
         request=locked,
         reference=agreement_reference(locked, timezone.localdate(now)),
         status=AgreementStatus.AWAITING_SIGNATURES,
-        term_start=term_start,
-        term_end=term_end,
-        destruction_due=destruction_due,
+        **term,
         status_changed_at=now,
         created_at=now,
         verification_code=new_verification_code(),
     )
-    term = {day: getattr(agreement, day).isoformat() for day in ("term_start", "term_end", "destruction_due")}
-    audit_record(
-        actor=by,
-        action=AuditAction.AGREEMENT_CREATED,
-        target=agreement,
-        data={"reference": agreement.reference, "request": locked.reference, **term},
-    )
+    facts = {"reference": agreement.reference, "request": locked.reference}
+    facts |= {name: day.isoformat() for name, day in term.items()}
+    audit_record(actor=by, action=AuditAction.AGREEMENT_CREATED, target=agreement, data=facts)
     queue_document(agreement)
     return agreement
