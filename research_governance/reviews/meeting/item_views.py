@@ -1,11 +1,13 @@
 """An agenda item's pages: its conflicts, quorum, tally and votes, recusals, the decision, and
 deferral to a later meeting."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -96,23 +98,48 @@ def item_detail(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, ite
     return _item_response(request, get_item(request, pk, meeting_id, item_id))
 
 
+def _act_on_item(
+    request: AuthenticatedHttpRequest,
+    item: AgendaItem,
+    form: Form,
+    act: Callable[[dict[str, Any]], object],
+    *,
+    page_with_form: Callable[[], HttpResponse],
+    done: str,
+    not_done: str,
+) -> HttpResponse:
+    """Post a form on an item to its service: back to the item when it took, the item page with
+    the form as typed and the service's reasons when it did not."""
+    refused: ValidationError | None = None
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            refused = error
+        else:
+            messages.success(request, done)
+            return redirect(
+                "committees:item", pk=item.meeting.committee_id, meeting_id=item.meeting_id, item_id=item.pk
+            )
+    tell_not_done(request, not_done, refused)
+    return page_with_form()
+
+
 @login_required
 @require_POST
 def vote(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
     item = get_item(request, pk, meeting_id, item_id)
     form = VoteForm(request.POST)
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            vote_cast(item=item, by=request.user, choice=form.cleaned_data["choice"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("Your vote was recorded."))
-            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    tell_not_done(request, _("Your vote was not recorded."), refused)
-    return _item_response(request, item, vote_form=form)
+    return _act_on_item(
+        request,
+        item,
+        form,
+        lambda data: vote_cast(item=item, by=request.user, choice=data["choice"]),
+        page_with_form=lambda: _item_response(request, item, vote_form=form),
+        done=_("Your vote was recorded."),
+        not_done=_("Your vote was not recorded."),
+    )
 
 
 @login_required
@@ -122,18 +149,15 @@ def recusal_add(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, ite
     require_manager(request, item.meeting.committee)
     seats = sitting_on(item.meeting.committee, meeting_day(item.meeting))
     form = RecusalForm(request.POST, seats=seats)
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            services.recusal_add(item=item, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("The recusal was recorded."))
-            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    tell_not_done(request, _("The recusal was not recorded."), refused)
-    return _item_response(request, item, recusal_form=form)
+    return _act_on_item(
+        request,
+        item,
+        form,
+        lambda data: services.recusal_add(item=item, by=request.user, **data),
+        page_with_form=lambda: _item_response(request, item, recusal_form=form),
+        done=_("The recusal was recorded."),
+        not_done=_("The recusal was not recorded."),
+    )
 
 
 @login_required
@@ -143,18 +167,15 @@ def item_decide(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, ite
     if not can_decide(request.user, item):
         raise PermissionDenied
     form = DecideForm(request.POST, outcomes=KIND_RULES[item.submission.kind].outcomes)
-    refused: ValidationError | None = None
-    if form.is_valid():
-        try:
-            services.item_decide(item=item, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            refused = error
-        else:
-            messages.success(request, _("The decision was recorded."))
-            return redirect("committees:item", pk=pk, meeting_id=meeting_id, item_id=item.pk)
-    tell_not_done(request, _("The decision was not recorded."), refused)
-    return _item_response(request, item, decide_form=form)
+    return _act_on_item(
+        request,
+        item,
+        form,
+        lambda data: services.item_decide(item=item, by=request.user, **data),
+        page_with_form=lambda: _item_response(request, item, decide_form=form),
+        done=_("The decision was recorded."),
+        not_done=_("The decision was not recorded."),
+    )
 
 
 @login_required
