@@ -40,6 +40,12 @@ class Message:
 
 
 MESSAGES: dict[str, Message] = {
+    # To whoever a step now waits for (notifications.handoff): the step's words come from the
+    # workflow's declaration, stored in every language.
+    "work.waiting": Message(
+        subject=_("Your turn: %(step)s (%(reference)s)"),
+        body=_("%(step)s%(detail)s: %(reference)s %(title)s. %(due)s"),
+    ),
     # To the secretariat.
     "submission.received": Message(
         subject=_("New submission %(reference)s: %(title)s"),

@@ -66,3 +66,24 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class Handoff(models.Model):
+    """That one person was told once that one step waits for them (``handoff.announce``).
+
+    ``key`` is the work item's key: a new round, condition or meeting is a new key. The unique
+    pair makes announcing idempotent: a service that announces twice, a task delivered twice, or
+    a scan that runs again finds the marker and tells nobody again.
+    """
+
+    key = models.CharField(_("step"), max_length=200)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("told"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hand-off")
+        verbose_name_plural = _("hand-offs")
+        constraints = [models.UniqueConstraint(fields=["key", "recipient"], name="handoff_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.recipient_id}"

@@ -64,6 +64,8 @@ class Notice:
     params: Mapping[str, Any]
     link: str = ""
     protocol: models.Model | None = None
+    # Instead of ``protocol``, where only the id is at hand (the hand-offs).
+    protocol_id: int | None = None
 
 
 # Ids per delivery task: a scan that notifies thousands queues a few hundred tasks, not thousands.
@@ -106,12 +108,12 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
         for user in unique.values():
             modes[user.pk] = user.notification_mode
             rows.append(
-                Notification(  # type: ignore[misc]  # protocol: a protocols.Protocol, typed Model in this layer
+                Notification(
                     recipient=user,
                     kind=notice.kind,
                     params=stored,
                     link=notice.link,
-                    protocol=notice.protocol,
+                    protocol_id=notice.protocol.pk if notice.protocol is not None else notice.protocol_id,
                     created_at=now,
                 )
             )

@@ -35,6 +35,10 @@ PARAMS = {
     "destruction_due": "2027-04-30",
     "recorder": bilingual("記録 次郎", "Jiro Kiroku"),
     "destroyed_on": "2027-04-15",
+    # The hand-offs (notifications.handoff).
+    "step": bilingual("予備審査をしてください", "Pre-screen the submission"),
+    "detail": bilingual("（初回申請）", " (Initial application)"),
+    "due": bilingual("期限：2026-12-10", "Due by 2026-12-10."),
 }
 
 

@@ -218,7 +218,7 @@ def test_with_redis_stopped_submitting_succeeds_and_the_notification_goes_out_on
     assert "Could not queue research_governance.notifications.tasks.deliver_notifications" in caplog.text
     protocol.refresh_from_db()
     assert protocol.last_submitted_at is not None
-    notification = Notification.objects.get(recipient=secretariat, kind="submission.received")
+    notification = Notification.objects.get(recipient=secretariat, kind="work.waiting")
     assert notification.emailed_at is None  # not lost: pending in the outbox
 
     redis_server.start()

@@ -21,7 +21,8 @@ def test_a_submission_tells_the_secretariat(
         services.protocol_submit(protocol=make_complete(pi), by=pi)
     notification = Notification.objects.get()
     assert notification.recipient == secretariat
-    assert notification.kind == "submission.received"
+    assert notification.kind == "work.waiting"
+    assert "Pre-screen the submission" in notification.subject or "予備審査" in notification.subject
     assert [mail.to for mail in mailoutbox] == [[secretariat.email]]
 
 

@@ -12,13 +12,12 @@ from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
 from research_governance.audit.services import audit_record
-from research_governance.notifications.messages import person
-from research_governance.notifications.services import notify
+from research_governance.notifications.handoff import announce
 from research_governance.protocols import access_services, permissions, selectors
 from research_governance.protocols.application import MissingItem, build_snapshot
 from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolVersion
 from research_governance.reviews.models import Report, Submission
-from research_governance.reviews.participants import _about, _link, _secretariat_of, actors_for
+from research_governance.reviews.participants import actors_for
 from research_governance.reviews.post_approval.approval_services import _approval_allows
 from research_governance.reviews.selectors import current_approval
 from research_governance.reviews.workflow import (
@@ -113,13 +112,8 @@ def protocol_submit(
             **({"changes_summary": changes_summary.strip(), "minor_change": minor_change} if approval else {}),
         },
     )
-    notify(
-        recipients=_secretariat_of(locked),
-        kind="submission.received",
-        params={**_about(locked), "applicant": person(by)},
-        link=_link(locked),
-        protocol=locked,
-    )
+    # The secretariat now pre-screens it (reviews.next_steps): told once, with a link.
+    announce(protocol_ids=[locked.pk], by=by)
     return submission
 
 

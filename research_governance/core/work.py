@@ -1,0 +1,202 @@
+"""Who must act next, on what, by when: the types every workflow declares its next steps with.
+
+A workflow (the ethics review in ``reviews.next_steps``, data access in ``agreements.next_steps``)
+declares a ``Step`` for each thing a person can be waiting to do, with the actor who does it and
+the rule for its due date; each of its states maps to the steps that can be pending in it, or
+to ``TERMINAL``. The same declaration answers every question about the next step: the role
+homes ("Waiting for you"), the next-step panel of a page, the hand-off notifications
+(``notifications.handoff``) and the reminders. No page computes its own idea of the next step.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.utils.functional import Promise
+
+
+class NextActor(StrEnum):
+    """Who acts on a step. Each is resolved to people at the subject's institution."""
+
+    # The principal investigator and the team members the PI delegated to edit and submit.
+    APPLICANT = "applicant"
+    SECRETARIAT = "secretariat"
+    # A member assigned to review (and to declare conflicts first).
+    REVIEWER = "reviewer"
+    CHAIR = "chair"
+    # The members of a committee meeting (attendance, votes).
+    MEMBER = "member"
+    # The head of the protocol's institution (JP-ERC-13).
+    HEAD = "head"
+    # The head of a participating site (JP-ERC-12).
+    SITE_HEAD = "site_head"
+    # The person who made a data-access request, and their team (terms).
+    REQUESTER = "requester"
+    TEAM_MEMBER = "team_member"
+    # The data access committee's chair or secretariat, and its assigned reviewers.
+    DAC_OFFICER = "dac_officer"
+    DAC_REVIEWER = "dac_reviewer"
+    # The study team of the providing protocol (refusals, provision records).
+    PROVIDER = "provider"
+    # The recipients of data under an agreement (acknowledging a refusal or a withdrawal).
+    RECIPIENT = "recipient"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+# The order the home page groups a user's work in when they hold several roles.
+ACTOR_ORDER: tuple[NextActor, ...] = tuple(NextActor)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Something a person can be waiting to do.
+
+    ``label`` is said to the actor ("Pre-screen the submission"); ``waiting`` to everyone else
+    ("Waiting for the secretariat's pre-screening"). A due date is ``due_days`` after the step
+    became pending, unless the source gives one of its own (a reviewer's due date, a report's);
+    ``due_rule`` says in words which, for the workflow table in docs/workflow.md.
+    """
+
+    code: str
+    actor: NextActor
+    label: Promise
+    waiting: Promise
+    due_rule: Promise
+    due_days: int | None = None
+    # Whether the actor is told when the step becomes pending (always, but for steps the same
+    # person just created for themself, which ``handoff`` skips anyway).
+    notifies: bool = True
+
+    def due_from(self, since: datetime | date) -> date | None:
+        if self.due_days is None:
+            return None
+        day = since.date() if isinstance(since, datetime) else since
+        return day + timedelta(days=self.due_days)
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A state in which nobody has anything to do."""
+
+    why: Promise
+
+
+@dataclass(frozen=True)
+class StateSteps:
+    """What can be pending while a workflow's subject is in one state."""
+
+    workflow: str
+    state: str
+    steps: tuple[Step, ...] = ()
+    terminal: Terminal | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.steps) == bool(self.terminal):
+            raise ValueError(f"{self.workflow} / {self.state}: name its next steps or declare it terminal, not both")
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One step pending on one subject: a row of someone's "Waiting for you".
+
+    ``key`` identifies this occurrence of the step (a new round, a new condition, a new meeting
+    make a new key), so a hand-off is announced once per occurrence (``notifications.handoff``).
+    ``actor_ids`` are the people who may act on it now.
+    """
+
+    step: Step
+    key: str
+    reference: str
+    # The subject's title in each language ({"ja": ..., "en": ...}).
+    title: dict[str, str]
+    link: str
+    since: datetime
+    institution_id: int
+    actor_ids: frozenset[int]
+    due: date | None = None
+    protocol_id: int | None = None
+    # Extra words after the label: "2 of 3", a condition's number, a meeting's date.
+    detail: str | Promise = ""
+    # Parameters a template may use (counts, names); not part of the identity.
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def is_actor(self, user: Any) -> bool:
+        return getattr(user, "pk", None) in self.actor_ids
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due is not None and self.due < today
+
+    @property
+    def actor(self) -> NextActor:
+        return self.step.actor
+
+
+def oldest_first(items: Iterable[WorkItem], today: date) -> list[WorkItem]:
+    """Overdue first (the most overdue at the top), then by due date, then the longest waiting."""
+    return sorted(
+        items,
+        key=lambda item: (
+            not item.is_overdue(today),
+            item.due or date.max,
+            item.since,
+            item.key,
+        ),
+    )
+
+
+class WorkSource:
+    """A workflow's steps, declared and found. Subclasses (``reviews.next_steps``,
+    ``agreements.next_steps``) register one instance in ``AppConfig.ready()``.
+
+    ``declaration`` is the table: every state of every workflow of the source with its steps or
+    ``Terminal``. ``for_user`` finds the items where the user is an actor (the home page: a few
+    queries, however many rows; ``actor_ids`` hold at least the user). ``about`` finds every
+    item pending on the given protocols or requests, with all their actors (the next-step
+    panels, the hand-off notifications).
+    """
+
+    name: str = ""
+
+    def declaration(self) -> tuple[StateSteps, ...]:
+        raise NotImplementedError
+
+    def for_user(self, user: Any) -> list[WorkItem]:
+        raise NotImplementedError
+
+    def about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
+        raise NotImplementedError
+
+
+_sources: dict[str, WorkSource] = {}
+
+
+def register_source(source: WorkSource) -> WorkSource:
+    """Idempotent: ``ready()`` may run more than once in tests."""
+    _sources[source.name] = source
+    return source
+
+
+def work_sources() -> tuple[WorkSource, ...]:
+    return tuple(_sources.values())
+
+
+def declared_steps() -> tuple[StateSteps, ...]:
+    return tuple(row for source in work_sources() for row in source.declaration())
+
+
+def work_for(user: Any) -> list[WorkItem]:
+    """Everything pending where ``user`` is the next actor, from every workflow."""
+    return [item for source in work_sources() for item in source.for_user(user)]
+
+
+def work_about(*, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
+    """Everything pending on these protocols and requests, with who acts on each."""
+    protocol_ids, request_ids = list(protocol_ids), list(request_ids)
+    if not protocol_ids and not request_ids:
+        return []
+    return [
+        item for source in work_sources() for item in source.about(protocol_ids=protocol_ids, request_ids=request_ids)
+    ]

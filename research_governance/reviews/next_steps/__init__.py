@@ -1,0 +1,40 @@
+"""The ethics review's next steps: for every state of ``reviews.workflow.WORKFLOWS``, what can
+be pending, who acts on it and by when, and the queries that find it.
+
+One module per part of the journey declares its ``Step``s, its rows of the state table and its
+``Finder``s; ``EthicsWork`` puts them together and is registered in ``ReviewsConfig.ready()``.
+A finder answers two questions with the same filter: the items where a user is the actor (the
+home page), and every item on some protocols with all its actors (the panels, the hand-offs).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from research_governance.core.work import StateSteps, WorkItem, WorkSource
+
+from . import submission_steps
+from .base import Finder
+
+MODULES = (submission_steps,)
+
+
+def finders() -> tuple[Finder, ...]:
+    return tuple(finder for module in MODULES for finder in module.FINDERS)
+
+
+class EthicsWork(WorkSource):
+    name = "ethics"
+
+    def declaration(self) -> tuple[StateSteps, ...]:
+        return tuple(row for module in MODULES for row in module.DECLARATION)
+
+    def for_user(self, user: Any) -> list[WorkItem]:
+        if not (getattr(user, "is_authenticated", False) and user.is_active):
+            return []
+        return [item for finder in finders() for item in finder.for_user(user)]
+
+    def about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
+        ids = list(protocol_ids)
+        if not ids:
+            return []
+        return [item for finder in finders() for item in finder.about(ids)]
