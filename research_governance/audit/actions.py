@@ -27,7 +27,7 @@ class AuditAction(models.TextChoices):
     SUBMISSION_REQUEST_ANSWERED = "submission.request_answered", _("Request answered")
     REVIEW_REVIEWER_ASSIGNED = "review.reviewer_assigned", _("Reviewer assigned")
     REVIEW_REVIEWER_UNASSIGNED = "review.reviewer_unassigned", _("Reviewer unassigned")
-    REVIEW_CONFLICT_DECLARED = "review.conflict_declared", _("Conflict of interest declared")
+    REVIEW_CONFLICT_DECLARED = "review.conflict_declared", _("Conflict of interest declaration")
     REVIEW_SUBMITTED = "review.submitted", _("Review submitted")
     REVIEW_COMMENT_ADDED = "review.comment_added", _("Review comment added")
     REVIEW_COMMENT_DELETED = "review.comment_deleted", _("Review comment deleted")

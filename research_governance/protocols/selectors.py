@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
+from research_governance.audit.display import event_line, people_named
 from research_governance.audit.models import AuditEvent
 
 from . import permissions
@@ -151,6 +152,8 @@ def version_pair(protocol: Protocol, old: int, new: int) -> tuple[ProtocolVersio
 class TimelineEntry:
     event: AuditEvent
     repeats: int = 1
+    # What happened, to whom where the event says (audit.display.event_line).
+    line: str = ""
 
 
 # Autosave writes an event per save; a run of them by one person reads as one line.
@@ -181,4 +184,8 @@ def history(protocol: Protocol, *, limit: int = 200) -> list[TimelineEntry]:
             previous.repeats += 1
         else:
             entries.append(TimelineEntry(event))
+    named = people_named(entry.event for entry in entries)
+    names = {user.pk: user.display_name for user in User.objects.filter(pk__in=named)} if named else {}
+    for entry in entries:
+        entry.line = event_line(entry.event.action, entry.event.data, names)
     return entries

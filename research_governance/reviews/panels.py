@@ -3,15 +3,20 @@ head's permission and the approval, and which of their forms the viewer gets.
 ``protocol_page.detail_response`` adds this to its context; bound forms with errors come back
 through ``forms``."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
 from django.forms import ChoiceField
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import Role, RoleMembership
-from research_governance.protocols.models import Protocol
+from research_governance.core.work import WorkItem, declared_steps, oldest_first, work_about
+from research_governance.protocols.models import Protocol, ProtocolStatus
 
 from .conditions.forms import SignOffForm
 from .decision.forms import DecisionForm
@@ -258,3 +263,73 @@ def decision_panels(
             )
         )
     return context
+
+
+# The forms of the protocol page, each shown to the actors of one step of ``reviews.next_steps``.
+# While a step is not declared yet, its form keeps the rule it had before (``legacy`` below).
+FORM_STEPS: dict[str, str] = {
+    "prescreen": "ethics.prescreen",
+    "assign": "ethics.assign_reviewers",
+    "decide": "ethics.decide",
+    "answer_conditions": "ethics.answer_conditions",
+    "sign_off": "ethics.sign_off_conditions",
+    "permit": "ethics.head_permission",
+}
+
+# Protocol states in which nothing is pending by nature; the panel says so, truthfully.
+_ENDED = {
+    ProtocolStatus.NOT_APPROVED: _("Not approved; nothing more is pending on this protocol."),
+    ProtocolStatus.NOT_APPLICABLE: _("No ethics review is needed; nothing more is pending on this protocol."),
+    ProtocolStatus.NOT_PERMITTED: _("Not permitted by the head of institution; nothing more is pending."),
+    ProtocolStatus.CLOSED: _("Closed; nothing more is pending on this protocol."),
+    ProtocolStatus.EXPIRED: _("The approval has expired; the research may not continue."),
+}
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """The next-step panel: the viewer's own steps, what the others are waiting on, which forms
+    the viewer gets, and what is true when nothing is pending."""
+
+    mine: list[WorkItem]
+    others: list[WorkItem]
+    forms: dict[str, bool]
+    terminal: str
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.mine or self.others)
+
+
+def next_steps(protocol: Protocol, user: Any, *, legacy: dict[str, bool], decisions: dict[str, Any]) -> NextSteps:
+    """The viewer's next steps on the protocol, from the one source (``core.work.work_about``).
+
+    ``legacy`` is each form's earlier rule, used only while its step is not declared."""
+    today = timezone.localdate()
+    items = oldest_first(work_about(protocol_ids=[protocol.pk]), today)
+    mine = [item for item in items if item.is_actor(user)]
+    declared = {step.code for row in declared_steps() for step in row.steps}
+    my_codes = {item.step.code for item in mine}
+    forms = {
+        name: (code in my_codes) if code in declared else legacy.get(name, False) for name, code in FORM_STEPS.items()
+    }
+    return NextSteps(
+        mine=mine,
+        others=[item for item in items if not item.is_actor(user)],
+        forms=forms,
+        terminal="" if items else terminal_text(protocol, decisions),
+    )
+
+
+def terminal_text(protocol: Protocol, decisions: dict[str, Any]) -> str:
+    """What is true of a protocol on which nothing is pending ("" when the state is not an end)."""
+    approval = decisions.get("approval")
+    if approval is not None and approval.status == ApprovalStatus.ACTIVE:
+        due = decisions.get("progress_due")
+        if due is None:
+            return gettext("Approved.")
+        return gettext("Approved; the next progress report is due on %(date)s.") % {"date": date_format(due, "Y-m-d")}
+    if approval is not None and approval.status == ApprovalStatus.SUSPENDED:
+        return gettext("The approval is suspended.")
+    ended = _ENDED.get(protocol.status)  # type: ignore[call-overload]
+    return str(ended) if ended is not None else ""

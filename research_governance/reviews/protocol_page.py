@@ -20,8 +20,16 @@ from research_governance.protocols.models import Protocol
 from research_governance.protocols.views import get_protocol_for_viewer
 from research_governance.reviews import selectors as review_selectors
 from research_governance.reviews.assignment.forms import AssignForm
+from research_governance.reviews.completeness import application_missing_items
+from research_governance.reviews.correspondence import correspondence, protocol_decisions
 from research_governance.reviews.models import Submission
-from research_governance.reviews.panels import OPEN_STATUSES, decision_panels, focus_submission, protocol_submissions
+from research_governance.reviews.panels import (
+    OPEN_STATUSES,
+    decision_panels,
+    focus_submission,
+    next_steps,
+    protocol_submissions,
+)
 from research_governance.reviews.participants import actors_for
 from research_governance.reviews.prescreen.forms import AcceptForm, ReturnForm
 from research_governance.reviews.workflow import (
@@ -78,10 +86,32 @@ def detail_response(request: AuthenticatedHttpRequest, protocol: Protocol, **for
         if open_submission is not None and open_submission.kind != SubmissionKind.INITIAL
         else assessment.verdict is not None and assessment.verdict["review"]["expedited_eligible"]
     )
+    decisions = decision_panels(protocol, actors, focus, submissions, forms, user=request.user)
+    steps = next_steps(
+        protocol,
+        request.user,
+        legacy={
+            "prescreen": any(a.action == "accept" for a in actions),
+            "assign": reviewers is not None,
+            "decide": decisions["decide"] is not None,
+            "answer_conditions": decisions["can_answer_conditions"],
+            "sign_off": decisions["can_sign_off"],
+            "permit": decisions["head_form"] is not None,
+        },
+        decisions=decisions,
+    )
+    # Each form is shown to the actors of its step (reviews.panels.FORM_STEPS), by no other rule.
+    decisions["can_answer_conditions"] = steps.forms["answer_conditions"]
+    decisions["can_sign_off"] = steps.forms["sign_off"]
+    if not steps.forms["permit"]:
+        decisions["head_form"] = None
     return render(
         request,
         "protocols/detail.html",
         {
+            "next_steps": steps,
+            "correspondence": correspondence(protocol),
+            "protocol_decisions": protocol_decisions(submissions),
             "returned": returned,
             "reviewers": reviewers,
             "assign_form": assign_form,
@@ -104,9 +134,10 @@ def detail_response(request: AuthenticatedHttpRequest, protocol: Protocol, **for
             "amendment_pending": protocol.amendment_open
             or any(s.kind == SubmissionKind.AMENDMENT and s.status in OPEN_STATUSES for s in submissions),
             "history": selectors.history(protocol),
-            "missing": selectors.protocol_missing_items(protocol, assessment) if protocol.is_editable else [],
+            # The same check the submit service refuses with (reviews.completeness).
+            "missing": application_missing_items(protocol, assessment) if protocol.is_editable else [],
             "assessment": present(assessment, chosen=protocol.consent_procedure),
-            "decisions": decision_panels(protocol, actors, focus, submissions, forms, user=request.user),
+            "decisions": decisions,
         },
     )
 

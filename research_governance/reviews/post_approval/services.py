@@ -16,16 +16,13 @@ from research_governance.notifications.messages import in_each_language, person
 from research_governance.notifications.services import notify
 from research_governance.protocols import access_services, permissions
 from research_governance.protocols.models import Protocol
+from research_governance.reviews.completeness import returned_submission, unanswered_requests
 from research_governance.reviews.models import Report, Submission
 from research_governance.reviews.participants import _about, _link, _officers_of, _secretariat_of, actors_for
 from research_governance.reviews.post_approval.approval_services import _approval_allows
 from research_governance.reviews.post_approval.reports import clean_report
 from research_governance.reviews.selectors import current_approval
-from research_governance.reviews.submission.services import (
-    IncompleteApplication,
-    _unanswered_requests,
-    returned_submission,
-)
+from research_governance.reviews.submission.services import IncompleteApplication
 from research_governance.reviews.workflow import (
     KIND_RULES,
     REPORT_KINDS,
@@ -88,7 +85,7 @@ def report_submit(*, protocol: Protocol, by: User, kind: str, data: dict[str, An
         )
     values = clean_report(kind, data)
     returned = returned_submission(locked, kind)
-    missing = _unanswered_requests(returned)
+    missing = unanswered_requests(returned)
     if missing:
         raise IncompleteApplication(missing)
     now = timezone.now()

@@ -5,9 +5,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
@@ -15,16 +13,18 @@ from research_governance.audit.services import audit_record
 from research_governance.notifications.handoff import announce
 from research_governance.protocols import access_services, permissions, selectors
 from research_governance.protocols.application import MissingItem, build_snapshot
-from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolVersion
+from research_governance.protocols.models import Protocol, ProtocolVersion
+from research_governance.reviews.completeness import (
+    application_missing_items,
+    returned_submission,
+)
 from research_governance.reviews.models import Report, Submission
 from research_governance.reviews.participants import actors_for
 from research_governance.reviews.post_approval.approval_services import _approval_allows
 from research_governance.reviews.selectors import current_approval
 from research_governance.reviews.workflow import (
     KIND_RULES,
-    DecisionOutcome,
     SubmissionKind,
-    SubmissionStatus,
     transition_for,
 )
 
@@ -55,7 +55,8 @@ def protocol_submit(
         _approval_allows(kind, approval)
     assessment = selectors.protocol_assessment(locked)
     returned = returned_submission(locked, kind)
-    missing = selectors.protocol_missing_items(locked, assessment) + _unanswered_requests(returned)
+    # The same check the protocol page and "Check and submit" show (reviews.completeness).
+    missing = application_missing_items(locked, assessment)
     if kind == SubmissionKind.AMENDMENT and not changes_summary.strip():
         missing.append(MissingItem("amendment", "id_changes_summary", gettext("Summarise what the amendment changes.")))
     if missing:
@@ -115,34 +116,6 @@ def protocol_submit(
     # The secretariat now pre-screens it (reviews.next_steps): told once, with a link.
     announce(protocol_ids=[locked.pk], by=by)
     return submission
-
-
-def returned_submission(protocol: Protocol, kind: str = SubmissionKind.INITIAL) -> Submission | None:
-    """The submission of ``kind`` this one answers: the last round, returned at pre-screening or
-    decided "revise and resubmit", not yet answered by a later round."""
-    if kind == SubmissionKind.INITIAL and protocol.status != ProtocolStatus.RETURNED:
-        return None
-    answered = Q(status=SubmissionStatus.RETURNED) | Q(
-        status=SubmissionStatus.DECIDED, decision__outcome=DecisionOutcome.REVISE
-    )
-    latest = Submission.objects.filter(protocol=protocol, kind=kind).order_by("-submitted_at", "-id").first()
-    if latest is None or not Submission.objects.filter(answered, pk=latest.pk).exists():
-        return None
-    return latest
-
-
-def _unanswered_requests(returned: Submission | None) -> list[MissingItem]:
-    if returned is None:
-        return []
-    return [
-        MissingItem(
-            "requests",
-            f"request-{request.pk}",
-            gettext("Answer the secretariat's request %(number)s: “%(text)s”")
-            % {"number": request.number, "text": Truncator(request.text).chars(80)},
-        )
-        for request in returned.requests.filter(responded_at__isnull=True).order_by("number")
-    ]
 
 
 def _reopen_amendment(protocol: Protocol) -> None:

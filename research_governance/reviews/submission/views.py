@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods
 
 from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.models import User
-from research_governance.protocols import permissions, selectors
+from research_governance.protocols import permissions
 from research_governance.protocols.views import get_protocol_for_viewer
+from research_governance.reviews.completeness import application_missing_items
 from research_governance.reviews.models import Submission
 from research_governance.reviews.participants import actors_for
 from research_governance.reviews.post_approval.forms import AmendmentForm
@@ -34,7 +35,7 @@ def protocol_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not protocol.is_editable:
         messages.info(request, _("This application is already submitted."))
         return redirect("protocols:detail", pk=protocol.pk)
-    missing = selectors.protocol_missing_items(protocol)
+    missing = application_missing_items(protocol)
     amendment_form = AmendmentForm(request.POST or None) if protocol.amendment_open else None
     refused = ""
     if request.method == "POST":
