@@ -164,3 +164,27 @@ def test_no_next_step_panel_says_nothing_is_needed(client_for, pi, secretariat):
     protocol, _first = returned_with(pi, secretariat, "Explain the sample size.")
     for user in (pi, secretariat):
         assert NOTHING_NEEDED not in page(client_for(user), protocol)
+
+
+@pytest.mark.django_db
+def test_an_amendment_waits_for_the_unanswered_conditions_on_the_page_and_in_submit(client_for, pi, secretariat):
+    # Under the US rule set the approval is in force at once; its conditions are still tracked.
+    committee = make_committee("US")
+    submission = accepted(pi, secretariat, committee)
+    decision = services.decision_record(
+        submission=submission,
+        by=secretariat,
+        outcome="approve_with_conditions",
+        reasons="Fine.",
+        conditions=["Give the helpline number."],
+    )
+    assert decision.conditions.get().responded_at is None
+    protocol = submission.protocol
+    services.amendment_start(protocol=protocol, by=pi)
+    protocol.refresh_from_db()
+    reason = "Answer the committee's condition 1: “Give the helpline number.”"
+    assert reason in [item.message for item in application_missing_items(protocol)]
+    assert reason in panel(page(client_for(pi), protocol))
+    with pytest.raises(services.IncompleteApplication) as refused:
+        services.protocol_submit(protocol=protocol, by=pi, changes_summary="A change.")
+    assert reason in [item.message for item in refused.value.missing]
