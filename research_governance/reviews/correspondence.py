@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from research_governance.protocols.models import Protocol
 
 from .models import Condition, Decision, PrescreenRequest, Submission
-from .workflow import SubmissionStatus
+from .workflow import DecisionOutcome, SubmissionStatus
 
 
 @dataclass
@@ -37,8 +37,8 @@ class Thread:
 
 
 def correspondence(protocol: Protocol) -> list[Thread]:
-    """Every thread with something said in it (requests, or a decision with conditions), the
-    newest first. Four queries however many rounds."""
+    """Every thread with something said in it (requests, conditions, reasons to revise, or a
+    resubmission), the newest first. Four queries however many rounds."""
     submissions = list(
         Submission.objects.filter(protocol=protocol)
         .select_related("submitted_by", "version", "decision__decided_by")
@@ -73,7 +73,11 @@ def correspondence(protocol: Protocol) -> list[Thread]:
     said = [
         thread
         for thread in threads.values()
-        if any(r.requests or r.conditions for r in thread.rounds) or len(thread.rounds) > 1
+        if len(thread.rounds) > 1
+        or any(
+            r.requests or r.conditions or (r.decision is not None and r.decision.outcome == DecisionOutcome.REVISE)
+            for r in thread.rounds
+        )
     ]
     return sorted(said, key=lambda thread: thread.rounds[-1].submission.submitted_at, reverse=True)
 
