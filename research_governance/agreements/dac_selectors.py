@@ -217,3 +217,35 @@ def agreement_panel(user: User, data_request: DataAccessRequest) -> dict[str, An
         "document_ready": bool(agreement.document),
         "download_url": reverse("agreements:agreement_document", args=[agreement.pk]),
     }
+
+
+def next_step(user: User, data_request: DataAccessRequest) -> dict[str, Any]:
+    """The request page's "Next step", from the declared steps (``core.work``, ``next_steps``):
+    the items the viewer acts on, what everyone else is waiting for (one line a step, since the
+    earliest, with the nearest due date), and, when nothing is pending, why, as declared."""
+    from research_governance.core.work import work_about
+
+    from .next_steps import AGREEMENT, REQUEST, terminal_reason
+
+    items = sorted(work_about(request_ids=[data_request.pk]), key=lambda item: (item.since, item.key))
+    mine = [item for item in items if item.is_actor(user)]
+    waiting: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if item.is_actor(user):
+            continue
+        row = waiting.setdefault(item.step.code, {"step": item.step, "since": item.since, "due": item.due, "count": 0})
+        row["count"] += 1
+        if item.due and (row["due"] is None or item.due < row["due"]):
+            row["due"] = item.due
+    terminal = None
+    if not items:
+        agreement = Agreement.objects.filter(request=data_request).only("status").first()
+        terminal = (
+            terminal_reason(AGREEMENT, agreement.status) if agreement else terminal_reason(REQUEST, data_request.status)
+        )
+    return {
+        "mine": mine,
+        "waiting": list(waiting.values()),
+        "terminal": terminal,
+        "agreement_id": Agreement.objects.filter(request=data_request).values_list("pk", flat=True).first(),
+    }

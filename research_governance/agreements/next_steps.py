@@ -211,7 +211,7 @@ def terminal_reason(workflow: str, state: str) -> Any:
 
 
 def _stamp(moment: datetime | None) -> str:
-    return str(int(moment.timestamp())) if moment else "0"
+    return f"{moment:%Y%m%d%H%M%S%f}" if moment else "0"
 
 
 def _day_start(day: Any) -> datetime:
@@ -268,8 +268,12 @@ def _request_items(request_ids: list[int]) -> list[WorkItem]:
     for member in RequestTeamMember.objects.filter(request_id__in=ids).order_by("id"):
         team[member.request_id].append(member)
     reviews: dict[int, list[RequestReview]] = defaultdict(list)
-    for review in RequestReview.objects.filter(request_id__in=ids).exclude(status=AssignmentStatus.WITHDRAWN):
-        reviews[review.request_id].append(review)
+    withdrawn: dict[int, int] = defaultdict(int)
+    for review in RequestReview.objects.filter(request_id__in=ids):
+        if review.status == AssignmentStatus.WITHDRAWN:
+            withdrawn[review.request_id] += 1
+        else:
+            reviews[review.request_id].append(review)
     agreement_ids = [a.pk for a in agreements.values()]
     signatures: dict[int, dict[str, Signature]] = defaultdict(dict)
     for signature in Signature.objects.filter(agreement_id__in=agreement_ids):
@@ -312,7 +316,9 @@ def _request_items(request_ids: list[int]) -> list[WorkItem]:
             open_reviews = [r for r in live if r.status == AssignmentStatus.ASSIGNED]
             done = [r for r in live if r.status == AssignmentStatus.COMPLETED]
             if not live:
-                items.append(subject.item(ASSIGN, f"{ASSIGN.code}:{pk}:{_stamp(changed)}", changed, unconflicted))
+                # A reviewer taken off (or conflicted) makes assigning wait again: a new occurrence.
+                key = f"{ASSIGN.code}:{pk}:{_stamp(changed)}:{withdrawn[pk]}"
+                items.append(subject.item(ASSIGN, key, changed, unconflicted))
             for review in open_reviews:
                 items.append(
                     subject.item(

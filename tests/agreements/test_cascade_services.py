@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from research_governance.agreements import cascade_services
