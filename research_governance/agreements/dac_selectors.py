@@ -182,7 +182,11 @@ def agreement_panel(user: User, data_request: DataAccessRequest) -> dict[str, An
         return None
     signatures = {signature.party: signature for signature in agreement.signatures.select_related("signer")}
     party = party_for(user, data_request)
-    can_sign = bool(party and party not in signatures and agreement.status == AgreementStatus.AWAITING_SIGNATURES)
+    # As declared (agreements.next_steps): the recipient signs first, then the provider.
+    turn = party == Signature.Party.RECIPIENT or Signature.Party.RECIPIENT in signatures
+    can_sign = bool(
+        party and turn and party not in signatures and agreement.status == AgreementStatus.AWAITING_SIGNATURES
+    )
     membership = data_request.team.filter(user=user).first() if user.is_authenticated else None
     can_accept_terms = bool(
         membership
