@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
+from research_governance.notifications.handoff import announce
 from research_governance.notifications.services import notify
 from research_governance.reviews.engine.signature import check_signature
 from research_governance.reviews.models import Condition
@@ -94,6 +95,8 @@ def agreement_sign(*, agreement: Agreement, by: User, password: str) -> Signatur
         )
     if locked.signatures.count() == len(Signature.Party.values):
         _activate(locked, data_request, by, actor, now)
+    # After the recipient's signature the committee's officers are asked to sign for the provider.
+    announce(request_ids=[data_request.pk], by=by)
     return signature
 
 
@@ -118,8 +121,13 @@ def _activate(locked: Agreement, data_request: DataAccessRequest, by: User, acto
     ]
     # The document again, now with both signatures printed (same verification code, new hash).
     queue_document(locked)
+    # Everyone of both parties but the person whose signature just activated it.
     notify(
-        recipients=[*requesting_team(data_request), *dac_officers(data_request.institution_id)],
+        recipients=[
+            user
+            for user in [*requesting_team(data_request), *dac_officers(data_request.institution_id)]
+            if user.pk != by.pk
+        ],
         kind="agreement.active",
         params={**request_about(data_request), "count": len(granted)},
         link=request_link(data_request),
@@ -172,6 +180,7 @@ def terms_accept(*, agreement: Agreement, by: User) -> RequestTeamMember:
         )
     if locked.status == AgreementStatus.ACTIVE:
         _grant(locked, by, now)
+    announce(request_ids=[data_request.pk], by=by)
     return member
 
 

@@ -36,6 +36,7 @@ from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.models import AuditEvent
 from research_governance.audit.services import audit_record
+from research_governance.notifications.handoff import announce
 from research_governance.notifications.messages import in_each_language
 from research_governance.notifications.services import Notice, notify_many
 from research_governance.protocols.models import Protocol
@@ -240,6 +241,8 @@ def approvals_lapsed(*, approvals: Sequence[Approval], by: User | None) -> list[
         )
         for agreement in agreements
     )
+    # Nothing waits on a suspended agreement's terms; the officers may be asked to re-review.
+    announce(request_ids=[agreement.request_id for agreement in agreements], by=by)
     return agreements
 
 
@@ -329,6 +332,7 @@ def agreement_reinstate(*, agreement: Agreement, by: User) -> tuple[Agreement, l
             )
         ]
     )
+    announce(request_ids=[locked.request_id], by=by)
     return locked, grants
 
 
@@ -355,7 +359,8 @@ def consent_changes(previous: dict[str, Any], current: dict[str, Any]) -> list[s
 
 
 def _flag(agreements: list[Agreement], *, by: User | None, reason: str, data: dict[str, Any]) -> None:
-    """Flag the locked agreements for re-review, audited, and tell each committee's officers."""
+    """Flag the locked agreements for re-review, audited; each committee's unconflicted officers
+    are asked to review it again (the hand-off)."""
     if not agreements:
         return
     for agreement in agreements:
@@ -369,21 +374,7 @@ def _flag(agreements: list[Agreement], *, by: User | None, reason: str, data: di
             target=agreement,
             data={"reference": agreement.reference, "reason": reason, **data},
         )
-    officers: dict[int, list[User]] = {}
-    notices = []
-    for agreement in agreements:
-        institution_id = agreement.request.institution_id
-        if institution_id not in officers:
-            officers[institution_id] = dac_officers(institution_id)
-        notices.append(
-            Notice(
-                recipients=officers[institution_id],
-                kind="agreement.re_review_needed",
-                params={**_about(agreement, agreement.request), "reason": reason},
-                link=request_link(agreement.request),
-            )
-        )
-    notify_many(notices)
+    announce(request_ids=[agreement.request_id for agreement in agreements], by=by)
 
 
 def _live_agreements_covering(datasets: Iterable[int]) -> list[Agreement]:
@@ -501,6 +492,7 @@ def re_review_clear(*, agreement: Agreement, by: User, note: str) -> Agreement:
         target=locked,
         data={"reference": locked.reference, "reason": reason, "note": note.strip()},
     )
+    announce(request_ids=[locked.request_id], by=by)
     return locked
 
 
@@ -553,10 +545,17 @@ def agreements_expire(*, today: date | None = None) -> list[Agreement]:
             },
         )
     _end_grants(grants, by=None, reasons=dict.fromkeys(previous, "The agreement's term ended."), now=now)
+    # The recipients are asked to record the destruction (the hand-off); the others are told it ended.
+    handed = {
+        (notification.recipient_id, notification.link)
+        for notification in announce(request_ids=[agreement.request_id for agreement in agreements], by=None)
+    }
     told = parties(agreements, provider=False)
     notify_many(
         Notice(
-            recipients=told[agreement.pk],
+            recipients=[
+                user for user in told[agreement.pk] if (user.pk, request_link(agreement.request)) not in handed
+            ],
             kind="agreement.expired",
             params={
                 **_about(agreement, agreement.request),

@@ -182,7 +182,11 @@ def agreement_panel(user: User, data_request: DataAccessRequest) -> dict[str, An
         return None
     signatures = {signature.party: signature for signature in agreement.signatures.select_related("signer")}
     party = party_for(user, data_request)
-    can_sign = bool(party and party not in signatures and agreement.status == AgreementStatus.AWAITING_SIGNATURES)
+    # As declared (agreements.next_steps): the recipient signs first, then the provider.
+    turn = party == Signature.Party.RECIPIENT or Signature.Party.RECIPIENT in signatures
+    can_sign = bool(
+        party and turn and party not in signatures and agreement.status == AgreementStatus.AWAITING_SIGNATURES
+    )
     membership = data_request.team.filter(user=user).first() if user.is_authenticated else None
     can_accept_terms = bool(
         membership
@@ -216,4 +220,36 @@ def agreement_panel(user: User, data_request: DataAccessRequest) -> dict[str, An
         ],
         "document_ready": bool(agreement.document),
         "download_url": reverse("agreements:agreement_document", args=[agreement.pk]),
+    }
+
+
+def next_step(user: User, data_request: DataAccessRequest) -> dict[str, Any]:
+    """The request page's "Next step", from the declared steps (``core.work``, ``next_steps``):
+    the items the viewer acts on, what everyone else is waiting for (one line a step, since the
+    earliest, with the nearest due date), and, when nothing is pending, why, as declared."""
+    from research_governance.core.work import work_about
+
+    from .next_steps import AGREEMENT, REQUEST, terminal_reason
+
+    items = sorted(work_about(request_ids=[data_request.pk]), key=lambda item: (item.since, item.key))
+    mine = [item for item in items if item.is_actor(user)]
+    waiting: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if item.is_actor(user):
+            continue
+        row = waiting.setdefault(item.step.code, {"step": item.step, "since": item.since, "due": item.due, "count": 0})
+        row["count"] += 1
+        if item.due and (row["due"] is None or item.due < row["due"]):
+            row["due"] = item.due
+    terminal = None
+    if not items:
+        agreement = Agreement.objects.filter(request=data_request).only("status").first()
+        terminal = (
+            terminal_reason(AGREEMENT, agreement.status) if agreement else terminal_reason(REQUEST, data_request.status)
+        )
+    return {
+        "mine": mine,
+        "waiting": list(waiting.values()),
+        "terminal": terminal,
+        "agreement_id": Agreement.objects.filter(request=data_request).values_list("pk", flat=True).first(),
     }

@@ -29,6 +29,7 @@ from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee
+from research_governance.notifications.handoff import announce
 from research_governance.notifications.messages import in_each_language
 from research_governance.notifications.services import notify
 from research_governance.reviews.engine import (
@@ -126,12 +127,8 @@ class DataAccessSubject(ReviewSubject):
         audit_record(actor=by, action=action, target=self.row, data=data)
 
     def notify_assigned(self, assignment: ReviewerAssignmentBase) -> None:
-        notify(
-            recipients=[assignment.reviewer],
-            kind="data_request.review_assigned",
-            params={**request_about(self.row), "due_date": assignment.due_date},
-            link=request_link(self.row),
-        )
+        # The reviewer learns of the review through the hand-off (``reviewer_assign`` announces).
+        return None
 
     def outcomes(self) -> Sequence[str]:
         return REQUEST_OUTCOMES
@@ -168,14 +165,9 @@ class DataAccessSubject(ReviewSubject):
 
     def after_decision(self, decision: DataAccessRequest, *, by: User) -> None:
         locked = self.row
+        # The requesting team is told in ``decision_record``, after the hand-offs of the agreement.
         if locked.outcome in APPROVING_REQUEST_OUTCOMES:
             _agreement_create(locked, by, locked.decided_at or timezone.now())
-        notify(
-            recipients=requesting_team(locked),
-            kind="data_request.decided",
-            params={**request_about(locked), "decision": in_each_language(DecisionOutcome(locked.outcome).label)},
-            link=request_link(locked),
-        )
 
     def recorded_decision(self) -> RecordedDecision | None:
         row = self.row
@@ -215,6 +207,7 @@ def request_accept(*, data_request: DataAccessRequest, by: User) -> DataAccessRe
     locked = _lock_request(data_request)
     _require_officer(by, locked)
     _move(locked, by, "accept")
+    announce(request_ids=[locked.pk], by=by)
     return locked
 
 
@@ -227,12 +220,8 @@ def request_return(*, data_request: DataAccessRequest, by: User, reasons: str) -
     if not reasons.strip():
         raise ValidationError(gettext("Say what the requester must change."))
     _move(locked, by, "return", return_reason=reasons.strip())
-    notify(
-        recipients=[locked.requester],
-        kind="data_request.returned",
-        params=request_about(locked),
-        link=request_link(locked),
-    )
+    # The requester is told to answer the requests and submit again (the hand-off).
+    announce(request_ids=[locked.pk], by=by)
     return locked
 
 
@@ -243,9 +232,9 @@ def reviewer_assign(
     """An officer assigns a current, unconflicted member of the committee to review an accepted
     request. This grants nothing but the review row: the member then sees the request."""
     subject = DataAccessSubject.lock(data_request)
-    return cast(
-        RequestReview, assignment_services.reviewer_assign(subject, by=by, reviewer=reviewer, due_date=due_date)
-    )
+    assignment = assignment_services.reviewer_assign(subject, by=by, reviewer=reviewer, due_date=due_date)
+    announce(request_ids=[subject.row.pk], by=by)
+    return cast(RequestReview, assignment)
 
 
 @transaction.atomic
@@ -253,7 +242,9 @@ def conflict_declare(*, data_request: DataAccessRequest, member: User, reason: s
     """A member of the committee who sees the request declares a conflict of interest (US-IRB-03).
     From then on they see nothing of it; an open review of theirs is withdrawn."""
     subject = DataAccessSubject.lock(data_request)
-    return cast(RequestConflict, conflict_services.conflict_declare(subject, member=member, reason=reason))
+    declaration = conflict_services.conflict_declare(subject, member=member, reason=reason)
+    announce(request_ids=[subject.row.pk], by=member)
+    return cast(RequestConflict, declaration)
 
 
 @transaction.atomic
@@ -262,6 +253,7 @@ def review_submit(*, review: RequestReview, by: User, recommendation: str, comme
     locked, subject = DataAccessSubject.for_assignment(review)
     review_services.review_save(subject, locked, by=by, recommendation=recommendation, summary=comments)
     review_services.review_submit(subject, locked, by=by)
+    announce(request_ids=[subject.row.pk], by=by)
     return cast(RequestReview, locked)
 
 
@@ -275,12 +267,22 @@ def decision_record(
     The automatic checks are run again: the committee cannot approve a request they refuse now.
     "Revise" ends this request; the requester files a new one by copy (renewal)."""
     subject = DataAccessSubject.lock(data_request)
-    return cast(
+    decided = cast(
         DataAccessRequest,
         decision_services.decision_record(
             subject, by=by, outcome=outcome, reasons=reasons, conditions=conditions.splitlines()
         ),
     )
+    # After an approval the requester is asked to sign and each team member to accept the terms;
+    # whoever that hand-off reaches is not told the decision a second time.
+    handed = {notification.recipient_id for notification in announce(request_ids=[decided.pk], by=by)}
+    notify(
+        recipients=[user for user in requesting_team(decided) if user.pk not in handed],
+        kind="data_request.decided",
+        params={**request_about(decided), "decision": in_each_language(DecisionOutcome(decided.outcome).label)},
+        link=request_link(decided),
+    )
+    return decided
 
 
 def agreement_reference(data_request: DataAccessRequest, on: date) -> str:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
+from research_governance.notifications.handoff import announce
 from research_governance.notifications.messages import person
 from research_governance.notifications.services import notify
 from research_governance.protocols.models import TeamMember
@@ -113,6 +114,7 @@ def destruction_record(
         },
         link=request_link(locked.request),
     )
+    announce(request_ids=[locked.request_id], by=by)
     return record
 
 

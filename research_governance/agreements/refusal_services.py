@@ -26,6 +26,7 @@ from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.core.hooks import Hook
+from research_governance.notifications.handoff import announce
 from research_governance.notifications.messages import bilingual, in_each_language
 from research_governance.notifications.services import Notice, notify_many
 from research_governance.protocols import permissions as protocol_permissions
@@ -136,36 +137,29 @@ def _new_receipt() -> str:
     return f"R-{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def _tell_everyone(refusal: SubjectRefusal, protocol: Protocol) -> list[RefusalAcknowledgement]:
-    """The PI and team, and every covering agreement's recipients, in one ``notify_many``;
-    an acknowledgement to track per agreement (JP-IC-11)."""
+def _tell_everyone(refusal: SubjectRefusal, protocol: Protocol, by: User | None) -> list[RefusalAcknowledgement]:
+    """An acknowledgement to track per covering agreement (JP-IC-11). The hand-offs ask the PI to
+    record what was done and each agreement's recipients to acknowledge (the link is their
+    request's page: they are not on the study); the rest of the study team is told it arrived."""
     now = refusal.received_at
     agreements = list(covering_agreements(protocol))
     acks = RefusalAcknowledgement.objects.bulk_create(
         RefusalAcknowledgement(refusal=refusal, agreement=agreement, notified_at=now) for agreement in agreements
     )
+    handed = announce(protocol_ids=[protocol.pk], request_ids=[agreement.request_id for agreement in agreements], by=by)
+    told = {notification.recipient_id for notification in handed}
     kind_label = in_each_language(SubjectRefusal.Kind(refusal.kind).label)
-    notices = [
-        Notice(
-            recipients=_study_team(protocol),
-            kind="refusal.received",
-            params={**_about(protocol), "kind": kind_label, "count": len(agreements)},
-            link=reverse("agreements:refusal_list", args=[protocol.pk]),
-            protocol=protocol,
-        )
-    ]
-    to_acknowledge = reverse("agreements:refusals_to_acknowledge")
-    for agreement in agreements:
-        notices.append(
+    notify_many(
+        [
             Notice(
-                # No protocol: a recipient is not on the study and sees only what the message says.
-                recipients=requesting_team(agreement.request),
-                kind="refusal.to_acknowledge",
-                params={**_agreement_about(agreement), "kind": kind_label},
-                link=to_acknowledge,
+                recipients=[user for user in _study_team(protocol) if user.pk not in told],
+                kind="refusal.received",
+                params={**_about(protocol), "kind": kind_label, "count": len(agreements)},
+                link=reverse("agreements:refusal_list", args=[protocol.pk]),
+                protocol=protocol,
             )
-        )
-    notify_many(notices)
+        ]
+    )
     return acks
 
 
@@ -204,7 +198,7 @@ def refusal_register(
     )
     refusal.full_clean(exclude=["receipt"])
     refusal.save()
-    acks = _tell_everyone(refusal, locked)
+    acks = _tell_everyone(refusal, locked, by)
     audit_record(
         actor=by,
         action=AuditAction.REFUSAL_REGISTERED,
@@ -244,7 +238,7 @@ def refusal_receive_public(
     )
     refusal.full_clean()
     refusal.save()
-    acks = _tell_everyone(refusal, locked)
+    acks = _tell_everyone(refusal, locked, None)
     audit_record(
         actor=None,
         action=AuditAction.REFUSAL_RECEIVED_PUBLIC,
@@ -275,6 +269,7 @@ def refusal_acknowledge(*, ack: RefusalAcknowledgement, by: User) -> RefusalAckn
         protocol=refusal.protocol,
         data={"agreement": locked.agreement.reference, "subject_code": refusal.subject_code},
     )
+    announce(request_ids=[locked.agreement.request_id], by=by)
     return locked
 
 
@@ -315,6 +310,7 @@ def refusal_handle(*, refusal: SubjectRefusal, by: User, note: str, subject_code
         protocol=protocol,
         data={"subject_code": locked.subject_code, "identified": identified},
     )
+    announce(protocol_ids=[protocol.pk], by=by)
     if identified:
         acks = list(locked.acknowledgements.select_related("agreement__request__requester"))
         notify_many(

@@ -14,7 +14,7 @@ from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee, CommitteeMembership
-from research_governance.notifications.services import notify
+from research_governance.notifications.handoff import announce
 from research_governance.protocols import permissions as protocol_permissions
 from research_governance.protocols.models import Protocol
 from research_governance.reviews.services import current_approval
@@ -270,12 +270,8 @@ def request_submit(*, data_request: DataAccessRequest, by: User) -> DataAccessRe
         target=locked,
         data={"from": previous, "to": locked.status, "permitted": locked.assessment.get("permitted")},
     )
-    notify(
-        recipients=dac_officers(locked.institution_id),
-        kind="data_request.submitted",
-        params={**request_about(locked), "requester": by.display_name},
-        link=request_link(locked),
-    )
+    # The committee's officers are told the request waits for their pre-screening.
+    announce(request_ids=[locked.pk], by=by)
     return locked
 
 
@@ -290,6 +286,7 @@ def request_withdraw(*, data_request: DataAccessRequest, by: User) -> DataAccess
     locked.status_changed_at = timezone.now()
     locked.save(update_fields=["status", "status_changed_at", "updated_at"])
     audit_record(actor=by, action=AuditAction(transition.audit_action), target=locked, data={"from": previous})
+    announce(request_ids=[locked.pk], by=by)
     return locked
 
 

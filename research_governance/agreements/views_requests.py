@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +21,7 @@ from research_governance.protocols.models import Protocol
 from research_governance.reviews.services import current_approval
 from research_governance.reviews.workflow import TransitionRefused
 
-from . import permissions, selectors, services
+from . import dac_selectors, permissions, selectors, services
 from .assessment import assess, present
 from .forms import DataAccessRequestForm, DatasetForm, datasets_open_for_requests
 from .models import DataAccessRequest
@@ -112,6 +113,8 @@ def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "panels": request_panels(request.user, data_request),
         "can_edit": permissions.can_edit_request(request.user, data_request),
         "is_requester": is_requester,
+        "next": dac_selectors.next_step(request.user, data_request),
+        "today": timezone.localdate(),
         "actions": allowed_request_actions(data_request, services.actors_for(request.user, data_request))
         if is_requester
         else [],

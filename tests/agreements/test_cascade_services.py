@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from research_governance.agreements import cascade_services
@@ -244,7 +245,14 @@ def test_an_approved_amendment_changing_who_receives_the_data_flags_the_agreemen
     assert "recipients" in agreement.re_review_reason
     assert ended.needs_re_review is False
     assert AuditEvent.objects.filter(action="agreement.re_review_flagged", target_id=str(agreement.pk)).exists()
-    told = set(Notification.objects.filter(kind="agreement.re_review_needed").values_list("recipient", flat=True))
+    # The committee's officers are asked to review it again, with a link to the request's page.
+    told = set(
+        Notification.objects.filter(
+            kind="work.waiting",
+            link=reverse("agreements:request_detail", args=[agreement.request_id]),
+            params__step__en__icontains="again",
+        ).values_list("recipient", flat=True)
+    )
     assert told == {chair.pk, dac_secretary.pk}
 
 
@@ -309,6 +317,7 @@ def test_an_officer_clears_the_re_review_flag_with_a_note_audited(dataset, dac):
 
 
 def test_agreements_whose_term_ended_expire_with_their_grants_ended_and_the_team_told(dataset, dac):
+    _committee, chair, _secretary, _members = dac
     ending = shared(dataset, term_days=10)
     running = shared(dataset, term_days=30)
 
@@ -322,7 +331,14 @@ def test_agreements_whose_term_ended_expire_with_their_grants_ended_and_the_team
     assert grants_of(ending).filter(state="open").count() == 0
     event = AuditEvent.objects.get(action="agreement.expired")
     assert event.actor_id is None
-    assert Notification.objects.filter(kind="agreement.expired", recipient=ending.request.requester).exists()
+    # The requester is asked to record the destruction (once); the committee's officers are told it ended.
+    requester_told = Notification.objects.filter(recipient=ending.request.requester).exclude(kind="work.waiting")
+    assert not requester_told.filter(kind="agreement.expired").exists()
+    asked = Notification.objects.get(
+        recipient=ending.request.requester, kind="work.waiting", params__step__en__icontains="destruction"
+    )
+    assert asked.link == reverse("agreements:request_detail", args=[ending.request_id])
+    assert Notification.objects.filter(kind="agreement.expired", recipient=chair).exists()
 
 
 def test_a_grant_past_its_end_is_inactive_before_any_job_has_run(dataset):

@@ -50,6 +50,15 @@ def kinds_for(user):
     return set(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
 
 
+def steps_for(user):
+    """The steps the user was asked to take (hand-offs), in English."""
+    return {n.params["step"]["en"] for n in Notification.objects.filter(recipient=user, kind="work.waiting")}
+
+
+ACKNOWLEDGE = "Acknowledge a subject's refusal or withdrawal"
+HANDLE = "Record what was done about a subject's refusal or withdrawal"
+
+
 def test_a_registered_withdrawal_reaches_the_pi_team_and_every_covering_agreement_jp_ic_11(
     study, world, pi, coinvestigator
 ):
@@ -58,11 +67,13 @@ def test_a_registered_withdrawal_reaches_the_pi_team_and_every_covering_agreemen
     )
     assert refusal.channel == "registered"
     assert refusal.registered_by == coinvestigator
-    assert "refusal.received" in kinds_for(pi)
+    # The PI is asked to record what was done (once: no separate "received"); the team is told.
+    assert HANDLE in steps_for(pi)
+    assert "refusal.received" not in kinds_for(pi)
     assert "refusal.received" in kinds_for(coinvestigator)
     for user in world["recipients"]:
-        assert "refusal.to_acknowledge" in kinds_for(user)
-    assert "refusal.to_acknowledge" not in kinds_for(world["late"])
+        assert ACKNOWLEDGE in steps_for(user)
+    assert ACKNOWLEDGE not in steps_for(world["late"])
     acks = RefusalAcknowledgement.objects.filter(refusal=refusal)
     assert set(acks.values_list("agreement", flat=True)) == {world["first"].pk, world["second"].pk}
     assert not acks.filter(acknowledged_at__isnull=False).exists()
@@ -93,7 +104,9 @@ def test_a_public_refusal_reaches_the_pi_and_the_recipients_without_their_contac
     assert refusal.registered_by is None
     assert re.fullmatch(r"R-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", refusal.receipt)
     assert str(refusal.pk) not in refusal.receipt.split("-")
-    assert "refusal.received" in kinds_for(pi)
+    assert HANDLE in steps_for(pi)
+    for user in world["recipients"]:
+        assert ACKNOWLEDGE in steps_for(user)
     assert RefusalAcknowledgement.objects.filter(refusal=refusal).count() == 2
     for notification in Notification.objects.all():
         text = f"{notification.params} {render_body(notification.kind, notification.params)}"

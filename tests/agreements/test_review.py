@@ -41,7 +41,8 @@ def test_returning_needs_reasons_and_tells_the_requester(submitted, dac):
     returned = dac_services.request_return(data_request=submitted, by=secretary, reasons="Name the storage server.")
     assert returned.status == "returned"
     assert returned.return_reason == "Name the storage server."
-    assert Notification.objects.filter(recipient=submitted.requester, kind="data_request.returned").exists()
+    asked = Notification.objects.get(recipient=submitted.requester, kind="work.waiting")
+    assert asked.params["step"]["en"] == "Answer the committee's requests and submit the request again"
 
 
 def test_an_accepted_request_cannot_be_returned(submitted, dac):
@@ -56,7 +57,9 @@ def test_an_assigned_reviewer_is_told_and_gets_nothing_but_the_review_row(submit
     dac_services.request_accept(data_request=submitted, by=secretary)
     assignment = dac_services.reviewer_assign(data_request=submitted, by=secretary, reviewer=others[0])
     assert assignment.due_date == timezone.localdate() + timedelta(days=dac_services.REVIEW_DAYS)
-    assert Notification.objects.filter(recipient=others[0], kind="data_request.review_assigned").exists()
+    asked = Notification.objects.get(recipient=others[0], kind="work.waiting")
+    assert asked.params["step"]["en"] == "Declare any conflict and review the data-access request"
+    assert assignment.due_date.isoformat() in asked.params["due"]["en"]
     assert not AccessGrant.objects.exists()
 
 
@@ -156,12 +159,20 @@ def test_an_approving_decision_creates_the_agreement_awaiting_signatures(dataset
     assert agreement.term_end == data_request.term_end
     assert agreement.destruction_due == data_request.destruction_date
     assert agreement.verification_code
-    assert Notification.objects.filter(recipient=data_request.requester, kind="data_request.decided").exists()
+    # The requester is asked to sign: that one notification carries the news.
+    told = Notification.objects.filter(recipient=data_request.requester)
+    assert [n.params["step"]["en"] for n in told.filter(kind="work.waiting")] == [
+        "Sign the agreement for the recipient"
+    ]
+    assert not told.filter(kind="data_request.decided").exists()
 
 
 def test_a_refusal_creates_no_agreement(dataset, dac):
     data_request = decided_request(dataset, dac, outcome="not_approved")
     assert not hasattr(data_request, "agreement") or data_request.agreement is None
+    # Nothing waits for the requester: they are told the decision.
+    assert Notification.objects.filter(recipient=data_request.requester, kind="data_request.decided").exists()
+    assert not Notification.objects.filter(recipient=data_request.requester, kind="work.waiting").exists()
 
 
 def test_the_committee_cannot_approve_what_the_checks_refuse_now(dataset, dac, secretariat):

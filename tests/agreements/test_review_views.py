@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from research_governance.agreements import dac_services
+from research_governance.agreements import agreement_services, dac_services
 from research_governance.agreements.models import AccessGrant, RequestConflict
 from research_governance.audit.models import AuditEvent
 from tests.conftest import signed_in
@@ -150,6 +150,9 @@ def test_the_agreement_panel_offers_each_viewer_their_next_step(dataset, dac):
     colleague = UserFactory(email="colleague@test.example")
     data_request = decided_request(dataset, dac, team=[colleague])
     assert "Sign for the recipient" in signed_in(data_request.requester).get(detail(data_request)).content.decode()
+    # The provider signs after the recipient (agreements.next_steps): until then the chair waits.
+    assert "Sign for the provider" not in signed_in(chair).get(detail(data_request)).content.decode()
+    agreement_services.agreement_sign(agreement=data_request.agreement, by=data_request.requester, password=PASSWORD)
     assert "Sign for the provider" in signed_in(chair).get(detail(data_request)).content.decode()
     assert "Accept the terms" in signed_in(colleague).get(detail(data_request)).content.decode()
 
