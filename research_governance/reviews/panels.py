@@ -331,5 +331,5 @@ def terminal_text(protocol: Protocol, decisions: dict[str, Any]) -> str:
         return gettext("Approved; the next progress report is due on %(date)s.") % {"date": date_format(due, "Y-m-d")}
     if approval is not None and approval.status == ApprovalStatus.SUSPENDED:
         return gettext("The approval is suspended.")
-    ended = _ENDED.get(protocol.status)  # type: ignore[call-overload]
+    ended = _ENDED.get(ProtocolStatus(protocol.status)) if protocol.status in ProtocolStatus.values else None
     return str(ended) if ended is not None else ""
