@@ -241,9 +241,9 @@ def next_step(user: User, data_request: DataAccessRequest) -> dict[str, Any]:
         row["count"] += 1
         if item.due and (row["due"] is None or item.due < row["due"]):
             row["due"] = item.due
+    agreement = Agreement.objects.filter(request=data_request).only("pk", "status").first()
     terminal = None
     if not items:
-        agreement = Agreement.objects.filter(request=data_request).only("status").first()
         terminal = (
             terminal_reason(AGREEMENT, agreement.status) if agreement else terminal_reason(REQUEST, data_request.status)
         )
@@ -251,5 +251,5 @@ def next_step(user: User, data_request: DataAccessRequest) -> dict[str, Any]:
         "mine": mine,
         "waiting": list(waiting.values()),
         "terminal": terminal,
-        "agreement_id": Agreement.objects.filter(request=data_request).values_list("pk", flat=True).first(),
+        "agreement_id": agreement.pk if agreement else None,
     }

@@ -127,8 +127,8 @@ class DataAccessSubject(ReviewSubject):
         audit_record(actor=by, action=action, target=self.row, data=data)
 
     def notify_assigned(self, assignment: ReviewerAssignmentBase) -> None:
-        # The reviewer learns of the review through the hand-off (``reviewer_assign`` announces).
-        return None
+        # The reviewer is asked to declare any conflict and review: the hand-off.
+        announce(request_ids=[self.row.pk], by=assignment.assigned_by)
 
     def outcomes(self) -> Sequence[str]:
         return REQUEST_OUTCOMES
@@ -232,8 +232,8 @@ def reviewer_assign(
     """An officer assigns a current, unconflicted member of the committee to review an accepted
     request. This grants nothing but the review row: the member then sees the request."""
     subject = DataAccessSubject.lock(data_request)
+    # The engine calls ``notify_assigned``, which announces the review to the reviewer.
     assignment = assignment_services.reviewer_assign(subject, by=by, reviewer=reviewer, due_date=due_date)
-    announce(request_ids=[subject.row.pk], by=by)
     return cast(RequestReview, assignment)
 
 

@@ -332,7 +332,7 @@ def _request_items(request_ids: list[int]) -> list[WorkItem]:
             if done and not open_reviews:
                 since = max(r.completed_at or r.assigned_at for r in done)
                 key = f"{DECIDE.code}:{pk}:{len(done)}"
-                items.append(subject.item(DECIDE, key, since, unconflicted, detail=str(len(done))))
+                items.append(subject.item(DECIDE, key, since, unconflicted))
         agreement = agreements.get(pk)
         if agreement is None:
             continue

@@ -139,7 +139,9 @@ def test_a_refusal_reaches_the_pi_and_the_visitor_gets_a_receipt_jp_ic_11(notice
     assert "What happens next" in text(thanks)
     assert refusal.contact_name == "Hanako Yamada"
     assert refusal.channel == "public_form"
-    assert pi.notifications.filter(kind="refusal.received").exists()
+    # The PI is asked, once, to record what was done (the hand-off of agreements.next_steps).
+    [asked] = pi.notifications.filter(kind="work.waiting")
+    assert asked.params["step"]["en"] == "Record what was done about a subject's refusal or withdrawal"
 
 
 def test_the_thank_you_page_shows_nothing_without_a_refusal_sent(notice):
