@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -300,3 +301,15 @@ def test_the_oversight_workflows_are_declared_with_their_steps_and_ends():
     assert rows[("Role membership", "ending within 30 days")].steps == (ROLE_ENDING,)
     assert rows[("Role membership", "current")].terminal is not None
     assert rows[("Role membership", "ended")].terminal is not None
+
+
+# The demo: the auditor and the administrator each sign in to something to do.
+
+
+def test_the_demo_auditor_and_administrator_each_have_work_waiting(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    auditor = User.objects.get(email="auditor@demo.example")
+    administrator = User.objects.get(email="admin@demo.example")
+    assert steps_of(work_for(auditor), APPROVAL_CHECK)
+    assert work_for(administrator)
