@@ -50,6 +50,8 @@ class AuditAction(models.TextChoices):
     APPROVAL_CLOSED = "approval.closed", _("Approval closed")
     APPROVAL_AMENDED = "approval.amended", _("Amendment in force")
     APPROVAL_EXPIRED = "approval.expired", _("Approval expired at the end of its period")
+    # Oversight (oversight.services): an auditor's check of an approval.
+    APPROVAL_CHECKED = "approval.checked", _("Approval checked by an auditor")
     AMENDMENT_STARTED = "amendment.started", _("Amendment started")
     REPORT_SUBMITTED = "report.submitted", _("Report submitted")
     LETTER_ISSUED = "letter.issued", _("Decision letter issued")

@@ -75,6 +75,8 @@ def approval_register(institution_ids: list[int], filters: RegisterFilters) -> Q
             "version",
             "decision",
             "decision__submission__version",
+            "audit_check",
+            "audit_check__checked_by",
         )
         .prefetch_related(
             Prefetch("decision__conditions", queryset=Condition.objects.order_by("number")),
@@ -155,6 +157,8 @@ def register_rows(approvals: Any, committees: dict[int, Committee]) -> list[dict
                 "letters": approval.decision.current_letters,
                 "version_approved": approval.decision.submission.version.number,
                 "version_in_force": approval.version.number,
+                # The auditor's check (oversight.ApprovalCheck), or None: not yet checked.
+                "check": getattr(approval, "audit_check", None),
             }
         )
     return rows
@@ -176,6 +180,9 @@ def export_header() -> list[str]:
         _("Version approved"),
         _("Version in force"),
         _("Letters"),
+        _("Checked on"),
+        _("Checked by"),
+        _("Findings"),
     ]
 
 
@@ -196,4 +203,36 @@ def export_values(row: dict[str, Any]) -> list[Any]:
         row["version_approved"],
         row["version_in_force"],
         " ".join(letter.reference for letter in row["letters"]),
+        timezone.localdate(check.checked_at) if (check := row["check"]) else "",
+        check.checked_by.display_name if check else "",
+        check.get_findings_display() if check else "",
     ]
+
+
+def approval_for_check(approval_id: int, institution_ids: list[int]) -> Approval | None:
+    """One approval of the institutions with what its check page shows: the protocol, the
+    decision with its conditions and the head's permission, the current letters, and the check."""
+    return (
+        Approval.objects.filter(pk=approval_id, protocol__institution_id__in=institution_ids)
+        .select_related(
+            "protocol",
+            "protocol__principal_investigator",
+            "version",
+            "decision",
+            "decision__decided_by",
+            "decision__submission__version",
+            "decision__permission",
+            "decision__permission__by",
+            "audit_check",
+            "audit_check__checked_by",
+        )
+        .prefetch_related(
+            Prefetch("decision__conditions", queryset=Condition.objects.order_by("number")),
+            Prefetch(
+                "decision__letters",
+                queryset=Letter.objects.filter(replaced_by__isnull=True).order_by("kind", "language", "id"),
+                to_attr="current_letters",
+            ),
+        )
+        .first()
+    )

@@ -1,28 +1,37 @@
 """Oversight pages: the approvals register, the reports and the committee report (JP-ERC-11).
-Every route is GET only and writes nothing; who may read is in permissions.py."""
+Every route is GET only and writes nothing, but the auditor's check of an approval (POST to
+``approval_check``, through ``services.approval_check_record``); who may read is in permissions.py."""
 
 import csv
 import io
 from datetime import date
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
+from research_governance.accounts.models import Role
+from research_governance.accounts.selectors import institutions_with_role
 from research_governance.committees.models import Committee
 from research_governance.reviews.models import Meeting
-from research_governance.reviews.workflow import ApprovalStatus
+from research_governance.reviews.workflow import ApprovalStatus, ConditionState
 
 from . import committee_report as committee_reports
 from . import permissions, reports, selectors
 from .charts import bar_chart
+from .forms import ApprovalCheckForm
+from .services import approval_check_record
 
 PAGE_SIZE = 25
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,6 +103,54 @@ def approvals(request: HttpRequest) -> HttpResponse:
             "statuses": ApprovalStatus.choices,
             "committees": committees,
             "query_string": request.GET.urlencode(),
+            # Where the reader is an auditor: those rows link to the approval's check page.
+            "auditor_of": institutions_with_role(request.user, Role.AUDITOR),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def approval_check(request: AuthenticatedHttpRequest, approval_id: int) -> HttpResponse:
+    """The auditor checks an approval: its decision, conditions, permission and letters, and
+    records the check. For the auditors of the approval's institution only; anyone else 404."""
+    institutions = permissions.require_institutions(request.user, (Role.AUDITOR,))
+    approval = selectors.approval_for_check(approval_id, institutions)
+    if approval is None:
+        raise Http404
+    check = getattr(approval, "audit_check", None)
+    form = ApprovalCheckForm(request.POST if request.method == "POST" and check is None else None)
+    if request.method == "POST" and check is None and form.is_valid():
+        try:
+            approval_check_record(
+                approval=approval,
+                by=request.user,
+                findings=form.cleaned_data["findings"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Your check of %(reference)s is recorded.") % {"reference": approval.reference})
+            return redirect("oversight:approvals")
+    elif request.method == "POST" and check is not None:
+        messages.info(request, _("An auditor has already checked this approval."))
+        return redirect("oversight:approval_check", approval_id=approval.pk)
+    return render(
+        request,
+        "oversight/approval_check.html",
+        {
+            "approval": approval,
+            "decision": approval.decision,
+            "conditions": [(c, ConditionState(c.state).label) for c in approval.decision.conditions.all()],
+            "permission": getattr(approval.decision, "permission", None),
+            "letters": getattr(approval.decision, "current_letters", []),
+            "check": check,
+            "form": form,
         },
     )
 

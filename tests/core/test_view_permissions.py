@@ -159,7 +159,7 @@ audit:events                      LGN  404  404  404  404  404  404  404  404  4
 audit:events_csv                  LGN  404  404  404  404  404  404  404  404  404  200
 audit:protocol_timeline           LGN  404  404  404  404  404  404  404  404  404  200
 audit:access_log                  LGN  404  404  404  404  404  404  404  404  404  200
-# Oversight (read-only; no POST route): the register and the reports for the auditor, the
+# Oversight (read-only but for the auditor's check of an approval): the register and the reports for the auditor, the
 # secretariat (and administrators) and the chair of the institution; everyone else 404.
 oversight:index                   LGN  404  404  404  404  404  404  200  200  404  200
 oversight:approvals               LGN  404  404  404  404  404  404  200  200  404  200
@@ -167,6 +167,8 @@ oversight:approvals_csv           LGN  404  404  404  404  404  404  200  200  4
 oversight:approvals_xlsx          LGN  404  404  404  404  404  404  200  200  404  200
 oversight:reports                 LGN  404  404  404  404  404  404  200  200  404  200
 oversight:report_csv              LGN  404  404  404  404  404  404  200  200  404  200
+# An approval's check page: the auditors of its institution only (their one write, below).
+oversight:approval_check          LGN  404  404  404  404  404  404  404  404  404  200
 # The committee report (JP-ERC-11): the secretariat who submits it, and the auditor.
 oversight:committee_report        LGN  404  404  404  404  404  404  200  404  404  200
 oversight:committee_report_pdf    LGN  404  404  404  404  404  404  200  404  404  200
@@ -275,6 +277,8 @@ agreements:provision_new          LGN  ok   ok   404  404  404  404  ok   ok   4
 agreements:destruction_new        LGN  403  403  404  404  404  404  403  403  404  403
 agreements:agreement_reinstate    LGN  403  403  404  404  404  404  ok   ok   404  403
 agreements:re_review_clear        LGN  403  403  404  404  404  404  ok   ok   404  403
+# Auditors check every approval: the auditor records the check; nobody else reaches the page.
+oversight:approval_check          LGN  404  404  404  404  404  404  404  404  404  ok
 """
 )
 
@@ -393,6 +397,7 @@ ROUTE_ARGUMENTS = {
     "notices:thanks": ["reference"],
     "audit:protocol_timeline": ["pk"],
     "oversight:report_csv": ["report"],
+    "oversight:approval_check": ["approval_id"],
     "oversight:committee_report": ["committee_pk", "year"],
     "oversight:committee_report_pdf": ["committee_pk", "year"],
     "oversight:committee_report_csv": ["committee_pk", "year"],
@@ -538,6 +543,7 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
             "evidence": "Hijacked",
         },
         "agreements:re_review_clear": {"rereview-note": "Hijacked"},
+        "oversight:approval_check": {"findings": "findings", "note": "Hijacked check"},
     }.get(route, {})
     return data, {}
 

@@ -28,6 +28,10 @@ SELF_SERVICE = {
     # Anyone, signed in or not, may refuse the use of their information through a public notice.
     "notices:detail",
 }
+# The one write that is the auditor's office, not self-service: "auditors check every approval".
+# The check (oversight.ApprovalCheck) records what they found and changes nothing they read:
+# not the approval, the decision, the protocol or anything else of anyone's.
+AUDITOR_WRITES = {"oversight:approval_check"}
 # The only POST forms the auditor's pages may carry: the layout's language switch and sign-out,
 # and on a public notice the refusal form that is everyone's.
 LAYOUT_FORMS = {"set_language", "account_logout", "notices:detail"}
@@ -35,7 +39,7 @@ LAYOUT_FORMS = {"set_language", "account_logout", "notices:detail"}
 
 def test_the_matrix_lets_the_auditor_act_on_nothing_but_their_own_account():
     acting = {route for route, row in EXPECTED_POST.items() if row["auditor"] == "ok"}
-    assert acting == SELF_SERVICE
+    assert acting == SELF_SERVICE | AUDITOR_WRITES
 
 
 def test_every_post_route_refuses_the_auditor_and_changes_nothing(oversight):
@@ -47,7 +51,7 @@ def test_every_post_route_refuses_the_auditor_and_changes_nothing(oversight):
     before = state_of(world)
     refused = []
     for route, row in EXPECTED_POST.items():
-        if route in SELF_SERVICE:
+        if route in SELF_SERVICE | AUDITOR_WRITES:
             continue
         data, _files = post_payload(route, world)
         got = outcome(auditor.post(url(route, world.ids), data))
@@ -55,7 +59,7 @@ def test_every_post_route_refuses_the_auditor_and_changes_nothing(oversight):
         assert got == row["auditor"], route
         assert state_of(world) == before, f"POST {route} as the auditor changed something"
         refused.append(route)
-    assert len(refused) == len(EXPECTED_POST) - len(SELF_SERVICE)
+    assert len(refused) == len(EXPECTED_POST) - len(SELF_SERVICE) - len(AUDITOR_WRITES)
 
 
 def test_the_auditor_reads_every_page_of_a_submitted_protocol(oversight):
@@ -76,7 +80,8 @@ def test_the_auditor_reads_every_page_of_a_submitted_protocol(oversight):
 
 def test_no_page_offers_the_auditor_a_form_that_writes(oversight):
     """Templates decide by the same permission functions: the auditor's pages carry no write
-    form, only the layout's language switch and sign-out."""
+    form, only the layout's language switch and sign-out, and on an approval's check page the
+    form that records their check (AUDITOR_WRITES), posting to that page alone."""
     world = oversight.world
     auditor = signed_in(world.people["auditor"])
     offered = []
@@ -94,7 +99,7 @@ def test_no_page_offers_the_auditor_a_form_that_writes(oversight):
                 name = resolve(re.split(r"[?#]", action.group(1))[0]).view_name if action else "(no action)"
             except Resolver404:
                 name = action.group(1) if action else "(no action)"
-            if name not in LAYOUT_FORMS:
+            if name not in LAYOUT_FORMS and not (name in AUDITOR_WRITES and name == route):
                 offered.append(f"{route}: {name}")
     assert not offered, offered
 

@@ -86,6 +86,10 @@ DEMO_USERS: list[tuple[str, str, str, list[str], tuple[str, str, bool, str] | No
     ("admin@demo.example", "管理者", "Administrator", [Role.ADMINISTRATOR], None),
 ]
 
+# Fixed-term roles, in days from the day the demo is seeded: the administrator is asked to renew
+# or end them (oversight.next_steps). The co-investigator's post is a fixed-term one.
+FIXED_TERMS: dict[tuple[str, str], int] = {("coinvestigator@demo.example", Role.INVESTIGATOR): 21}
+
 COMPLETE_STUDY: dict[str, Any] = {
     "summary": "Multi-centre observational study of sleep and cognition in adults over 65, using wearable "
     "sleep trackers and a yearly cognitive test.",
@@ -174,8 +178,13 @@ class Command(BaseCommand):
                 users[email] = user
                 for role in roles:
                     if not RoleMembership.objects.filter(user=user, role=role).exists():
+                        term = FIXED_TERMS.get((email, role))
                         RoleMembership.objects.create(
-                            user=user, institution=institution, role=role, valid_from=date(2026, 4, 1)
+                            user=user,
+                            institution=institution,
+                            role=role,
+                            valid_from=date(2026, 4, 1),
+                            valid_to=timezone.localdate() + timedelta(days=term) if term else None,
                         )
                 if seat and not CommitteeMembership.objects.filter(committee=ethics, user=user).exists():
                     role, category, external, sex = seat
