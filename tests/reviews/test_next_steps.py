@@ -34,7 +34,9 @@ def test_every_state_of_every_reviews_workflow_has_steps_or_is_terminal():
 def test_every_step_says_who_acts_what_others_see_and_when_it_is_due():
     for row in declared_steps():
         for step in row.steps:
-            assert step.label and step.waiting and step.due_rule, step.code
+            assert step.label, step.code
+            assert step.waiting, step.code
+            assert step.due_rule, step.code
 
 
 def _world(pi, secretariat, chair, head):

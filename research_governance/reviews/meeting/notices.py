@@ -24,7 +24,7 @@ def meeting_notice(*, meeting: Meeting, by: Any = None) -> list[Notification]:
         return []
     agenda = agendas_of([meeting.pk]).get(meeting.pk, [])
     key = f"{KIND}:{meeting.pk}:{notice_version(meeting, agenda)}"
-    members = seated([meeting])[meeting.pk] - {getattr(by, "pk", None)}
+    members = seated([meeting])[meeting.pk] - ({by.pk} if by is not None else set())
     told = set(Handoff.objects.filter(key=key, recipient_id__in=members).values_list("recipient_id", flat=True))
     new = members - told
     if not new:

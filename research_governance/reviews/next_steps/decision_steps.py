@@ -159,9 +159,10 @@ class SitePermitFinder(ScopedFinder):
         heads = holders({s.institution_id for s in sites if s.institution_id}, Role.HEAD)
         items = []
         for site in sites:
-            decision = latest.get(site.protocol_id)
-            if decision is None or site.pk in given[decision.pk] or site.institution_id is None:
+            found = latest.get(site.protocol_id)
+            if found is None or site.pk in given[found.pk] or site.institution_id is None:
                 continue
+            decision = found
             items.append(
                 item_on(
                     SITE_PERMIT,
