@@ -48,6 +48,12 @@ def announce_items(items: Iterable[WorkItem], *, by: Any = None) -> list[Notific
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("announce must be called inside the transaction that makes the change.")
     by_id = getattr(by, "pk", None)
+    items = list(items)
+    # The person acting knows of the work they gave themself: marked as told, so a later change
+    # by someone else does not tell them of it then.
+    own = {item.key for item in items if by_id is not None and by_id in item.actor_ids}
+    if by_id is not None and own:
+        Handoff.objects.bulk_create([Handoff(key=key, recipient_id=by_id) for key in own], ignore_conflicts=True)
     wanted = {(item.key, user_id): item for item in items for user_id in item.actor_ids if user_id != by_id}
     if not wanted:
         return []

@@ -46,6 +46,11 @@ MESSAGES: dict[str, Message] = {
         subject=_("Your turn: %(step)s (%(reference)s)"),
         body=_("%(step)s%(detail)s: %(reference)s %(title)s. %(due)s"),
     ),
+    # To every member sitting on a meeting, when it is scheduled or changed (reviews.meeting.notices).
+    "meeting.notice": Message(
+        subject=_("Meeting notice: %(committee)s, %(when)s"),
+        body=_("The %(committee)s meets on %(when)s at %(place)s.\n\nAgenda:\n%(agenda)s"),
+    ),
     # To the secretariat.
     "submission.received": Message(
         subject=_("New submission %(reference)s: %(title)s"),
@@ -375,6 +380,9 @@ def clean_params(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _localize(value: Any) -> Any:
+    if isinstance(value, list):
+        # A list (a meeting's agenda) reads one entry a line, each in the reader's language.
+        return "\n".join(str(_localize(entry)) for entry in value)
     if isinstance(value, dict) and value and set(value) <= {code for code, _name in settings.LANGUAGES}:
         language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
         order = [language, "en", "ja", *value]

@@ -17,6 +17,11 @@ PARAMS = {
     "kind": bilingual("重篤な有害事象", "Serious adverse event"),
     "reported_at": "2026-11-29 10:15 JST",
     "site": "Partner University",
+    # A meeting's notice: the agenda is a list, one line each, in the reader's language.
+    "committee": bilingual("倫理審査委員会", "Ethics Committee"),
+    "when": "2026-12-10 14:00",
+    "place": "Room 1",
+    "agenda": [bilingual("1. R-2026-001 日本語の題名", "1. R-2026-001 An English title")],
     # The reminders' kinds.
     "valid_until": "2027-03-31",
     "days": 30,
@@ -52,6 +57,13 @@ def test_every_kind_renders_in_english_with_every_placeholder_filled(kind):
     if "reference" in MESSAGES[kind].required_params:
         assert "R-2026-001" in subject
         assert "An English title" in body
+
+
+def test_a_meeting_notice_lists_its_agenda_in_the_readers_language():
+    with translation.override("en"):
+        assert "Agenda:\n1. R-2026-001 An English title" in render_body("meeting.notice", PARAMS)
+    with translation.override("ja"):
+        assert "1. R-2026-001 日本語の題名" in render_body("meeting.notice", PARAMS)
 
 
 def test_the_issue_s_kinds_are_all_declared():

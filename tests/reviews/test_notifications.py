@@ -30,9 +30,10 @@ def test_a_submission_tells_the_secretariat(
 def test_a_return_and_an_acceptance_tell_the_applicants(pi, secretariat, django_capture_on_commit_callbacks):
     first = services.protocol_submit(protocol=make_complete(pi), by=pi)
     services.submission_return(submission=first, by=secretariat, requests=["Explain."])
-    returned = Notification.objects.get(kind="submission.returned")
-    assert returned.recipient == pi
-    assert returned.link == reverse("protocols:detail", args=[first.protocol_id])
+    returned = Notification.objects.get(recipient=pi)
+    assert returned.kind == "work.waiting"
+    assert "Answer the committee's requests" in returned.subject
+    assert returned.link == reverse("protocols:detail", args=[first.protocol_id]) + f"?submission={first.pk}"
 
 
 @pytest.mark.django_db
@@ -48,6 +49,7 @@ def test_an_assignment_tells_the_reviewer_with_a_link_to_the_workspace(pi, secre
     assignment = services.reviewer_assign(
         submission=submission, by=secretariat, reviewer=member, due_date=timezone.localdate() + timedelta(days=7)
     )
-    notification = Notification.objects.get(kind="reviewer.assigned")
-    assert notification.recipient == member
+    notification = Notification.objects.get(recipient=member)
+    assert notification.kind == "work.waiting"
+    assert "Declare any conflict of interest and review" in notification.subject
     assert notification.link == reverse("reviews:workspace", args=[assignment.pk])

@@ -4,6 +4,7 @@ off, through the committee-review engine (``reviews.engine.condition_services``)
 from django.db import transaction
 
 from research_governance.accounts.models import User
+from research_governance.notifications.handoff import announce
 from research_governance.reviews.engine import condition_services
 from research_governance.reviews.engine.ethics_services import EthicsSubmission
 from research_governance.reviews.models import Condition
@@ -14,6 +15,8 @@ def condition_answer(*, condition: Condition, by: User, response: str) -> Condit
     """The applicant answers a condition; it can change until it is signed off."""
     locked, subject = EthicsSubmission.for_condition(condition, by)
     condition_services.condition_answer(subject, locked, by=by, response=response)
+    # The chair and the secretariat sign it off.
+    announce(protocol_ids=[subject.protocol.pk], by=by)
     return locked
 
 
@@ -24,4 +27,6 @@ def condition_sign_off(*, condition: Condition, by: User, meaning: str, password
     components: the signed-in identity and the signer's password, entered again to sign."""
     locked, subject = EthicsSubmission.for_condition(condition, by)
     condition_services.condition_sign_off(subject, locked, by=by, meaning=meaning, password=password)
+    # The last sign-off hands the decision to the head (JP-ERC-13).
+    announce(protocol_ids=[subject.protocol.pk], by=by)
     return locked

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from research_governance.accounts.models import User
+from research_governance.notifications.handoff import announce
 from research_governance.reviews.engine import decision_services
 from research_governance.reviews.engine.ethics_services import EthicsSubmission
 from research_governance.reviews.models import Decision, Submission
@@ -30,8 +31,9 @@ def decision_record(
     one review is submitted; under the US rule set it cannot be disapproval; every committee member
     is informed. Full-board route: the meetings service calls this after the quorum and the vote,
     with the agenda item and the votes. The protocol's status follows DECISION_PROTOCOL_STATUS."""
+    subject = EthicsSubmission.lock(submission)
     decision: Decision = decision_services.decision_record(
-        EthicsSubmission.lock(submission),
+        subject,
         by=by,
         outcome=outcome,
         reasons=reasons,
@@ -40,4 +42,6 @@ def decision_record(
         meeting_item_id=meeting_item_id,
         votes=votes,
     )
+    # Conditions to answer, the head's permission, or a revision: whoever acts next is told.
+    announce(protocol_ids=[subject.protocol.pk], by=by)
     return decision

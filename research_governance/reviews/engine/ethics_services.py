@@ -13,7 +13,6 @@ from typing import Any, Self
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee
+from research_governance.notifications.handoff import announce
 from research_governance.notifications.messages import in_each_language
 from research_governance.notifications.services import notify
 from research_governance.protocols import access_services
@@ -165,13 +165,9 @@ class EthicsSubmission(ReviewSubject):
         review_permissions.revoke_review_access(user=assignment.reviewer, submission=self.row)
 
     def notify_assigned(self, assignment: ReviewerAssignmentBase) -> None:
-        notify(
-            recipients=[assignment.reviewer],
-            kind="reviewer.assigned",
-            params={**_about(self.protocol), "due_date": assignment.due_date},
-            link=reverse("reviews:workspace", args=[assignment.pk]),
-            protocol=self.protocol,
-        )
+        """The reviewer is told by the hand-off (next_steps.review_steps.REVIEW), once, with the
+        workspace's link."""
+        announce(protocol_ids=[self.protocol.pk], by=assignment.assigned_by)
 
     def review_problems(self, assignment: ReviewerAssignmentBase) -> list[str]:
         if (

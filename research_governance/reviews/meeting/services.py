@@ -17,7 +17,9 @@ from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.committees.selectors import can_manage_committee, sitting_on
 from research_governance.committees.services import _locked_committee
+from research_governance.notifications.handoff import announce
 from research_governance.reviews.decision.services import decision_record
+from research_governance.reviews.meeting.notices import meeting_notice
 from research_governance.reviews.meeting.selectors import (
     attendance_of,
     decision_rule_met,
@@ -111,6 +113,8 @@ def meeting_schedule(*, committee: Committee, by: User, scheduled_at: datetime, 
             "location": meeting.location,
         },
     )
+    # The members receive the notice (and the agenda as it grows).
+    meeting_notice(meeting=meeting, by=by)
     return meeting
 
 
@@ -151,6 +155,9 @@ def agenda_add(*, meeting: Meeting, by: User, submission: Submission) -> AgendaI
         protocol=submission.protocol,
         data=_item_data(item, order=order),
     )
+    # The secretariat's "put it on an agenda" is done; the members get the changed agenda.
+    announce(protocol_ids=[submission.protocol_id], by=by)
+    meeting_notice(meeting=locked, by=by)
     return item
 
 
@@ -385,6 +392,9 @@ def agenda_item_defer(*, item: AgendaItem, by: User, reason: str) -> AgendaItem:
         protocol=locked.submission.protocol,
         data=_item_data(locked, reason=locked.deferral_reason, votes=tally_of(locked)),
     )
+    # Off this agenda: the secretariat puts it on another; the members get the changed agenda.
+    announce(protocol_ids=[locked.submission.protocol_id], by=by)
+    meeting_notice(meeting=locked.meeting, by=by)
     return locked
 
 

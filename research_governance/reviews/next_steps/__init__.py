@@ -12,10 +12,10 @@ from typing import Any
 
 from research_governance.core.work import StateSteps, WorkItem, WorkSource
 
-from . import submission_steps
+from . import applicant_steps, decision_steps, review_steps, submission_steps
 from .base import Finder
 
-MODULES = (submission_steps,)
+MODULES = (applicant_steps, submission_steps, review_steps, decision_steps)
 
 
 def finders() -> tuple[Finder, ...]:

@@ -5,19 +5,20 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from research_governance.accounts.models import User
 from research_governance.audit.services import audit_record
+from research_governance.notifications.handoff import announce
 from research_governance.notifications.messages import bilingual
 from research_governance.notifications.services import notify
 from research_governance.protocols import access_services, permissions
 from research_governance.protocols.models import Protocol, Site
 from research_governance.reviews import permissions as review_permissions
 from research_governance.reviews.hooks import letters_due
-from research_governance.reviews.models import Decision, Permission, SitePermission
+from research_governance.reviews.models import Condition, Decision, Permission, SitePermission
 from research_governance.reviews.participants import _about, _link, _team_of, _tell_team, actors_for
 from research_governance.reviews.post_approval.approval_services import _decision_takes_effect
 from research_governance.reviews.selectors import current_approval
@@ -29,6 +30,21 @@ from research_governance.reviews.workflow import (
     TransitionRefused,
     transition_for,
 )
+
+
+def unsigned_conditions() -> Exists:
+    """For a decision's queryset: it still has a condition not signed off (JP-ERC-13 waits for them)."""
+    return Exists(Condition.objects.filter(decision=OuterRef("pk"), signed_off_at__isnull=True))
+
+
+def awaiting_permission() -> QuerySet[Decision]:
+    """Decisions awaiting the head's permission (PermissionState.AWAITING)."""
+    return Decision.objects.filter(needs_permission=True, permission__isnull=True)
+
+
+def ready_for_permission() -> QuerySet[Decision]:
+    """Decisions the head can permit now: awaiting, and every condition signed off."""
+    return awaiting_permission().exclude(unsigned_conditions())
 
 
 def _decision_for_head(decision: Decision, by: User, action: str) -> tuple[Decision, Protocol, Any]:
@@ -78,6 +94,7 @@ def head_permit(*, decision: Decision, by: User, reasons: str = "") -> Permissio
     )
     _tell_team(protocol, "permission.granted")
     letters_due(decision_id=locked.pk, kind="permission")
+    announce(protocol_ids=[protocol.pk], by=by)
     return permission
 
 
@@ -103,17 +120,23 @@ def head_refuse(*, decision: Decision, by: User, reasons: str) -> Permission:
     )
     _tell_team(protocol, "permission.refused")
     letters_due(decision_id=locked.pk, kind="refusal")
+    announce(protocol_ids=[protocol.pk], by=by)
     return permission
 
 
-def sites_needing_permission(protocol: Protocol) -> QuerySet[Site]:
+def sites_with_own_permission(sites: QuerySet[Site]) -> QuerySet[Site]:
     """Participating sites whose own head permits for them (JP-ERC-12): registered here, and not
     the protocol's own institution (whose head gives the protocol's permission)."""
     return (
-        Site.objects.filter(protocol=protocol, institution__isnull=False)
-        .exclude(institution_id=protocol.institution_id)
+        sites.filter(institution__isnull=False)
+        .exclude(institution_id=F("protocol__institution_id"))
         .select_related("institution")
     )
+
+
+def sites_needing_permission(protocol: Protocol) -> QuerySet[Site]:
+    """The protocol's sites whose own head permits for them (``sites_with_own_permission``)."""
+    return sites_with_own_permission(Site.objects.filter(protocol=protocol))
 
 
 @transaction.atomic
@@ -156,4 +179,5 @@ def site_permission_record(
         link=_link(protocol),
         protocol=protocol,
     )
+    announce(protocol_ids=[protocol.pk], by=by)
     return permission

@@ -19,7 +19,12 @@ from research_governance.reviews import permissions as review_permissions
 from research_governance.reviews.models import Decision, SitePermission
 from research_governance.reviews.participants import actors_for
 from research_governance.reviews.permission.forms import HeadPermissionForm
-from research_governance.reviews.permission.services import head_permit, head_refuse, site_permission_record
+from research_governance.reviews.permission.services import (
+    head_permit,
+    head_refuse,
+    ready_for_permission,
+    site_permission_record,
+)
 from research_governance.reviews.protocol_page import PAGE_SIZE, back_to_protocol, detail_response, error_text
 from research_governance.reviews.workflow import Actor, TransitionRefused
 
@@ -87,12 +92,11 @@ def head_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     institutions = institutions_with_role(request.user, Role.HEAD)
     if not institutions:
         raise Http404
+    # The same filter as the head's "Waiting for you" (next_steps.decision_steps.PermitFinder):
+    # awaiting permission with every condition signed off.
     decisions = (
-        Decision.objects.filter(
-            needs_permission=True,
-            permission__isnull=True,
-            submission__protocol__institution_id__in=institutions,
-        )
+        ready_for_permission()
+        .filter(submission__protocol__institution_id__in=institutions)
         .select_related("submission__protocol__principal_investigator", "submission__version")
         .order_by("decided_at", "id")
     )

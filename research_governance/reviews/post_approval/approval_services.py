@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
+from research_governance.notifications.handoff import announce
 from research_governance.notifications.services import notify
 from research_governance.protocols import access_services, permissions
 from research_governance.protocols.models import Protocol, ProtocolUserObjectPermission
@@ -129,6 +130,7 @@ def _approval_transition(
         data={"reference": approval.reference, "from": previous, "to": approval.status, "reasons": reasons.strip()},
     )
     _tell_team(protocol, transition.audit_action)  # approval.suspended / approval.closed
+    announce(protocol_ids=[protocol.pk], by=by)
     return approval
 
 
@@ -223,6 +225,8 @@ def approvals_expire(*, today: date | None = None, approval_ids: Collection[int]
         )
     # Every data-sharing agreement depending on them is suspended, its grants ended.
     approvals_lapsed(approvals=approvals, by=None)
+    # Taken by the system: nobody is skipped.
+    announce(protocol_ids=list(protocols), by=None)
     return approvals
 
 

@@ -12,13 +12,14 @@ from django.utils.translation import gettext
 from research_governance.accounts.models import Role, User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
+from research_governance.notifications.handoff import announce
 from research_governance.notifications.messages import in_each_language, person
 from research_governance.notifications.services import notify
 from research_governance.protocols import access_services, permissions
 from research_governance.protocols.models import Protocol
 from research_governance.reviews.completeness import returned_submission, unanswered_requests
 from research_governance.reviews.models import Report, Submission
-from research_governance.reviews.participants import _about, _link, _officers_of, _secretariat_of, actors_for
+from research_governance.reviews.participants import _about, _link, _officers_of, actors_for
 from research_governance.reviews.post_approval.approval_services import _approval_allows
 from research_governance.reviews.post_approval.reports import clean_report
 from research_governance.reviews.selectors import current_approval
@@ -50,6 +51,7 @@ def amendment_start(*, protocol: Protocol, by: User) -> Protocol:
     locked.save(update_fields=["amendment_open", "lock_version", "updated_at"])
     access_services.restamp_dashboards(protocol=locked)
     audit_record(actor=by, action=AuditAction.AMENDMENT_STARTED, target=locked, protocol=locked, data={})
+    announce(protocol_ids=[locked.pk], by=by)
     return locked
 
 
@@ -123,11 +125,9 @@ def report_submit(*, protocol: Protocol, by: User, kind: str, data: dict[str, An
         "kind": in_each_language(submission.get_kind_display()),
         "reported_at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z"),
     }
-    notify(
-        recipients=_secretariat_of(locked), kind="report.received", params=params, link=_link(locked), protocol=locked
-    )
-    # JP-R-01/02/04/07: reports go to the head of institution too; a serious adverse event also
-    # to the chair, at once and flagged urgent (JP-R-02).
+    # The secretariat pre-screens it (next_steps.submission_steps.PRESCREEN): told by the hand-off.
+    # JP-R-01/02/04/07: reports go to the head of institution for information; a serious adverse
+    # event also to the chair, at once and flagged urgent (JP-R-02).
     officers = _officers_of(locked, Role.CHAIR, Role.HEAD) if rules.urgent else _officers_of(locked, Role.HEAD)
     notify(
         recipients=officers,
@@ -136,4 +136,5 @@ def report_submit(*, protocol: Protocol, by: User, kind: str, data: dict[str, An
         link=_link(locked),
         protocol=locked,
     )
+    announce(protocol_ids=[locked.pk], by=by)
     return submission

@@ -8,12 +8,12 @@ from django.utils.translation import gettext
 from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
-from research_governance.notifications.services import notify
+from research_governance.notifications.handoff import announce
 from research_governance.protocols import permissions
 from research_governance.protocols.models import Protocol
 from research_governance.reviews.answers import _record_answer
 from research_governance.reviews.models import PrescreenRequest, Submission
-from research_governance.reviews.participants import _about, _link, _team_of, _tell_team
+from research_governance.reviews.participants import _tell_team
 from research_governance.reviews.submission.services import _apply
 from research_governance.reviews.workflow import ReviewRoute, SubmissionStatus, TransitionRefused
 
@@ -28,6 +28,8 @@ def submission_accept(*, submission: Submission, by: User, route: str) -> Submis
     accepted = _apply(submission=submission, by=by, action="accept", route=route)
     protocol = accepted.protocol
     _tell_team(protocol, "submission.accepted")
+    # Who reviews it next: the secretariat assigns or schedules, the chair acknowledges a report.
+    announce(protocol_ids=[protocol.pk], by=by)
     return accepted
 
 
@@ -49,14 +51,8 @@ def submission_return(*, submission: Submission, by: User, requests: list[str]) 
         protocol=returned.protocol,
         data={"requests": texts},
     )
-    protocol = returned.protocol
-    notify(
-        recipients=_team_of(protocol, "submit_protocol"),
-        kind="submission.returned",
-        params=_about(protocol),
-        link=_link(protocol),
-        protocol=protocol,
-    )
+    # The applicants answer the requests (next_steps.applicant_steps.ANSWER_REQUESTS): told once.
+    announce(protocol_ids=[returned.protocol_id], by=by)
     return returned
 
 

@@ -6,6 +6,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from research_governance.accounts.models import User
+from research_governance.notifications.handoff import announce
 from research_governance.reviews.engine import review_services
 from research_governance.reviews.engine.ethics_services import CHECKLIST_SECTIONS, EthicsSubmission
 from research_governance.reviews.models import ReviewerAssignment
@@ -37,4 +38,6 @@ def review_submit(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssign
     """Submit the review: every checklist section rated and a recommendation given."""
     locked, subject = EthicsSubmission.for_assignment(assignment)
     review_services.review_submit(subject, locked, by=by)
+    # With every review in, the chair and the secretariat take it to a decision.
+    announce(protocol_ids=[subject.protocol.pk], by=by)
     return locked

@@ -156,4 +156,6 @@ def _apply(*, submission: Submission, by: User, action: str, **changes: Any) -> 
 @transaction.atomic
 def submission_withdraw(*, submission: Submission, by: User) -> Submission:
     """The applicant pulls a submission back; the draft becomes editable again."""
-    return _apply(submission=submission, by=by, action="withdraw")
+    withdrawn = _apply(submission=submission, by=by, action="withdraw")
+    announce(protocol_ids=[withdrawn.protocol_id], by=by)
+    return withdrawn

@@ -35,7 +35,10 @@ def test_a_serious_adverse_event_is_urgent_and_the_chair_and_head_are_told_at_on
     for officer in (chair, head):
         notice = Notification.objects.get(recipient=officer, kind="report.urgent")
         assert notice.params["reported_at"] == timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M %Z")
-    assert Notification.objects.filter(recipient=secretariat, kind="report.received").exists()
+    # The secretariat's part is to pre-screen it: told once, by the hand-off.
+    told = Notification.objects.filter(recipient=secretariat).latest("id")
+    assert told.kind == "work.waiting"
+    assert "Pre-screen the submission" in told.subject
     event = AuditEvent.objects.get(action="report.submitted")
     assert event.data["kind"] == "safety_report"
     assert event.data["urgent"] is True
