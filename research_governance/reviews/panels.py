@@ -267,13 +267,14 @@ def decision_panels(
 
 # The forms of the protocol page, each shown to the actors of one step of ``reviews.next_steps``.
 # While a step is not declared yet, its form keeps the rule it had before (``legacy`` below).
-FORM_STEPS: dict[str, str] = {
-    "prescreen": "ethics.prescreen",
-    "assign": "ethics.assign_reviewers",
-    "decide": "ethics.decide",
-    "answer_conditions": "ethics.answer_conditions",
-    "sign_off": "ethics.sign_off_conditions",
-    "permit": "ethics.head_permission",
+FORM_STEPS: dict[str, tuple[str, ...]] = {
+    "prescreen": ("ethics.prescreen",),
+    "assign": ("ethics.assign",),
+    # A report needing no review is acknowledged with the decision form.
+    "decide": ("ethics.decide", "ethics.acknowledge"),
+    "answer_conditions": ("ethics.answer_condition",),
+    "sign_off": ("ethics.sign_off",),
+    "permit": ("ethics.permit",),
 }
 
 # Protocol states in which nothing is pending by nature; the panel says so, truthfully.
@@ -311,7 +312,8 @@ def next_steps(protocol: Protocol, user: Any, *, legacy: dict[str, bool], decisi
     declared = {step.code for row in declared_steps() for step in row.steps}
     my_codes = {item.step.code for item in mine}
     forms = {
-        name: (code in my_codes) if code in declared else legacy.get(name, False) for name, code in FORM_STEPS.items()
+        name: bool(my_codes & set(codes)) if declared & set(codes) else legacy.get(name, False)
+        for name, codes in FORM_STEPS.items()
     }
     return NextSteps(
         mine=mine,

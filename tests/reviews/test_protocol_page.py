@@ -188,3 +188,11 @@ def test_an_amendment_waits_for_the_unanswered_conditions_on_the_page_and_in_sub
     with pytest.raises(services.IncompleteApplication) as refused:
         services.protocol_submit(protocol=protocol, by=pi, changes_summary="A change.")
     assert reason in [item.message for item in refused.value.missing]
+
+
+def test_every_form_on_the_protocol_page_belongs_to_a_declared_step():
+    from research_governance.core.work import declared_steps
+    from research_governance.reviews.panels import FORM_STEPS
+
+    declared = {step.code for row in declared_steps() for step in row.steps}
+    assert {code for codes in FORM_STEPS.values() for code in codes} <= declared
