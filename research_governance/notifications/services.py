@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from research_governance.accounts.models import NotificationMode, User
+from research_governance.core.site import absolute_url, site_url
 
 from . import messages
 from .models import Notification
@@ -158,6 +159,9 @@ def deliver(notification_ids: Iterable[int]) -> int:
     ]
     if not pending:
         return 0
+    # Before claiming anything: without SITE_URL no email could link to its item, so the rows stay
+    # pending (the re-dispatch sends them once it is set) and the error says what to set.
+    site_url()
     sent = 0
     failed: list[int] = []
     with mail.get_connection() as connection:
@@ -185,14 +189,14 @@ def _email(notification: Notification, connection: Any) -> mail.EmailMultiAltern
     recipient = notification.recipient
     with translation.override(recipient.preferred_language or settings.LANGUAGE_CODE):
         subject = notification.subject
-        # Emails need an absolute address; without SITE_URL the email says where to look instead.
-        site_url = getattr(settings, "SITE_URL", "").rstrip("/")
         context = {
             "recipient": recipient,
             "name": recipient.display_name,
             "subject": subject,
             "body": notification.body,
-            "url": f"{site_url}{notification.link}" if site_url and notification.link else "",
+            # Absolute (SITE_URL is required outside DEBUG, core.site); a notification without a
+            # link points to the list, where it is.
+            "url": absolute_url(notification.link or reverse("notifications:list")),
         }
         text = render_to_string("notifications/email.txt", context)
         html = render_to_string("notifications/email.html", context)
@@ -226,6 +230,7 @@ def send_digest(*, user_id: int) -> int:
     )
     if recipient is None:
         return 0
+    site_url()  # as in deliver: refuse before claiming, with the reason
     claimed_at = timezone.now()
     if not Notification.objects.filter(recipient=recipient, emailed_at__isnull=True).update(emailed_at=claimed_at):
         return 0
@@ -246,13 +251,12 @@ def _digest_email(recipient: User, notifications: list[Notification]) -> mail.Em
         subject = translation.ngettext(
             "Your daily digest: %(count)d notification", "Your daily digest: %(count)d notifications", count
         ) % {"count": count}
-        site_url = getattr(settings, "SITE_URL", "").rstrip("/")
         listed = [
             {
                 "subject": n.subject,
                 "body": n.body,
                 "created_at": n.created_at,
-                "url": f"{site_url}{n.link}" if site_url and n.link else "",
+                "url": absolute_url(n.link or reverse("notifications:list")),
             }
             for n in notifications[:DIGEST_MAX_LISTED]
         ]
@@ -261,7 +265,8 @@ def _digest_email(recipient: User, notifications: list[Notification]) -> mail.Em
             "subject": subject,
             "notifications": listed,
             "more": count - len(listed),
-            "list_url": f"{site_url}{reverse('notifications:list')}" if site_url else "",
+            "list_url": absolute_url(reverse("notifications:list")),
+            "preferences_url": absolute_url(reverse("notifications:preferences")),
         }
         text = render_to_string("notifications/digest.txt", context)
         html = render_to_string("notifications/digest.html", context)
