@@ -8,6 +8,11 @@ Each new reminder then costs one INSERT of its notifications (``notify``). Appro
 period is over expire first through ``reviews.services.approvals_expire`` (set-based too, with
 one audit event and one team notification per approval).
 
+Besides the specific finders, ``work_due`` asks every declared workflow (``core.work``) what is
+pending on the subjects that can have work, and reminds each step's actors once when it falls
+due within two days and once when it is overdue (except the steps the specific finders cover,
+``COVERED_ELSEWHERE``). So a step another workflow adds is reminded without a finder of its own.
+
 Thresholds are windows, not single days: the 30-day reminder is owed from 30 down to 8 days
 before, so a day the scan did not run is caught up the next day instead of lost, and an
 approval issued for less than 90 days gets the reminder for the window it starts in.
