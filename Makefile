@@ -11,7 +11,8 @@ SYSTEM_PACKAGES := chromium fonts-ipaexfont-gothic fonts-ipaexfont-mincho libpan
 	libharfbuzz-subset0 poppler-utils gettext
 TEST_ENV := SECRET_KEY=test-secret-key-not-for-production DEBUG=0 \
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/research_governance \
-	REDIS_URL=redis://127.0.0.1:6379/15 MEDIA_ROOT=$(CURDIR)/var/test-media
+	REDIS_URL=redis://127.0.0.1:6379/15 MEDIA_ROOT=$(CURDIR)/var/test-media \
+	SITE_URL=http://testserver
 RUN_ENV := DEBUG=1
 
 .PHONY: run test install install-dev system-packages services translations messages lint format bench clean

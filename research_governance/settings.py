@@ -50,8 +50,9 @@ if not SECRET_KEY:
     SECRET_KEY = "development-only-secret-key-never-use-in-production"  # noqa: S105
 SECRET_KEY_FROM_ENVIRONMENT = bool(envstr("SECRET_KEY"))
 
-# The public address, for links in emails (e.g. https://ethics.example.org).
-SITE_URL = envstr("SITE_URL").rstrip("/")
+# The public address (e.g. https://ethics.example.org): emails link to it and letters print it.
+# Required outside DEBUG (the system check core.E002 says so); see core/site.py.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])

@@ -29,6 +29,8 @@ PostgresOperations.execute_sql_flush = _flush_in_audit_maintenance
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Required outside DEBUG (`make test` sets it); the same fallback when pytest is run bare.
+    settings.SITE_URL = settings.SITE_URL or "http://testserver"
     # Hashing strength is not under test here; PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A fresh cache per test: sign-in rate limits must not carry over from one test to the next.

@@ -28,6 +28,7 @@ from research_governance.audit.services import audit_record
 from research_governance.celery import Task
 from research_governance.committees.models import Committee
 from research_governance.core.fields import model_field
+from research_governance.core.site import absolute_url
 
 from .models import Agreement, Signature
 
@@ -58,7 +59,8 @@ def new_verification_code() -> str:
 
 
 def verify_url(code: str) -> str:
-    return f"{settings.SITE_URL}{reverse('agreements:agreement_verify', args=[code])}"
+    """The absolute address printed on the agreement and in its QR code (from SITE_URL)."""
+    return absolute_url(reverse("agreements:agreement_verify", args=[code]))
 
 
 @dataclass

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class CoreConfig(AppConfig):
     name = "research_governance.core"
     label = "core"
     verbose_name = _("General")
+
+    def ready(self) -> None:
+        from .site import check_site_url
+
+        checks.register(check_site_url)

@@ -6,12 +6,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import segno
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.committees.models import Committee
+from research_governance.core.site import absolute_url
 from research_governance.reviews.models import Condition, Decision
 from research_governance.reviews.workflow import APPROVING_OUTCOMES, DecisionOutcome, ReviewRoute, SubmissionKind
 
@@ -100,8 +100,8 @@ def verify_path(code: str) -> str:
 
 
 def verify_url(code: str) -> str:
-    """The address printed on the letter and in its QR code (absolute when SITE_URL is set)."""
-    return f"{settings.SITE_URL}{verify_path(code)}"
+    """The absolute address printed on the letter and in its QR code (from SITE_URL)."""
+    return absolute_url(verify_path(code))
 
 
 def qr_data_uri(text: str) -> str:

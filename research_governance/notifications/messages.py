@@ -198,6 +198,18 @@ MESSAGES: dict[str, Message] = {
             "Please submit it, or tell the secretariat if you cannot."
         ),
     ),
+    # To the actors of any pending step (core.work) that falls due soon or is overdue.
+    "reminder.work_due": Message(
+        subject=_("Due on %(due_date)s: %(step)s (%(reference)s)"),
+        body=_("%(step)s%(detail)s: %(reference)s %(title)s is due on %(due_date)s."),
+    ),
+    "reminder.work_overdue": Message(
+        subject=_("Overdue since %(due_date)s: %(step)s (%(reference)s)"),
+        body=_(
+            "%(step)s%(detail)s: %(reference)s %(title)s was due on %(due_date)s. "
+            "Please take this step, or tell the secretariat if you cannot."
+        ),
+    ),
     # Data sharing: the requester's side (agreements.services).
     "data_request.submitted": Message(
         subject=_("New data-access request %(reference)s: %(title)s"),

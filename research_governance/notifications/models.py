@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from research_governance.accounts.models import NotificationMode
+
 from . import messages
 
 
@@ -87,3 +89,26 @@ class Handoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.recipient_id}"
+
+
+class NotificationPreference(models.Model):
+    """One person's choice for one kind of notification: an email as it happens or the daily
+    digest. Without a row the kind follows the person's general choice (``User.notification_mode``).
+    Written only by ``services.notification_preferences_update``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    mode = models.CharField(_("emails"), max_length=10, choices=NotificationMode.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.mode}"

@@ -27,9 +27,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from research_governance.accounts.models import NotificationMode, User
+from research_governance.core.site import absolute_url, site_url
 
-from . import messages
-from .models import Notification
+from . import messages, selectors
+from .models import Notification, NotificationPreference
 from .selectors import unread_cache_key
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
         raise RuntimeError("notify must be called inside the transaction that makes the change.")
     now = timezone.now()
     rows: list[Notification] = []
-    modes: dict[int, str] = {}
+    recipients: dict[int, User] = {}
     for notice in notices:
         stored = messages.clean_params(notice.kind, notice.params)
         if notice.link and not is_local_path(notice.link):
@@ -106,7 +107,7 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
             if user.is_active and user.pk not in unique:
                 unique[user.pk] = user
         for user in unique.values():
-            modes[user.pk] = user.notification_mode
+            recipients[user.pk] = user
             rows.append(
                 Notification(
                     recipient=user,
@@ -121,9 +122,10 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
         return []
     # One INSERT; PostgreSQL (and SQLite >= 3.35) return the ids that deliver needs.
     created = Notification.objects.bulk_create(rows, batch_size=1000)
-    # Digest readers' rows wait for the daily digest.
-    ids = [n.pk for n in created if modes[n.recipient_id] == NotificationMode.IMMEDIATE]
-    forget_unread_counts(modes)
+    # Rows of kinds the recipient wants in the digest wait for it; one query for everybody's choices.
+    modes = selectors.effective_modes(recipients.values())
+    ids = [n.pk for n in created if selectors.mode_for(modes, n.recipient_id, n.kind) == NotificationMode.IMMEDIATE]
+    forget_unread_counts(recipients)
 
     from . import tasks  # here, not at the top: the tasks module imports this one
 
@@ -139,7 +141,7 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
 def deliver(notification_ids: Iterable[int]) -> int:
     """Email the notifications not emailed yet, each in its recipient's language. Returns how many were sent.
 
-    Recipients who chose the daily digest are skipped: ``send_digest`` emails theirs.
+    Rows of a kind the recipient wants in the daily digest are skipped: ``send_digest`` emails them.
 
     Idempotent: each notification is claimed with a conditional UPDATE of ``emailed_at`` before it
     is sent, so a second run, or a concurrent one (a redelivered task), never sends it again. If
@@ -151,13 +153,14 @@ def deliver(notification_ids: Iterable[int]) -> int:
         .order_by("pk")
     )
     # A user deactivated since being notified gets no email; the row stays unsent.
-    pending = [
-        n
-        for n in pending
-        if n.recipient.is_active and n.recipient.email and n.recipient.notification_mode == NotificationMode.IMMEDIATE
-    ]
+    pending = [n for n in pending if n.recipient.is_active and n.recipient.email]
+    modes = selectors.effective_modes({n.recipient for n in pending})
+    pending = [n for n in pending if selectors.mode_for(modes, n.recipient_id, n.kind) == NotificationMode.IMMEDIATE]
     if not pending:
         return 0
+    # Before claiming anything: without SITE_URL no email could link to its item, so the rows stay
+    # pending (the re-dispatch sends them once it is set) and the error says what to set.
+    site_url()
     sent = 0
     failed: list[int] = []
     with mail.get_connection() as connection:
@@ -185,14 +188,14 @@ def _email(notification: Notification, connection: Any) -> mail.EmailMultiAltern
     recipient = notification.recipient
     with translation.override(recipient.preferred_language or settings.LANGUAGE_CODE):
         subject = notification.subject
-        # Emails need an absolute address; without SITE_URL the email says where to look instead.
-        site_url = getattr(settings, "SITE_URL", "").rstrip("/")
         context = {
             "recipient": recipient,
             "name": recipient.display_name,
             "subject": subject,
             "body": notification.body,
-            "url": f"{site_url}{notification.link}" if site_url and notification.link else "",
+            # Absolute (SITE_URL is required outside DEBUG, core.site); a notification without a
+            # link points to the list, where it is.
+            "url": absolute_url(notification.link or reverse("notifications:list")),
         }
         text = render_to_string("notifications/email.txt", context)
         html = render_to_string("notifications/email.html", context)
@@ -212,22 +215,27 @@ DIGEST_MAX_LISTED = 50
 
 
 def send_digest(*, user_id: int) -> int:
-    """Email one digest with all of a digest reader's notifications not emailed yet, in their
-    language. Returns how many notifications it covered (0: nothing to send).
+    """Email one digest with all of a person's notifications not emailed yet of the kinds they want
+    in the digest, in their language. Returns how many notifications it covered (0: nothing to send).
 
     The rows are claimed together with one conditional UPDATE that stamps them with this run's
     time; a second run, or a concurrent one, finds nothing left to claim. If sending fails, the
     claim is released and DeliveryFailed is raised, so the next run sends them.
     """
-    recipient = (
-        User.objects.filter(pk=user_id, is_active=True, notification_mode=NotificationMode.DIGEST)
-        .exclude(email="")
-        .first()
-    )
+    recipient = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
     if recipient is None:
         return 0
+    site_url()  # as in deliver: refuse before claiming, with the reason
     claimed_at = timezone.now()
-    if not Notification.objects.filter(recipient=recipient, emailed_at__isnull=True).update(emailed_at=claimed_at):
+    unsent = Notification.objects.filter(recipient=recipient, emailed_at__isnull=True)
+    # The kinds that go to the digest: those chosen so, and, when the general choice is the
+    # digest, every kind not chosen otherwise.
+    chosen = dict(NotificationPreference.objects.filter(user=recipient).values_list("kind", "mode"))
+    if recipient.notification_mode == NotificationMode.DIGEST:
+        unsent = unsent.exclude(kind__in=[k for k, mode in chosen.items() if mode != NotificationMode.DIGEST])
+    else:
+        unsent = unsent.filter(kind__in=[k for k, mode in chosen.items() if mode == NotificationMode.DIGEST])
+    if not unsent.update(emailed_at=claimed_at):
         return 0
     claimed = list(Notification.objects.filter(recipient=recipient, emailed_at=claimed_at).order_by("created_at", "pk"))
     try:
@@ -246,13 +254,12 @@ def _digest_email(recipient: User, notifications: list[Notification]) -> mail.Em
         subject = translation.ngettext(
             "Your daily digest: %(count)d notification", "Your daily digest: %(count)d notifications", count
         ) % {"count": count}
-        site_url = getattr(settings, "SITE_URL", "").rstrip("/")
         listed = [
             {
                 "subject": n.subject,
                 "body": n.body,
                 "created_at": n.created_at,
-                "url": f"{site_url}{n.link}" if site_url and n.link else "",
+                "url": absolute_url(n.link or reverse("notifications:list")),
             }
             for n in notifications[:DIGEST_MAX_LISTED]
         ]
@@ -261,7 +268,8 @@ def _digest_email(recipient: User, notifications: list[Notification]) -> mail.Em
             "subject": subject,
             "notifications": listed,
             "more": count - len(listed),
-            "list_url": f"{site_url}{reverse('notifications:list')}" if site_url else "",
+            "list_url": absolute_url(reverse("notifications:list")),
+            "preferences_url": absolute_url(reverse("notifications:preferences")),
         }
         text = render_to_string("notifications/digest.txt", context)
         html = render_to_string("notifications/digest.html", context)
@@ -278,6 +286,39 @@ def notification_mode_update(*, user: User, mode: str) -> User:
     if mode not in NotificationMode.values:
         raise ValueError(f"Unknown notification mode {mode!r}")
     User.objects.filter(pk=user.pk).update(notification_mode=mode)
+    user.notification_mode = mode
+    return user
+
+
+def notification_preferences_update(*, user: User, mode: str, kinds: Mapping[str, str]) -> User:
+    """A person chooses, for themself only (the caller is the signed-in user), their general way
+    of being emailed and, kind by kind, an exception: ``kinds`` maps a kind to "immediate",
+    "digest", or "" for "as my general choice" (its row is removed). Kinds not in ``kinds`` keep
+    their choice. Rows already pending follow the new choice: the digest or the re-dispatch.
+
+    Raises ValueError for an unknown mode or kind (the form offers only known ones)."""
+    if mode not in NotificationMode.values:
+        raise ValueError(f"Unknown notification mode {mode!r}")
+    for kind, choice in kinds.items():
+        if kind not in messages.MESSAGES:
+            raise ValueError(f"Unknown notification kind {kind!r}")
+        if choice and choice not in NotificationMode.values:
+            raise ValueError(f"Unknown notification mode {choice!r} for {kind!r}")
+    with transaction.atomic():
+        # The UPDATE locks the person's row first: two tabs saving at once do not interleave their rows.
+        User.objects.filter(pk=user.pk).update(notification_mode=mode)
+        NotificationPreference.objects.filter(user=user, kind__in=[k for k, c in kinds.items() if not c]).delete()
+        chosen = {kind: choice for kind, choice in kinds.items() if choice}
+        existing = {p.kind: p for p in NotificationPreference.objects.filter(user=user, kind__in=chosen)}
+        changed = []
+        for kind, choice in chosen.items():
+            if kind in existing and existing[kind].mode != choice:
+                existing[kind].mode = choice
+                changed.append(existing[kind])
+        NotificationPreference.objects.bulk_update(changed, ["mode"])
+        NotificationPreference.objects.bulk_create(
+            [NotificationPreference(user=user, kind=kind, mode=c) for kind, c in chosen.items() if kind not in existing]
+        )
     user.notification_mode = mode
     return user
 

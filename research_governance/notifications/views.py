@@ -54,10 +54,18 @@ def notification_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The signed-in user's own choice of immediate emails or a daily digest; nobody else's."""
-    form = PreferencesForm(request.POST or None, initial={"notification_mode": request.user.notification_mode})
+    """The signed-in user's own choice of immediate emails or a daily digest, in general and kind
+    by kind; nobody else's. A refused form comes back as typed, with the reasons."""
+    initial = PreferencesForm.initial_for(request.user.notification_mode, selectors.preferences_of(request.user))
+    form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.notification_mode_update(user=request.user, mode=form.cleaned_data["notification_mode"])
-        messages.success(request, _("Your notification preferences are saved."))
-        return redirect("notifications:preferences")
+        try:
+            services.notification_preferences_update(
+                user=request.user, mode=form.cleaned_data["notification_mode"], kinds=form.kind_choices()
+            )
+        except ValueError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your notification preferences are saved."))
+            return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form})

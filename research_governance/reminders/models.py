@@ -9,6 +9,8 @@ class ReminderKind(models.TextChoices):
     REVIEW_OVERDUE = "review_overdue", _("Review overdue")
     AGREEMENT_TERM_END = "agreement_term_end", _("Data-sharing agreement ending")
     DESTRUCTION_RECORD = "destruction_record", _("Destruction of shared data not recorded")
+    # Any pending step of any workflow (core.work) that falls due soon or is overdue.
+    WORK_DUE = "work_due", _("Step falling due or overdue")
 
 
 class Reminder(models.Model):

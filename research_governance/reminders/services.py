@@ -8,11 +8,17 @@ Each new reminder then costs one INSERT of its notifications (``notify``). Appro
 period is over expire first through ``reviews.services.approvals_expire`` (set-based too, with
 one audit event and one team notification per approval).
 
+Besides the specific finders, ``work_due`` asks every declared workflow (``core.work``) what is
+pending on the subjects that can have work, and reminds each step's actors once when it falls
+due within two days and once when it is overdue (except the steps the specific finders cover,
+``COVERED_ELSEWHERE``). So a step another workflow adds is reminded without a finder of its own.
+
 Thresholds are windows, not single days: the 30-day reminder is owed from 30 down to 8 days
 before, so a day the scan did not run is caught up the next day instead of lost, and an
 approval issued for less than 90 days gets the reminder for the window it starts in.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +28,7 @@ from operator import or_
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, DateField, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateField, Exists, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
@@ -31,13 +37,14 @@ from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.agreements.cascade_services import agreements_expire
 from research_governance.agreements.models import Agreement, DataAccessRequest, RequestTeamMember
 from research_governance.agreements.permissions import OFFICER_ROLES
-from research_governance.agreements.workflow import AgreementStatus
+from research_governance.agreements.workflow import AgreementStatus, RequestStatus
 from research_governance.committees.models import Committee, CommitteeMembership
-from research_governance.notifications.messages import bilingual
+from research_governance.core.work import WorkItem, work_about
+from research_governance.notifications.messages import bilingual, in_each_language
 from research_governance.notifications.services import Notice, notify_many
 from research_governance.protocols.models import Protocol, ProtocolStatus, ProtocolUserObjectPermission
 from research_governance.protocols.permissions import permission_id
-from research_governance.reviews.models import Approval, Condition, Report, ReviewerAssignment
+from research_governance.reviews.models import Approval, Condition, Report, ReviewerAssignment, Submission
 from research_governance.reviews.services import approvals_expire
 from research_governance.reviews.workflow import (
     ApprovalStatus,
@@ -83,6 +90,8 @@ class Owed:
     to_team: bool = True
     to_secretariat: bool = False
     to_user_id: int | None = None
+    # The actors of a pending step (``work_due``).
+    to_user_ids: frozenset[int] = frozenset()
     to_request_team_of: int | None = None
     to_dac_officers: bool = False
 
@@ -413,6 +422,126 @@ def destructions_missing(today: date) -> list[Owed]:
     return owed
 
 
+# ---------------------------------------------------------------------------------------
+# Pending steps of every workflow (core.work) that fall due soon or are overdue.
+# ---------------------------------------------------------------------------------------
+
+# A step is reminded when it falls due within this many days (today included), and once more
+# when it is overdue.
+WORK_DUE_SOON_DAYS = 2
+SOON = "soon"
+
+# Steps a specific finder above already reminds about, and at which thresholds: reminding again
+# here would tell the same people twice about the same thing. A reviewer's review is reminded
+# by ``reviews_overdue`` once overdue (so only "soon" comes from here); conditions, progress
+# reports and the destruction of shared data have their own schedules (two weeks and a month
+# after the decision; 30 and 7 days before, then overdue; due, then every 30 days), which this
+# generic one would only repeat.
+COVERED_ELSEWHERE: dict[str, frozenset[str]] = {
+    "ethics.review": frozenset({OVERDUE}),
+    "ethics.answer_condition": frozenset({SOON, OVERDUE}),
+    "ethics.progress_report": frozenset({SOON, OVERDUE}),
+    "data.destruction": frozenset({SOON, OVERDUE}),
+}
+
+# Protocols that cannot have work pending: not yet submitted, no review needed, or closed.
+_NO_WORK_PROTOCOL_STATUSES = (ProtocolStatus.DRAFT, ProtocolStatus.NOT_APPLICABLE, ProtocolStatus.CLOSED)
+_OPEN_SUBMISSION_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.RETURNED, SubmissionStatus.ACCEPTED)
+_OPEN_REQUEST_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.RETURNED, RequestStatus.ACCEPTED)
+# work_about is asked about this many subjects at a time: each source runs a few queries per call.
+_WORK_BATCH = 2000
+
+
+def subjects_with_open_work() -> tuple[list[int], list[int]]:
+    """The protocols and data-access requests on which a step may be pending, in two queries:
+    protocols that are submitted, in review, awaiting permission or live (or with a submission
+    still open), and requests under way or with an agreement not yet wound up (unsigned, in
+    force, or ended without a destruction record)."""
+    open_submission = Exists(Submission.objects.filter(protocol=OuterRef("pk"), status__in=_OPEN_SUBMISSION_STATUSES))
+    protocol_ids = list(
+        Protocol.objects.filter(~Q(status__in=_NO_WORK_PROTOCOL_STATUSES) | open_submission)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    request_ids = list(
+        DataAccessRequest.objects.filter(
+            Q(status__in=_OPEN_REQUEST_STATUSES)
+            | Q(
+                status=RequestStatus.DECIDED,
+                agreement__status__in=[
+                    AgreementStatus.AWAITING_SIGNATURES,
+                    AgreementStatus.ACTIVE,
+                    AgreementStatus.SUSPENDED,
+                ],
+            )
+            | Q(
+                status=RequestStatus.DECIDED,
+                agreement__status__in=[AgreementStatus.EXPIRED, AgreementStatus.TERMINATED],
+                agreement__destruction__isnull=True,
+            )
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return protocol_ids, request_ids
+
+
+def _work_object_id(key: str) -> int:
+    """A work item's key (any text) as the reminder's object id: 63 bits of its SHA-256."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") >> 1
+
+
+def _work_notice(item: WorkItem, overdue: bool) -> tuple[str, dict[str, Any], str]:
+    params = {
+        "step": in_each_language(item.step.label),
+        "detail": {code: f" ({text})" for code, text in in_each_language(item.detail).items()} if item.detail else "",
+        "reference": item.reference,
+        "title": item.title,
+        "due_date": item.due,
+    }
+    return ("reminder.work_overdue" if overdue else "reminder.work_due"), params, item.link
+
+
+def work_due(today: date) -> list[Owed]:
+    """Every pending step of every workflow (``core.work.work_about``) with a due date at most
+    two days away or passed: its actors are reminded once when it falls due soon and once when
+    it is overdue. A new due date (an extension) is a new reminder, as for reviews."""
+    protocol_ids, request_ids = subjects_with_open_work()
+    items: list[WorkItem] = []
+    for start in range(0, max(len(protocol_ids), len(request_ids)), _WORK_BATCH):
+        items += work_about(
+            protocol_ids=protocol_ids[start : start + _WORK_BATCH],
+            request_ids=request_ids[start : start + _WORK_BATCH],
+        )
+    owed: list[Owed] = []
+    seen: set[str] = set()
+    for item in items:
+        if item.due is None or (item.due - today).days > WORK_DUE_SOON_DAYS or not item.actor_ids:
+            continue
+        if item.key in seen:
+            continue
+        seen.add(item.key)
+        overdue = item.due < today
+        threshold = OVERDUE if overdue else SOON
+        if threshold in COVERED_ELSEWHERE.get(item.step.code, frozenset()):
+            continue
+        owed.append(
+            Owed(
+                kind=ReminderKind.WORK_DUE,
+                threshold=threshold,
+                object_type=f"work:{item.step.code}"[:60],
+                object_id=_work_object_id(item.key),
+                due_on=item.due,
+                protocol_id=item.protocol_id,
+                institution_id=item.institution_id,
+                notice=partial(_work_notice, item, overdue),
+                to_team=False,
+                to_user_ids=item.actor_ids,
+            )
+        )
+    return owed
+
+
 FINDERS: tuple[tuple[str, tuple[str, ...], Callable[[date], list[Owed]]], ...] = (
     (ReminderKind.APPROVAL_EXPIRY, tuple(map(str, APPROVAL_THRESHOLDS)), approvals_expiring),
     (ReminderKind.PROGRESS_REPORT, (*map(str, PROGRESS_REPORT_THRESHOLDS), OVERDUE), progress_reports_due),
@@ -420,6 +549,7 @@ FINDERS: tuple[tuple[str, tuple[str, ...], Callable[[date], list[Owed]]], ...] =
     (ReminderKind.REVIEW_OVERDUE, (OVERDUE,), reviews_overdue),
     (ReminderKind.AGREEMENT_TERM_END, tuple(map(str, AGREEMENT_THRESHOLDS)), agreements_ending),
     (ReminderKind.DESTRUCTION_RECORD, ("due", OVERDUE), destructions_missing),
+    (ReminderKind.WORK_DUE, (SOON, OVERDUE), work_due),
 )
 
 
@@ -558,7 +688,10 @@ def _tell(new: Sequence[Owed], today: date) -> None:
     """Notify the people each new reminder is for: one query per audience, one INSERT for all."""
     teams = _teams(item.protocol_id for item in new if item.to_team and item.protocol_id is not None)
     secretariats = _secretariats((item.institution_id for item in new if item.to_secretariat), today)
-    users = _users(item.to_user_id for item in new if item.to_user_id is not None)
+    users = _users(
+        [item.to_user_id for item in new if item.to_user_id is not None]
+        + [user_id for item in new for user_id in item.to_user_ids]
+    )
     request_teams = _request_teams(item.to_request_team_of for item in new if item.to_request_team_of is not None)
     officers = _dac_officers((item.institution_id for item in new if item.to_dac_officers), today)
     notices: list[Notice] = []
@@ -570,6 +703,7 @@ def _tell(new: Sequence[Owed], today: date) -> None:
             recipients += secretariats.get(item.institution_id, [])
         if item.to_user_id in users:
             recipients.append(users[item.to_user_id])
+        recipients += [users[user_id] for user_id in sorted(item.to_user_ids) if user_id in users]
         if item.to_request_team_of is not None:
             recipients += request_teams.get(item.to_request_team_of, [])
         if item.to_dac_officers:

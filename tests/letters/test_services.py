@@ -51,6 +51,14 @@ def test_a_decision_letter_is_stored_with_the_hash_of_its_bytes(decision, settin
 
 
 @pytest.mark.django_db
+def test_a_letter_prints_the_absolute_address_that_verifies_it(decision, settings):
+    settings.SITE_URL = "https://ethics.example.org/"
+    letter = services.letter_issue(decision_id=decision.pk, kind="decision", language="en")
+    text = squeeze(pdf_text(letter.file.read()))
+    assert f"https://ethics.example.org/letters/verify/{letter.verification_code}/" in text
+
+
+@pytest.mark.django_db
 def test_issuing_again_returns_the_letter_already_made_without_rendering(decision, monkeypatch, settings):
     first = services.letter_issue(decision_id=decision.pk, kind="decision", language="en")
 

@@ -2,7 +2,7 @@
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -35,10 +35,11 @@ def hanako(db):
 
 
 @pytest.mark.django_db
-def test_notify_creates_one_row_per_recipient_in_one_query(alice, bob):
+def test_notify_creates_one_row_per_recipient_in_one_insert(alice, bob):
     with CaptureQueriesContext(connection) as captured:
         created = received([alice, bob], link="/protocols/1/")
-    assert len(captured) == 1
+    # One INSERT, and one read of the recipients' choices per kind (immediate email or digest).
+    assert len(captured) == 2
     assert [n.recipient for n in created] == [alice, bob]
     assert Notification.objects.filter(kind="submission.received", link="/protocols/1/").count() == 2
 
@@ -96,11 +97,26 @@ def test_the_email_links_to_the_site_when_its_address_is_configured(
 
 
 @pytest.mark.django_db
-def test_without_a_site_address_the_email_says_where_to_look(alice, mailoutbox, django_capture_on_commit_callbacks):
+def test_a_notification_without_a_link_emails_the_address_of_the_list(
+    alice, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://rg.example"
     with django_capture_on_commit_callbacks(execute=True):
-        received([alice], link="/protocols/7/")
-    assert "/protocols/7/" not in mailoutbox[0].body
-    assert "Sign in to Research Governance" in mailoutbox[0].body
+        received([alice])
+    assert "https://rg.example/notifications/" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_without_a_site_address_nothing_is_emailed_and_the_error_says_what_to_set(alice, mailoutbox, dora, settings):
+    settings.SITE_URL = ""
+    ids = [n.pk for n in received([alice, dora], link="/protocols/7/")]
+    with pytest.raises(ImproperlyConfigured, match="SITE_URL"):
+        deliver(ids)
+    with pytest.raises(ImproperlyConfigured, match="SITE_URL"):
+        services.send_digest(user_id=dora.pk)
+    assert mailoutbox == []
+    # Nothing was claimed: once SITE_URL is set, the re-dispatch and the digest send them.
+    assert Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).count() == 2
 
 
 @pytest.mark.django_db

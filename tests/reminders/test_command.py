@@ -46,6 +46,7 @@ def test_the_command_prints_what_it_found_and_sent_and_sends_nothing_the_second_
         "review_overdue",
         "agreement_term_end",
         "destruction_record",
+        "work_due",
     }
 
 
