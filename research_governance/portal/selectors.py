@@ -57,6 +57,9 @@ OPEN_REQUEST_STATUSES = (
     RequestStatus.DECIDED,
 )
 WAITING_FOR_OTHERS_LIMIT = 25
+# "Waiting for others" asks about the user's most recently changed open protocols and requests
+# only, so its cost does not grow with a long career of studies (a team member of 500).
+RECENT_SUBJECTS = 50
 
 # How long a count of waiting work is kept at most. Hand-offs make it be counted again at once
 # (``core.work_version``); the limit covers what changes without a hand-off (joining a team).
@@ -116,11 +119,14 @@ def home_groups(items: list[WorkItem], today: date, *, previous: WorkItem | None
 
 def waiting_for_others(user: User, limit: int = WAITING_FOR_OTHERS_LIMIT) -> list[WorkItem]:
     """What is pending, for someone else, on the user's own protocols (as a team member) and
-    data-access requests (as the requester): the newest ``limit`` items."""
-    protocol_ids = list(team_protocols(user).filter(status__in=OPEN_PROTOCOL_STATUSES).values_list("pk", flat=True))
-    request_ids = list(
-        DataAccessRequest.objects.filter(requester=user, status__in=OPEN_REQUEST_STATUSES).values_list("pk", flat=True)
+    data-access requests (as the requester): the newest ``limit`` items, from the
+    ``RECENT_SUBJECTS`` most recently changed open protocols and requests."""
+    protocols = team_protocols(user).filter(status__in=OPEN_PROTOCOL_STATUSES).order_by("-updated_at", "-pk")
+    requests = DataAccessRequest.objects.filter(requester=user, status__in=OPEN_REQUEST_STATUSES).order_by(
+        "-updated_at", "-pk"
     )
+    protocol_ids = list(protocols.values_list("pk", flat=True)[:RECENT_SUBJECTS])
+    request_ids = list(requests.values_list("pk", flat=True)[:RECENT_SUBJECTS])
     items = [item for item in work_about(protocol_ids=protocol_ids, request_ids=request_ids) if not item.is_actor(user)]
     items.sort(key=lambda item: (item.since, item.key), reverse=True)
     return items[:limit]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from research_governance.accounts.models import Role, User
 from research_governance.core import work
 from research_governance.core.work import NextActor, Step, WorkItem, WorkSource, register_source, work_for
+from research_governance.portal import selectors
 from research_governance.protocols.models import Protocol
 from research_governance.reviews.submission.services import protocol_submit
 from tests.accounts.support import password_step, sign_in_with_code
@@ -208,6 +209,16 @@ def test_the_investigator_sees_what_they_wait_for_from_others(client_for, pi, co
     # Someone not on the team waits for nothing of it.
     stranger = UserFactory()
     assert protocol.reference not in client_for(stranger).get(HOME).content.decode()
+
+
+@pytest.mark.django_db
+def test_waiting_for_others_looks_at_the_most_recently_changed_protocols_only(client_for, pi, monkeypatch):
+    monkeypatch.setattr(selectors, "RECENT_SUBJECTS", 1)
+    older = submitted(pi, title="古い研究")
+    newer = submitted(pi, title="新しい研究")
+    others = waiting_for_others(client_for(pi).get(HOME).content.decode())
+    assert newer.reference in others
+    assert older.reference not in others
 
 
 @pytest.mark.django_db
