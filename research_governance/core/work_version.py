@@ -21,13 +21,15 @@ def _new_version() -> str:
     return uuid.uuid4().hex
 
 
-def _change() -> None:
+def change_work_version() -> None:
     cache.set(VERSION_KEY, _new_version(), timeout=None)
 
 
 def work_changed() -> None:
     """Call inside the transaction that changed who acts next."""
-    transaction.on_commit(_change)
+    # robust: a cache that is down must not fail the committed change (the counts then live
+    # out their few seconds).
+    transaction.on_commit(change_work_version, robust=True)
 
 
 def work_version(found: str | None) -> str:
