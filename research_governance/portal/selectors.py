@@ -19,7 +19,7 @@ from research_governance.core.i18n import localized
 from research_governance.core.work import ACTOR_ORDER, NextActor, WorkItem, oldest_first, work_about, work_for
 from research_governance.core.work_version import VERSION_KEY, work_version
 from research_governance.protocols.models import ProtocolStatus
-from research_governance.protocols.permissions import team_protocols
+from research_governance.protocols.permissions import dashboard_stamp, team_protocols
 
 # The heading of each group on the home page, said to the person acting in that role.
 ROLE_HEADINGS: dict[NextActor, Promise] = {
@@ -61,8 +61,8 @@ WAITING_FOR_OTHERS_LIMIT = 25
 # only, so its cost does not grow with a long career of studies (a team member of 500).
 RECENT_SUBJECTS = 50
 
-# How long a count of waiting work is kept at most. Hand-offs make it be counted again at once
-# (``core.work_version``); the limit covers what changes without a hand-off (joining a team).
+# How long a count of waiting work is kept at most. Hand-offs, roles and the user's protocols
+# make it be counted again at once (``waiting_count``); the limit covers anything else.
 COUNT_SECONDS = 60
 
 
@@ -140,10 +140,12 @@ def _count_key(user: User) -> str:
 
 def waiting_count(user: User) -> int:
     """How many items wait for the user (the navigation's badge): counted with ``work_for``,
-    kept for at most ``COUNT_SECONDS`` and never past a hand-off (``core.work_version``)."""
+    kept for at most ``COUNT_SECONDS``, and counted again at once after a hand-off anywhere
+    (``core.work_version``), a change of the user's roles, or a change to their protocols or
+    their access to them (the dashboard stamp, one indexed query)."""
     key = _count_key(user)
     found = cache.get_many([VERSION_KEY, key])
-    version = work_version(found.get(VERSION_KEY))
+    version = (work_version(found.get(VERSION_KEY)), dashboard_stamp(user))
     stored = found.get(key)
     if stored is not None and stored[0] == version:
         return int(stored[1])
@@ -152,12 +154,12 @@ def waiting_count(user: User) -> int:
     return count
 
 
-def count_version() -> str:
+def count_version(user: User) -> tuple[str, str]:
     """Read before counting, for ``remember_count``."""
-    return work_version(cache.get(VERSION_KEY))
+    return work_version(cache.get(VERSION_KEY)), dashboard_stamp(user)
 
 
-def remember_count(user: User, count: int, version: str) -> None:
+def remember_count(user: User, count: int, version: tuple[str, str]) -> None:
     """The home page has just counted everything (after reading ``version``): the badge shows
     the same number."""
     cache.set(_count_key(user), (version, count), COUNT_SECONDS)

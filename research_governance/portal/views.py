@@ -33,7 +33,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     then what the user waits for from others."""
     user = request.user
     today = timezone.localdate()
-    version = selectors.count_version()
+    version = selectors.count_version(user)
     items = selectors.waiting_for_you(user, today)
     selectors.remember_count(user, len(items), version)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))

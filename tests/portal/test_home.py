@@ -18,6 +18,7 @@ from research_governance.accounts.models import Role, User
 from research_governance.core import work
 from research_governance.core.work import NextActor, Step, WorkItem, WorkSource, register_source, work_for
 from research_governance.portal import selectors
+from research_governance.protocols.access_services import restamp_dashboards
 from research_governance.protocols.models import Protocol
 from research_governance.reviews.submission.services import protocol_submit
 from tests.accounts.support import password_step, sign_in_with_code
@@ -31,6 +32,13 @@ REVIEW = Step(
     actor=NextActor.REVIEWER,
     label=_("Review the test application"),
     waiting=_("Waiting for the test review"),
+    due_rule=_("test"),
+)
+ANSWER = Step(
+    code="test.answer",
+    actor=NextActor.APPLICANT,
+    label=_("Answer the test request"),
+    waiting=_("Waiting for the test answer"),
     due_rule=_("test"),
 )
 DECIDE = Step(
@@ -267,6 +275,17 @@ def test_the_count_follows_a_new_role_at_once(client_for, pi):
     user.role_memberships.create(institution=user.institution, role=Role.SECRETARIAT)
     user = User.objects.get(pk=user.pk)
     assert badge(client_for(user).get(reverse("notifications:list")).content.decode()) == 1
+
+
+@pytest.mark.django_db
+def test_the_count_follows_a_change_to_the_users_protocols_at_once(client_for, listed, pi):
+    client = client_for(pi)
+    assert badge(client.get(reverse("notifications:list")).content.decode()) == 0
+    # Work that appears without a hand-off, with a change to the user's protocols (a team
+    # member added, a submission returned) that restamps them.
+    listed.add(ANSWER, pi)
+    restamp_dashboards(user_ids=[pi.pk])
+    assert badge(client.get(reverse("notifications:list")).content.decode()) == 1
 
 
 @pytest.mark.django_db
