@@ -18,6 +18,17 @@ BENCH_PASSWORD = "bench-password-2026"  # noqa: S105 - a benchmark account on a 
 TYPICAL_EMAIL = "bench@bench.example"
 BUSY_EMAIL = "busy@bench.example"
 BENCH_SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105
+# The people whose home page ("Waiting for you") is measured in each role, and the authenticator
+# secret (base32) they sign in with (SEC-02: every role but the investigator's needs one).
+ROLE_USERS = {
+    "secretariat1@bench.example": "secretariat",
+    "reviewer@bench.example": "committee_member",
+    "chair@bench.example": "chair",
+    "head@bench.example": "head",
+    "dac@bench.example": "data_access_committee",
+    "auditor@bench.example": "auditor",
+}
+BENCH_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
 
 
 def database_url(db_name: str) -> str:

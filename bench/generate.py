@@ -30,8 +30,10 @@ from zoneinfo import ZoneInfo
 import psycopg
 from common import (
     BENCH_PASSWORD,
+    BENCH_TOTP_SECRET,
     BUSY_EMAIL,
     DEFAULT_DB_NAME,
+    ROLE_USERS,
     ROOT,
     TYPICAL_EMAIL,
     admin_conninfo,
@@ -847,6 +849,11 @@ def generate(db_name: str, *, investigators: int, protocols: int, audit_events: 
             },
         )
         previous = digest
+    # One person in each other role whose home page is measured (bench/common.py ROLE_USERS),
+    # made last so the rest of the data stays what the seed made it before they existed.
+    for email, role in ROLE_USERS.items():
+        if role != "secretariat":
+            add_user(email, f"{role} 一郎", f"Ichiro {role.title()}", role, None)
     built = time.perf_counter()
     print(f"Built rows in memory in {built - started:.1f} s")
 
@@ -878,6 +885,12 @@ def generate(db_name: str, *, investigators: int, protocols: int, audit_events: 
                 cursor.execute(statement)
     copied = time.perf_counter()
     print(f"Wrote rows in {copied - built:.1f} s")
+    # SEC-02: the people in a committee role have set up an authenticator app (run.py signs them
+    # in with its code).
+    from research_governance.accounts.mfa import provision_totp
+
+    for user in User.objects.filter(email__in=ROLE_USERS):
+        provision_totp(user, BENCH_TOTP_SECRET)
 
     with psycopg.connect(admin_conninfo(db_name), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")

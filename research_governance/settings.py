@@ -209,7 +209,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "protocols:dashboard"
+LOGIN_REDIRECT_URL = "portal:home"
 
 # django-allauth: email is the login; accounts are provisioned by the institution.
 ACCOUNT_LOGIN_METHODS = {"email"}

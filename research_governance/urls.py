@@ -23,7 +23,9 @@ audit_patterns = [
 ]
 
 urlpatterns = [
-    path("", portal_views.home, name="home"),
+    # The site's address sends people to their home ("Waiting for you") or to sign in.
+    path("", portal_views.root, name="home"),
+    path("home/", include("research_governance.portal.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

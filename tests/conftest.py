@@ -10,6 +10,7 @@ from research_governance.accounts.mfa import must_set_up_second_factor
 from research_governance.accounts.models import Role, User
 from research_governance.audit.maintenance import ENTER_MAINTENANCE_SQL
 from research_governance.notifications.selectors import unread_count
+from research_governance.portal.selectors import waiting_count
 
 from .factories import UserFactory
 
@@ -78,11 +79,12 @@ def signed_in(user: User | None) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        # Every page shows the unread count, cached after the first page, and checks whether the
-        # user must first set up a second factor (SEC-02), remembered for a minute; warm both, so
+        # Every page shows the unread and the waiting counts, cached after the first page, and checks whether the
+        # user must first set up a second factor (SEC-02), remembered for a minute; warm them, so
         # query counts compare pages, not the first page with the rest.
         unread_count(user)
         must_set_up_second_factor(user)
+        waiting_count(user)
     return client
 
 

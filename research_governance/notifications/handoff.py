@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import User
 from research_governance.core.work import WorkItem, work_about
+from research_governance.core.work_version import work_changed
 
 from .messages import in_each_language
 from .models import Handoff, Notification
@@ -39,6 +40,9 @@ def announce(
     *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = (), by: Any = None
 ) -> list[Notification]:
     """Tell the actors of every step now pending on these subjects who were not told yet."""
+    # Who acts next may have changed, also for people who are told nothing (their work is
+    # done): the counts of waiting work are recounted after the commit.
+    work_changed()
     items = [item for item in work_about(protocol_ids=protocol_ids, request_ids=request_ids) if item.step.notifies]
     return announce_items(items, by=by)
 

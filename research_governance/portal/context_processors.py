@@ -3,12 +3,16 @@
 Kept here in one place, above every app it links, rather than gathered from the apps: the menu
 in base.html names each entry anyway, so this reads as the list of who sees which entry."""
 
+from functools import cache
+
 from django.http import HttpRequest
 
 from research_governance.accounts.models import Role
 from research_governance.accounts.selectors import is_secretariat_anywhere, user_has_role
 from research_governance.notifications.selectors import unread_count
 from research_governance.oversight.permissions import may_oversee
+
+from .selectors import waiting_count
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -28,4 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_oversight": may_oversee(user),
         "nav_data_access_committee": user_has_role(user, Role.DATA_ACCESS_COMMITTEE),
         "nav_unread": unread_count(user),
+        # Counted only when a page shows it (a callable, called once by the template); the home
+        # page passes the number it has just counted instead.
+        "nav_waiting": cache(lambda: waiting_count(user)),
     }

@@ -1,20 +1,56 @@
-"""The home page and the rulebook page."""
+"""The home page ("Waiting for you") and the rulebook page."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.models import Role
-from research_governance.accounts.selectors import is_secretariat_anywhere, user_has_role
+from research_governance.accounts.selectors import user_has_role
 from research_governance.rules import load_rulebook
 
+from . import selectors
 
-def home(request: HttpRequest) -> HttpResponse:
+PAGE_SIZE = 25
+
+
+def root(request: HttpRequest) -> HttpResponse:
+    """The site's address: the home for those signed in, the sign-in page for everyone else."""
     if request.user.is_authenticated:
-        return redirect("reviews:secretariat_queue" if is_secretariat_anywhere(request.user) else "protocols:dashboard")
+        return redirect("portal:home")
     return redirect("account_login")
+
+
+@login_required
+@require_GET
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Waiting for you: every item where the user is the next actor, grouped by the role they
+    act in (one list, 25 to a page, a group's heading repeated on the page it continues on),
+    then what the user waits for from others."""
+    user = request.user
+    today = timezone.localdate()
+    version = selectors.count_version(user)
+    items = selectors.waiting_for_you(user, today)
+    selectors.remember_count(user, len(items), version)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    previous = items[page.start_index() - 2] if page.start_index() > 1 else None
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "page": page,
+            "groups": selectors.home_groups(list(page.object_list), today, previous=previous),
+            "total": len(items),
+            "others": [selectors.as_row(item, today) for item in selectors.waiting_for_others(user)],
+            "today": today,
+            # The badge in the menu shows the number just counted.
+            "nav_waiting": len(items),
+        },
+    )
 
 
 @login_required

@@ -46,7 +46,7 @@ def test_sec_02_the_required_roles_are_the_privileged_ones():
 def test_sec_02_a_privileged_user_without_a_second_factor_is_sent_to_set_one_up(newcomer):
     client, response = password_step(newcomer)
     # No second factor yet: the password alone signs in, and the first page is the set-up page.
-    assert response.url == reverse(QUEUE)
+    assert response.url == reverse("portal:home")
     response = client.get(reverse(QUEUE))
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
@@ -92,7 +92,7 @@ def test_sec_02_admin_staff_need_a_second_factor(client_for):
 @pytest.mark.django_db
 def test_sec_02_an_investigator_without_a_second_factor_is_not_asked_for_one(pi):
     client, response = password_step(pi)
-    assert response.url == reverse("protocols:dashboard")
+    assert response.url == reverse("portal:home")
     assert client.get(reverse("protocols:dashboard")).status_code == 200
     assert not Authenticator.objects.filter(user=pi).exists()
 
@@ -152,7 +152,7 @@ def test_sec_02_with_the_app_set_up_signing_in_asks_for_a_code_and_then_opens_th
     assert not is_signed_in(client)
     assert client.get(reverse(QUEUE)).status_code == 302
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
-    assert response.url == reverse(QUEUE)
+    assert response.url == reverse("portal:home")
     assert client.get(reverse(QUEUE)).status_code == 200
 
 
@@ -182,7 +182,7 @@ def test_sec_02_a_recovery_code_signs_in_once(secretariat):
     recovery = RecoveryCodes.activate(secretariat)
     code = recovery.get_unused_codes()[0]
     client, response = sign_in_with_code(secretariat, code)
-    assert response.url == reverse(QUEUE)
+    assert response.url == reverse("portal:home")
     assert is_signed_in(client)
     again, response = sign_in_with_code(secretariat, code)
     assert not is_signed_in(again)

@@ -14,11 +14,11 @@ from .support import sign_in_with_code
 
 
 @pytest.mark.django_db
-def test_signing_in_with_email_and_password_leads_to_the_dashboard(pi):
+def test_signing_in_with_email_and_password_leads_to_the_home(pi):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = client.post(reverse("account_login"), {"login": "PI@test.example", "password": PASSWORD})
     assert response.status_code == 302
-    assert response.url == reverse("protocols:dashboard")
+    assert response.url == reverse("portal:home")
     assert client.get(response.url).status_code == 200
 
 
@@ -88,7 +88,8 @@ def test_repeated_wrong_passwords_are_rate_limited(pi):
 
 
 @pytest.mark.django_db
-def test_the_secretariat_lands_on_its_queue(secretariat):
+def test_the_secretariat_lands_on_its_home_with_the_queue_in_the_menu(secretariat):
     client, response = sign_in_with_code(secretariat)
-    assert response.url == reverse("reviews:secretariat_queue")
-    assert client.get("/").url == reverse("reviews:secretariat_queue")
+    assert response.url == reverse("portal:home")
+    assert client.get("/").url == reverse("portal:home")
+    assert reverse("reviews:secretariat_queue") in client.get(response.url).content.decode()

@@ -26,8 +26,9 @@ def test_the_queue_shows_the_officer_the_waiting_requests_in_a_fixed_number_of_q
         make_request(UserFactory(), [dataset], title=f"Request {number}")
     client = signed_in(secretary)
     client.get(reverse("agreements:dac_queue"))
-    # session, user, officer check, count, page rows (with the review counts and the verdict)
-    with django_assert_num_queries(5):
+    # session, user, officer check, count, page rows (with the review counts and the verdict),
+    # and the menu's check that the waiting count is current (portal.selectors.waiting_count)
+    with django_assert_num_queries(6):
         response = client.get(reverse("agreements:dac_queue"))
     text = response.content.decode()
     assert "Request 2" in text

@@ -60,6 +60,8 @@ EXPECTED_GET = table(
     """
 # route                           anon pi   co   oth  rev  mem  cnf  sec  chr  head aud
 home                              LGN  302  302  302  302  302  302  302  302  302  302
+# Everyone's home ("Waiting for you") lists only their own work (checked in tests/portal/test_home.py).
+portal:home                       LGN  200  200  200  200  200  200  200  200  200  200
 healthz                           200  200  200  200  200  200  200  200  200  200  200
 # The rulebook: secretariat, administrators, staff and auditors.
 rulebook                          LGN  404  404  404  404  404  404  200  404  404  200

@@ -61,9 +61,9 @@ def test_the_demo_investigator_signs_in_with_the_documented_password(settings):
     call_command("seed_demo")
     client = Client()
     response = client.post(reverse("account_login"), {"login": "investigator@demo.example", "password": DEMO_PASSWORD})
-    assert response.url == reverse("protocols:dashboard")
+    assert response.url == reverse("portal:home")
     # The header and the PI's seven studies (the last, a retrospective opt-out study with its public notice).
-    assert client.get(response.url).content.decode().count("<tr>") == 1 + 7
+    assert client.get(reverse("protocols:dashboard")).content.decode().count("<tr>") == 1 + 7
 
 
 @pytest.mark.django_db
@@ -103,5 +103,5 @@ def test_sec_02_privileged_demo_users_sign_in_with_the_documented_second_factor(
     response = client.post(reverse("account_login"), {"login": "secretariat@demo.example", "password": DEMO_PASSWORD})
     assert response.url == reverse("mfa_authenticate")
     response = client.post(response.url, {"code": totp_code(DEMO_TOTP_SECRET)})
-    assert response.url == reverse("reviews:secretariat_queue")
+    assert response.url == reverse("portal:home")
     assert client.get(response.url).status_code == 200

@@ -1,0 +1,165 @@
+"""What the home page shows: the work waiting for the user, grouped by the role they act in,
+and what the user waits for from others. Built only on ``core.work``: no page here decides for
+itself who acts next."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from research_governance.accounts.models import User
+from research_governance.accounts.selectors import role_grants
+from research_governance.agreements.models import DataAccessRequest
+from research_governance.agreements.workflow import RequestStatus
+from research_governance.core.i18n import localized
+from research_governance.core.work import ACTOR_ORDER, NextActor, WorkItem, oldest_first, work_about, work_for
+from research_governance.core.work_version import VERSION_KEY, work_version
+from research_governance.protocols.models import ProtocolStatus
+from research_governance.protocols.permissions import dashboard_stamp, team_protocols
+
+# The heading of each group on the home page, said to the person acting in that role.
+ROLE_HEADINGS: dict[NextActor, Promise] = {
+    NextActor.APPLICANT: _("As an applicant"),
+    NextActor.SECRETARIAT: _("As the secretariat"),
+    NextActor.REVIEWER: _("As a reviewer"),
+    NextActor.CHAIR: _("As the chair"),
+    NextActor.MEMBER: _("As a committee member"),
+    NextActor.HEAD: _("As the head of the institution"),
+    NextActor.SITE_HEAD: _("As the head of a participating site"),
+    NextActor.REQUESTER: _("As a requester of data"),
+    NextActor.TEAM_MEMBER: _("As a member of a requesting team"),
+    NextActor.DAC_OFFICER: _("For the data access committee"),
+    NextActor.DAC_REVIEWER: _("As a reviewer for the data access committee"),
+    NextActor.PROVIDER: _("As a provider of data"),
+    NextActor.RECIPIENT: _("As a recipient of data"),
+    NextActor.AUDITOR: _("As an auditor"),
+    NextActor.ADMINISTRATOR: _("As an administrator"),
+}
+
+# Protocols on which something can still be pending, for "Waiting for others": not drafts
+# (nobody else acts on them) and not those whose story has ended.
+OPEN_PROTOCOL_STATUSES = (
+    ProtocolStatus.RETURNED,
+    ProtocolStatus.SUBMITTED,
+    ProtocolStatus.IN_REVIEW,
+    ProtocolStatus.AWAITING_PERMISSION,
+    ProtocolStatus.APPROVED,
+    ProtocolStatus.SUSPENDED,
+)
+OPEN_REQUEST_STATUSES = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.RETURNED,
+    RequestStatus.ACCEPTED,
+    RequestStatus.DECIDED,
+)
+WAITING_FOR_OTHERS_LIMIT = 25
+# "Waiting for others" asks about the user's most recently changed open protocols and requests
+# only, so its cost does not grow with a long career of studies (a team member of 500).
+RECENT_SUBJECTS = 50
+
+# How long a count of waiting work is kept at most. Hand-offs, roles and the user's protocols
+# make it be counted again at once (``waiting_count``); the limit covers anything else.
+COUNT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Row:
+    """One item as the reader sees it: the subject's title in their language."""
+
+    item: WorkItem
+    title: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Group:
+    """The items of one page where the user acts in one role. ``continued``: the group began
+    on the page before."""
+
+    actor: NextActor
+    heading: Promise | str
+    continued: bool
+    rows: list[Row]
+
+
+def as_row(item: WorkItem, today: date) -> Row:
+    title = localized(item.title.get("ja", ""), item.title.get("en", ""))
+    return Row(item=item, title=title, overdue=item.is_overdue(today))
+
+
+def _group_rank(actor: NextActor) -> int:
+    return ACTOR_ORDER.index(actor)
+
+
+def waiting_for_you(user: User, today: date | None = None) -> list[WorkItem]:
+    """Every item where the user is the next actor: by role (``ACTOR_ORDER``), and within a
+    role overdue first, then by due date, then the longest waiting (``oldest_first``)."""
+    today = today or timezone.localdate()
+    ordered = oldest_first(work_for(user), today)
+    # sorted() is stable: the order within a role stays oldest_first's.
+    return sorted(ordered, key=lambda item: _group_rank(item.actor))
+
+
+def home_groups(items: list[WorkItem], today: date, *, previous: WorkItem | None = None) -> list[Group]:
+    """One page's items (already in ``waiting_for_you`` order) in their groups; ``previous``
+    is the item just before the page, to tell a group that goes on from the page before."""
+    groups: list[Group] = []
+    for item in items:
+        if not groups or groups[-1].actor != item.actor:
+            continued = not groups and previous is not None and previous.actor == item.actor
+            heading = ROLE_HEADINGS.get(item.actor, str(item.actor))
+            groups.append(Group(actor=item.actor, heading=heading, continued=continued, rows=[]))
+        groups[-1].rows.append(as_row(item, today))
+    return groups
+
+
+def waiting_for_others(user: User, limit: int = WAITING_FOR_OTHERS_LIMIT) -> list[WorkItem]:
+    """What is pending, for someone else, on the user's own protocols (as a team member) and
+    data-access requests (as the requester): the newest ``limit`` items, from the
+    ``RECENT_SUBJECTS`` most recently changed open protocols and requests."""
+    protocols = team_protocols(user).filter(status__in=OPEN_PROTOCOL_STATUSES).order_by("-updated_at", "-pk")
+    requests = DataAccessRequest.objects.filter(requester=user, status__in=OPEN_REQUEST_STATUSES).order_by(
+        "-updated_at", "-pk"
+    )
+    protocol_ids = list(protocols.values_list("pk", flat=True)[:RECENT_SUBJECTS])
+    request_ids = list(requests.values_list("pk", flat=True)[:RECENT_SUBJECTS])
+    items = [item for item in work_about(protocol_ids=protocol_ids, request_ids=request_ids) if not item.is_actor(user)]
+    items.sort(key=lambda item: (item.since, item.key), reverse=True)
+    return items[:limit]
+
+
+def _count_key(user: User) -> str:
+    # The user's roles are part of the key: a new or ended role counts again at once.
+    grants = ",".join(sorted(f"{role}@{institution}" for role, institution in role_grants(user)))
+    return f"work:count:{user.pk}:{hashlib.blake2s(grants.encode(), digest_size=8).hexdigest()}"
+
+
+def waiting_count(user: User) -> int:
+    """How many items wait for the user (the navigation's badge): counted with ``work_for``,
+    kept for at most ``COUNT_SECONDS``, and counted again at once after a hand-off anywhere
+    (``core.work_version``), a change of the user's roles, or a change to their protocols or
+    their access to them (the dashboard stamp, one indexed query)."""
+    key = _count_key(user)
+    found = cache.get_many([VERSION_KEY, key])
+    version = (work_version(found.get(VERSION_KEY)), dashboard_stamp(user))
+    stored = found.get(key)
+    if stored is not None and stored[0] == version:
+        return int(stored[1])
+    count = len(work_for(user))
+    cache.set(key, (version, count), COUNT_SECONDS)
+    return count
+
+
+def count_version(user: User) -> tuple[str, str]:
+    """Read before counting, for ``remember_count``."""
+    return work_version(cache.get(VERSION_KEY)), dashboard_stamp(user)
+
+
+def remember_count(user: User, count: int, version: tuple[str, str]) -> None:
+    """The home page has just counted everything (after reading ``version``): the badge shows
+    the same number."""
+    cache.set(_count_key(user), (version, count), COUNT_SECONDS)
