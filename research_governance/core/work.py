@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.utils import timezone
 from django.utils.functional import Promise
 
 
@@ -73,7 +74,8 @@ class Step:
     def due_from(self, since: datetime | date) -> date | None:
         if self.due_days is None:
             return None
-        day = since.date() if isinstance(since, datetime) else since
+        # The day in the institution's time zone: 08:00 in Tokyo is still the previous day in UTC.
+        day = timezone.localdate(since) if isinstance(since, datetime) else since
         return day + timedelta(days=self.due_days)
 
 

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 from research_governance.accounts.models import User
 
 from ..factories import PASSWORD, TOTP_SECRET, totp_code
+from .mailbox import mailbox  # noqa: F401  (a fixture for the journeys)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
