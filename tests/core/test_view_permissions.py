@@ -283,6 +283,7 @@ agreements:re_review_clear        LGN  403  403  404  404  404  404  ok   ok   4
 # Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
 AUDITED_NAMESPACES = (
+    "portal",
     "protocols",
     "reviews",
     "committees",
