@@ -33,6 +33,6 @@ def test_no_template_carries_inline_script_or_style():
 
 
 @pytest.mark.django_db
-def test_home_sends_visitors_to_sign_in_and_users_to_their_dashboard(client_for, pi):
+def test_home_sends_visitors_to_sign_in_and_users_to_their_home(client_for, pi):
     assert client_for(None).get("/").url == reverse("account_login")
-    assert client_for(pi).get("/").url == reverse("protocols:dashboard")
+    assert client_for(pi).get("/").url == reverse("portal:home")

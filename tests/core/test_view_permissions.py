@@ -287,6 +287,7 @@ oversight:approval_check          LGN  404  404  404  404  404  404  404  404  4
 # Routes deliberately outside the audit: Django admin, allauth, set_language, static files.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
 AUDITED_NAMESPACES = (
+    "portal",
     "protocols",
     "reviews",
     "committees",
