@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.core.i18n import localized
 from research_governance.reviews.models import AgendaItem, Attendance, Meeting
+from research_governance.rules.errors import RulebookError
 from research_governance.rules.rulebook import load_rulebook
 
 from .selectors import start_of_day
@@ -164,9 +165,13 @@ def build(committee: Committee, year: int) -> CommitteeReport:
                 )
             )
         summaries.append(summary)
-    book = load_rulebook(on=last if last < timezone.localdate() else None)
+    try:
+        book = load_rulebook(on=last if last < timezone.localdate() else None)
+    except RulebookError:
+        # A year before the first rulebook took effect: the report has no rules to show, and says so.
+        book = None
     rules: list[RuleLine] = []
-    for rule_id in RULES_BY_RULE_SET.get(committee.rule_set, ()):
+    for rule_id in RULES_BY_RULE_SET.get(committee.rule_set, ()) if book is not None else ():
         if book.has_rule(rule_id):
             rule = book.rule(rule_id)
             rules.append(

@@ -46,3 +46,10 @@ def test_the_committee_report_page_is_for_the_secretariat_and_the_auditor(oversi
     text = signed_in(oversight.world.people["auditor"]).get(url).content.decode()
     assert "Approve with conditions" in text
     assert 'method="post"' not in text.split("<main", 1)[-1].split("</main>")[0]
+
+
+def test_a_year_before_the_first_rulebook_shows_its_report_and_says_no_rules_were_in_force(oversight):
+    url = reverse("oversight:committee_report", args=[oversight.world.committee.pk, 2025])
+    response = signed_in(oversight.world.people["auditor"]).get(url)
+    assert response.status_code == 200
+    assert "No rulebook of this system was in force in 2025" in response.content.decode()

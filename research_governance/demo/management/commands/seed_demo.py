@@ -21,7 +21,7 @@ from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import Protocol
 from research_governance.reviews import services as review_services
 from research_governance.reviews.meeting import services as meeting_services
-from research_governance.reviews.models import Submission
+from research_governance.reviews.models import Condition, Submission
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password; DEBUG only)
 # SEC-02: every privileged demo user has set up an authenticator app with this secret (base32).
@@ -375,7 +375,7 @@ class Command(BaseCommand):
         review_services.decision_record(
             submission=progress, by=secretariat, outcome="acknowledge", reasons="Recruitment on plan."
         )
-        review_services.report_submit(
+        safety = review_services.report_submit(
             protocol=protocol,
             by=pi,
             kind="safety_report",
@@ -388,6 +388,8 @@ class Command(BaseCommand):
                 "actions_taken": "None needed for the study; the participant continues.",
             },
         )
+        # Accepted on the expedited route: the chair acknowledges it, or asks for more.
+        review_services.submission_accept(submission=safety, by=secretariat, route="expedited")
         review_services.amendment_start(protocol=protocol, by=pi)
         protocol.refresh_from_db()
         protocol_services.protocol_update_draft(
@@ -542,3 +544,22 @@ class Command(BaseCommand):
             reasons="Sound design; the consent form needs one addition.",
             conditions=["Add the contact for withdrawing consent to the consent form."],
         )
+        # The PI answered the condition and the secretariat signed it off: the head of the
+        # institution, and the partner hospital's head for its site, now permit (JP-ERC-12/13).
+        condition = Condition.objects.get(decision__submission=full_board)
+        review_services.condition_answer(
+            condition=condition, by=pi, response="The consent form now names the research office as the contact."
+        )
+        review_services.condition_sign_off(
+            condition=condition, by=secretariat, meaning=Condition.Meaning.APPROVAL, password=DEMO_PASSWORD
+        )
+
+        # The next meeting is scheduled with the accepted full-board study on its agenda: every
+        # member has the notice and a meeting to attend.
+        next_meeting = meeting_services.meeting_schedule(
+            committee=committee,
+            by=secretariat,
+            scheduled_at=timezone.now() + timedelta(days=10),
+            location="Room 301",
+        )
+        meeting_services.agenda_add(meeting=next_meeting, by=secretariat, submission=accepted_submission)
