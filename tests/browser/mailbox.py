@@ -55,7 +55,8 @@ def text_of(message: Message) -> str:
 
 
 def decoded_subject(message: Message) -> str:
-    return str(email.header.make_header(email.header.decode_header(message["Subject"])))
+    # Long subjects are folded over several lines; unfold them.
+    return " ".join(str(email.header.make_header(email.header.decode_header(message["Subject"]))).split())
 
 
 def link_in(message: Message) -> str:
@@ -94,6 +95,8 @@ def mailbox(live_server, tmp_path, settings) -> Iterator[Mailbox]:
         "REDIS_URL": server.url,
         "RG_TEST_MAIL_DIR": str(mail_dir),
         "SITE_URL": live_server.url,
+        # The letters the worker renders go where this test's live server reads them.
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     log = tmp_path / "worker.log"
     with log.open("w") as output:
