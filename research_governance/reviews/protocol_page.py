@@ -102,7 +102,8 @@ def detail_response(request: AuthenticatedHttpRequest, protocol: Protocol, **for
     )
     # Each form is shown to the actors of its step (reviews.panels.FORM_STEPS), by no other rule;
     # but the reviewers' panel, which the secretariat may use at any time during review (a full-
-    # board study gets reviewers before its meeting), shows whenever the secretariat may assign.
+    # board study gets reviewers before its meeting), shows whenever the secretariat may assign;
+    # and the decision card, with the reviews submitted so far, whenever the officer may decide.
     decisions["can_answer_conditions"] = steps.forms["answer_conditions"]
     decisions["can_sign_off"] = steps.forms["sign_off"]
     if not steps.forms["permit"]:

@@ -99,6 +99,9 @@ def test_no_page_offers_the_auditor_a_form_that_writes(oversight):
                 name = resolve(re.split(r"[?#]", action.group(1))[0]).view_name if action else "(no action)"
             except Resolver404:
                 name = action.group(1) if action else "(no action)"
+            # Their own notifications (a hand-off asks them to check an approval) may be marked read.
+            if name in {"notifications:read", "notifications:read_all"} and route == "notifications:list":
+                continue
             if name not in LAYOUT_FORMS and not (name in AUDITOR_WRITES and name == route):
                 offered.append(f"{route}: {name}")
     assert not offered, offered

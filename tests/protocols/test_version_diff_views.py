@@ -69,4 +69,4 @@ def test_the_changes_page_reads_both_versions_in_one_query(client_for, rounds, p
         client.get(diff_url(protocol, 1, 2))
     versions = [q for q in captured.captured_queries if 'FROM "protocols_protocolversion"' in q["sql"]]
     assert len(versions) == 1
-    assert len(captured) <= 5
+    assert len(captured) <= 6  # with the menu's one check that its waiting count is current

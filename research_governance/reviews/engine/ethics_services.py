@@ -298,7 +298,10 @@ class EthicsSubmission(ReviewSubject):
                 reasons=gettext("Final report acknowledged (JP-R-07)."),
             )
         params = {**_about(protocol), "decision": in_each_language(decision.get_outcome_display())}
-        team = _team_of(protocol)
+        # Whoever the decision hands work to (conditions to answer, a revision, the head's
+        # permission) is told that, once; the rest of the team is told the decision.
+        handed = {n.recipient_id for n in announce(protocol_ids=[protocol.pk], by=by)}
+        team = _team_of(protocol).exclude(pk__in=handed)
         notify(
             recipients=team,
             kind="decision.recorded",
