@@ -3,7 +3,7 @@ and what the user waits for from others. Built only on ``core.work``: no page he
 itself who acts next."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.core.cache import cache
@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from research_governance.accounts.models import User
-from research_governance.accounts.selectors import role_grants
+from research_governance.accounts.models import Role, User
+from research_governance.accounts.selectors import has_role_at, role_grants
 from research_governance.agreements.models import DataAccessRequest
 from research_governance.agreements.workflow import RequestStatus
 from research_governance.core.i18n import localized
@@ -95,11 +95,20 @@ def _group_rank(actor: NextActor) -> int:
     return ACTOR_ORDER.index(actor)
 
 
+def in_held_role(user: User, item: WorkItem) -> WorkItem:
+    """The item under the role the user acts in: the chair's steps that the secretariat may take
+    as well (a decision, an acknowledgement, a sign-off) are the secretariat's work for a
+    secretariat who is not the chair, and the page must not call them "As the chair"."""
+    if item.actor == NextActor.CHAIR and not has_role_at(user, item.institution_id, Role.CHAIR):
+        return replace(item, step=replace(item.step, actor=NextActor.SECRETARIAT))
+    return item
+
+
 def waiting_for_you(user: User, today: date | None = None) -> list[WorkItem]:
     """Every item where the user is the next actor: by role (``ACTOR_ORDER``), and within a
     role overdue first, then by due date, then the longest waiting (``oldest_first``)."""
     today = today or timezone.localdate()
-    ordered = oldest_first(work_for(user), today)
+    ordered = oldest_first((in_held_role(user, item) for item in work_for(user)), today)
     # sorted() is stable: the order within a role stays oldest_first's.
     return sorted(ordered, key=lambda item: _group_rank(item.actor))
 

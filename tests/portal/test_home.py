@@ -347,3 +347,27 @@ def test_the_home_makes_as_many_queries_for_many_items_as_for_one(pi, secretaria
     for n in range(4):
         submitted(pi, title=f"研究 {n}")
     assert (home_queries(secretariat), home_queries(pi)) == few
+
+
+@pytest.mark.django_db
+def test_a_secretariat_who_is_not_the_chair_finds_the_officers_steps_under_the_secretariat(secretariat):
+    from django.utils import timezone
+
+    from research_governance.core.work import NextActor, WorkItem
+    from research_governance.portal.selectors import in_held_role
+    from research_governance.reviews.next_steps.review_steps import DECIDE
+    from tests.factories import UserFactory
+
+    chair = UserFactory(email="chair@test.example", roles=[Role.CHAIR])
+    item = WorkItem(
+        step=DECIDE,
+        key="ethics.decide:1",
+        reference="2026-00001",
+        title={"ja": "研究", "en": "A study"},
+        link="/protocols/1/",
+        since=timezone.now(),
+        institution_id=secretariat.institution_id,
+        actor_ids=frozenset({secretariat.pk, chair.pk}),
+    )
+    assert in_held_role(secretariat, item).actor == NextActor.SECRETARIAT
+    assert in_held_role(chair, item).actor == NextActor.CHAIR
