@@ -221,7 +221,8 @@ def test_an_initial_application_goes_from_person_to_person_through_full_board_re
     assert letter.headers["content-type"] == "application/pdf"
     letter_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(letter.body())).pages)
     protocol.refresh_from_db()
-    assert protocol.reference and protocol.reference in letter_text
+    assert protocol.reference
+    assert protocol.reference in letter_text
     screenshot(investigator, "pi-approved")
 
     # A serious adverse event of the approved study: the secretariat pre-screens it, the chair
