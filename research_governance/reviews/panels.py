@@ -319,7 +319,9 @@ def next_steps(protocol: Protocol, user: Any, *, legacy: dict[str, bool], decisi
         mine=mine,
         others=[item for item in items if not item.is_actor(user)],
         forms=forms,
-        terminal="" if items else terminal_text(protocol, decisions),
+        # What is true of the protocol as a whole ("Approved; the next report is due on ..."), also
+        # while someone (an auditor, say) still has a step on it.
+        terminal=terminal_text(protocol, decisions),
     )
 
 

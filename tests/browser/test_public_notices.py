@@ -80,9 +80,9 @@ def test_a_visitor_reads_a_notice_in_both_languages_and_refuses(page: Page, live
     page.locator("input[name=login]").fill(pi.email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main form").get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}/protocols/")
-    page.goto(f"{base}/notifications/")
-    page.get_by_role("button", name=re.compile("received for")).first.click()
+    # Signing in lands on "Waiting for you": recording what was done about the refusal is theirs.
+    expect(page).to_have_url(f"{base}/home/")
+    page.get_by_role("link", name="Record what was done about a subject's refusal or withdrawal").first.click()
     expect(page).to_have_url(re.compile(r"/data/protocols/\d+/refusals/$"))
     table = page.locator("#refusals")
     expect(table).to_contain_text("Hanako Yamada")

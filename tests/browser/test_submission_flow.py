@@ -47,11 +47,13 @@ def investigator(transactional_db) -> User:
 
 
 def sign_in(page: Page, base_url: str, user: User) -> None:
-    """Through the real sign-in form; lands on the dashboard."""
+    """Through the real sign-in form; lands on "Waiting for you", then opens "My protocols" from the menu."""
     page.goto(f"{base_url}/accounts/login/")
     page.locator("input[name=login]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main form").get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}/home/")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My protocols").click()
     expect(page).to_have_url(f"{base_url}/protocols/")
 
 

@@ -2,7 +2,7 @@
 draft or an amendment in preparation, answer the secretariat's requests, resubmit after "revise",
 and send a progress report that falls due."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -50,8 +50,8 @@ PROGRESS_REPORT = Step(
 PROGRESS_REPORT_NOTICE_DAYS = 30
 
 
-def _midnight(day: object) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))  # type: ignore[arg-type]
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class DraftFinder(ScopedFinder):
