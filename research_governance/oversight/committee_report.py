@@ -171,8 +171,8 @@ def build(committee: Committee, year: int) -> CommitteeReport:
         # A year before the first rulebook took effect: the report has no rules to show, and says so.
         book = None
     rules: list[RuleLine] = []
-    for rule_id in RULES_BY_RULE_SET.get(committee.rule_set, ()) if book is not None else ():
-        if book.has_rule(rule_id):
+    for rule_id in RULES_BY_RULE_SET.get(committee.rule_set, ()):
+        if book is not None and book.has_rule(rule_id):
             rule = book.rule(rule_id)
             rules.append(
                 {
