@@ -399,3 +399,16 @@ def test_a_member_with_a_declared_conflict_does_not_see_the_votes_in_the_minutes
     recused = client_for(members[0].user).get(minutes_url).content.decode()
     assert "You were recused from this item: its votes and discussion are not shown to you." in recused
     assert "For 1 · against 1 · abstain 0" in recused  # the first item, where they are not conflicted
+
+
+def test_before_the_attendance_a_member_is_asked_to_attend_and_vote_not_to_record_it(client_for, pi, secretariat):
+    committee, members = make_committee(SIX)
+    meeting = meeting_services.meeting_schedule(
+        committee=committee, by=secretariat, scheduled_at=timezone.now() + timedelta(hours=1), location="Room 1"
+    )
+    meeting_services.agenda_add(meeting=meeting, by=secretariat, submission=accepted_full_board(pi, secretariat))
+    member_page = client_for(members[0].user).get(page_urls(committee, meeting)["detail"]).content.decode()
+    assert "Attend the meeting and vote on each item on its page" in member_page
+    assert "Record who attended" not in member_page
+    office_page = client_for(secretariat).get(page_urls(committee, meeting)["detail"]).content.decode()
+    assert "Record who attended" in office_page
