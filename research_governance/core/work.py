@@ -8,6 +8,7 @@ homes ("Waiting for you"), the next-step panel of a page, the hand-off notificat
 (``notifications.handoff``) and the reminders. No page computes its own idea of the next step.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -149,7 +150,7 @@ def oldest_first(items: Iterable[WorkItem], today: date) -> list[WorkItem]:
     )
 
 
-class WorkSource:
+class WorkSource(ABC):
     """A workflow's steps, declared and found. Subclasses (``reviews.next_steps``,
     ``agreements.next_steps``) register one instance in ``AppConfig.ready()``.
 
@@ -162,14 +163,14 @@ class WorkSource:
 
     name: str = ""
 
-    def declaration(self) -> tuple[StateSteps, ...]:
-        raise NotImplementedError
+    @abstractmethod
+    def declaration(self) -> tuple[StateSteps, ...]: ...
 
-    def for_user(self, user: Any) -> list[WorkItem]:
-        raise NotImplementedError
+    @abstractmethod
+    def for_user(self, user: Any) -> list[WorkItem]: ...
 
-    def about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
-        raise NotImplementedError
+    @abstractmethod
+    def about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]: ...
 
 
 _sources: dict[str, WorkSource] = {}

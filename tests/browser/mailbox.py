@@ -7,16 +7,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from ..notifications.conftest import _forget_broker_connections
-from ..notifications.test_worker import RedisServer, stop, wait_until
+from ..notifications.test_worker import RedisServer, celery_worker, stop, wait_until
 
 LINK = re.compile(r"https?://[^\s<>\"]+")
 
@@ -83,43 +81,16 @@ def mailbox(live_server, tmp_path, settings) -> Iterator[Mailbox]:
     _forget_broker_connections()
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
-        "PYTHONPATH": str(settings.BASE_DIR),
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        "REDIS_URL": server.url,
-        "RG_TEST_MAIL_DIR": str(mail_dir),
-        "SITE_URL": live_server.url,
-        # The letters the worker renders go where this test's live server reads them.
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
     log = tmp_path / "worker.log"
-    with log.open("w") as output:
-        worker = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "--app",
-                "research_governance",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                f"--hostname=journey-{os.getpid()}@%h",
-            ],
-            env=env,
-            cwd=settings.BASE_DIR,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    worker = celery_worker(
+        server.url,
+        log,
+        mail_dir=mail_dir,
+        hostname=f"journey-{os.getpid()}@%h",
+        SITE_URL=live_server.url,
+        # The letters the worker renders go where this test's live server reads them.
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+    )
     yield Mailbox(mail_dir, worker, log)
     stop(worker, gently=False)
     server.stop()

@@ -118,46 +118,55 @@ def mail_dir(tmp_path) -> Path:
     return directory
 
 
+def celery_worker(broker_url: str, log: Path, *, mail_dir: Path, hostname: str, **env: str) -> subprocess.Popen:
+    """`celery worker` (one process, solo pool) on the test database, writing emails to ``mail_dir``
+    and its log to ``log``; ``env`` adds settings (SITE_URL, MEDIA_ROOT)."""
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
+        "PYTHONPATH": str(settings.BASE_DIR),
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "REDIS_URL": broker_url,
+        "RG_TEST_MAIL_DIR": str(mail_dir),
+        **env,
+    }
+    with log.open("w") as output:
+        return subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "--app",
+                "research_governance",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname={hostname}",
+            ],
+            env=environment,
+            cwd=settings.BASE_DIR,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @pytest.fixture
 def start_worker(tmp_path, mail_dir) -> Iterator[Callable[[str], Worker]]:
     """start_worker(broker_url) starts `celery worker` on the test database; stopped after the test."""
     started: list[Worker] = []
-    database = connection.settings_dict
 
     def start(broker_url: str) -> Worker:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
-            "PYTHONPATH": str(settings.BASE_DIR),
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}:"
-                f"{database['PORT'] or 5432}/{database['NAME']}"
-            ),
-            "REDIS_URL": broker_url,
-            "RG_TEST_MAIL_DIR": str(mail_dir),
-        }
         log = tmp_path / f"worker-{len(started)}.log"
-        with log.open("w") as output:
-            process = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "--app",
-                    "research_governance",
-                    "worker",
-                    "--pool=solo",
-                    "--loglevel=INFO",
-                    "--without-heartbeat",
-                    "--without-gossip",
-                    "--without-mingle",
-                    f"--hostname=outbox-test-{os.getpid()}-{len(started)}@%h",
-                ],
-                env=env,
-                cwd=settings.BASE_DIR,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+        process = celery_worker(
+            broker_url, log, mail_dir=mail_dir, hostname=f"outbox-test-{os.getpid()}-{len(started)}@%h"
+        )
         worker = Worker(process, log)
         started.append(worker)
         return worker

@@ -1,5 +1,6 @@
 """What every ethics finder shares: resolving actors to people, and building items."""
 
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -17,16 +18,16 @@ from research_governance.protocols.models import Protocol, ProtocolUserObjectPer
 from research_governance.protocols.permissions import SUBMIT
 
 
-class Finder:
+class Finder(ABC):
     """Finds one step's pending items. ``for_user`` and ``about`` must agree: an item is in
     ``for_user(u)`` exactly when ``u`` is in its ``actor_ids`` from ``about``
     (tests/reviews/test_next_steps.py checks this on a populated world)."""
 
-    def for_user(self, user: User) -> list[Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def for_user(self, user: User) -> list[Any]: ...
 
-    def about(self, protocol_ids: list[int]) -> list[Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def about(self, protocol_ids: list[int]) -> list[Any]: ...
 
 
 def title_of(protocol: Protocol) -> dict[str, str]:
@@ -108,7 +109,7 @@ def only(user: User, actors: frozenset[int]) -> frozenset[int]:
     return frozenset({user.pk}) if user.pk in actors else frozenset()
 
 
-class ScopedFinder(Finder):
+class ScopedFinder(Finder, ABC):
     """A finder written once: ``find(q)`` builds every item among the rows ``q`` selects, with all
     their actors. ``about`` selects the protocols' rows; ``for_user`` selects the rows the user's
     roles reach (``scope``) and keeps the items the user is an actor of, so the two always agree."""
@@ -116,12 +117,13 @@ class ScopedFinder(Finder):
     # The path from the finder's rows to the protocol id ("protocol_id", "submission__protocol_id").
     protocol_path = "protocol_id"
 
+    @abstractmethod
     def scope(self, user: User) -> Q | None:
         """The rows this user may be an actor of (None: none at all), to keep the query small."""
-        raise NotImplementedError
+        ...
 
-    def find(self, q: Q) -> list[WorkItem]:
-        raise NotImplementedError
+    @abstractmethod
+    def find(self, q: Q) -> list[WorkItem]: ...
 
     def for_user(self, user: User) -> list[WorkItem]:
         q = self.scope(user)
