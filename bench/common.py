@@ -62,6 +62,8 @@ def project_env(db_name: str, **extra: str) -> dict[str, str]:
         DEBUG="0",
         SECURE_COOKIES="0",
         ALLOWED_HOSTS="127.0.0.1",
+        # Required outside DEBUG (core.E002); only mails and letters print it.
+        SITE_URL=env.get("SITE_URL", "http://127.0.0.1"),
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )

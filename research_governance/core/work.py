@@ -125,6 +125,9 @@ class WorkItem:
     detail: str | Promise = ""
     # Parameters a template may use (counts, names); not part of the identity.
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # The id of the row the item was found from: the last tie-break of ``home_order``, which a
+    # finder's SQL ordering repeats (ORDER BY since, id).
+    rank: int = field(default=0, compare=False, hash=False)
 
     def is_actor(self, user: Any) -> bool:
         return getattr(user, "pk", None) in self.actor_ids
@@ -137,17 +140,42 @@ class WorkItem:
         return self.step.actor
 
 
-def oldest_first(items: Iterable[WorkItem], today: date) -> list[WorkItem]:
-    """Overdue first (the most overdue at the top), then by due date, then the longest waiting."""
-    return sorted(
-        items,
-        key=lambda item: (
-            not item.is_overdue(today),
-            item.due or date.max,
-            item.since,
-            item.key,
-        ),
-    )
+def waiting_order(item: WorkItem) -> tuple[Any, ...]:
+    """By due date (so the most overdue first), then the longest waiting; undated items last.
+    Within one step of one finder this is the order of (since, row id), which SQL can give."""
+    return (item.due or date.max, item.since, item.step.code, item.rank, item.key)
+
+
+def home_order(item: WorkItem) -> tuple[Any, ...]:
+    """The order of a user's "Waiting for you": by the role they act in (``ACTOR_ORDER``), then
+    ``waiting_order``. Every source's ``first_for`` gives its items in this order."""
+    return (ACTOR_ORDER.index(item.actor), *waiting_order(item))
+
+
+def oldest_first(items: Iterable[WorkItem]) -> list[WorkItem]:
+    """Overdue first (the most overdue at the top), then by due date, then the longest waiting:
+    sorting by due date puts the overdue first by itself."""
+    return sorted(items, key=waiting_order)
+
+
+@dataclass(frozen=True)
+class WorkPage:
+    """The first items of someone's work in ``home_order``, and the number of all of them."""
+
+    items: list[WorkItem]
+    total: int
+
+    @classmethod
+    def of(cls, items: Iterable[WorkItem], limit: int) -> "WorkPage":
+        ordered = sorted(items, key=home_order)
+        return cls(items=ordered[: max(limit, 0)], total=len(ordered))
+
+    @classmethod
+    def merged(cls, pages: Iterable["WorkPage"], limit: int) -> "WorkPage":
+        """Each page holds the first ``limit`` of its part, so the first ``limit`` of them all are among them."""
+        pages = list(pages)
+        ordered = sorted((item for page in pages for item in page.items), key=home_order)
+        return cls(items=ordered[: max(limit, 0)], total=sum(page.total for page in pages))
 
 
 class WorkSource(ABC):
@@ -172,6 +200,15 @@ class WorkSource(ABC):
     @abstractmethod
     def about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]: ...
 
+    def first_for(self, user: Any, limit: int) -> "WorkPage":
+        """The first ``limit`` of ``for_user`` in ``home_order``, and how many there are in all.
+        A source whose items grow with an institution's volume (a secretariat's 4,000
+        pre-screens) answers it in SQL instead of building every item."""
+        return WorkPage.of(self.for_user(user), limit)
+
+    def count_for(self, user: Any) -> int:
+        return self.first_for(user, 0).total
+
 
 _sources: dict[str, WorkSource] = {}
 
@@ -193,6 +230,17 @@ def declared_steps() -> tuple[StateSteps, ...]:
 def work_for(user: Any) -> list[WorkItem]:
     """Everything pending where ``user`` is the next actor, from every workflow."""
     return [item for source in work_sources() for item in source.for_user(user)]
+
+
+def first_work_for(user: Any, limit: int) -> WorkPage:
+    """The first ``limit`` items of everything ``work_for`` finds, in ``home_order``, and how many
+    there are: what one page of "Waiting for you" needs, whatever the volume behind it."""
+    return WorkPage.merged((source.first_for(user, limit) for source in work_sources()), limit)
+
+
+def count_work_for(user: Any) -> int:
+    """How many items ``work_for`` finds (the menu's badge), counted in SQL where a source can."""
+    return sum(source.count_for(user) for source in work_sources())
 
 
 def work_about(*, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:

@@ -28,7 +28,7 @@ from research_governance.accounts.models import Role, RoleMembership, User
 from research_governance.accounts.selectors import institutions_with_role
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.committees.selectors import committee_seats, roster_as_engine_input
-from research_governance.core.work import NextActor, StateSteps, Step, Terminal, WorkItem, WorkSource
+from research_governance.core.work import NextActor, StateSteps, Step, Terminal, WorkItem, WorkPage, WorkSource
 from research_governance.notifications.messages import bilingual, person
 from research_governance.reviews.models import Approval
 from research_governance.rules import check_committee
@@ -97,6 +97,7 @@ class ApprovalCheckFinder:
                 protocol_id=approval.protocol_id,
                 actor_ids=actors.get(approval.protocol.institution_id, frozenset()),
                 detail=approval.reference,
+                rank=approval.pk,
             )
             for approval in approvals
         ]
@@ -107,6 +108,16 @@ class ApprovalCheckFinder:
             return []
         approvals = self._pending().filter(protocol__institution_id__in=institutions)
         return self._items(approvals, {i: frozenset({user.pk}) for i in institutions})
+
+    def first_for(self, user: User, limit: int) -> WorkPage:
+        """In SQL: approvals pile up for years if nobody checks them."""
+        institutions = institutions_with_role(user, Role.AUDITOR)
+        if not institutions:
+            return WorkPage(items=[], total=0)
+        approvals = self._pending().filter(protocol__institution_id__in=institutions)
+        total = approvals.count()
+        first = approvals[: max(limit, 0)] if total else []
+        return WorkPage(items=self._items(first, {i: frozenset({user.pk}) for i in institutions}), total=total)
 
     def about(self, protocol_ids: list[int]) -> list[WorkItem]:
         approvals = list(self._pending().filter(protocol_id__in=protocol_ids))
@@ -222,6 +233,12 @@ class OversightWork(WorkSource):
             *self.committee_composition.for_user(user),
             *self.roles_ending.for_user(user),
         ]
+
+    def first_for(self, user: Any, limit: int) -> WorkPage:
+        if not (getattr(user, "is_authenticated", False) and user.is_active):
+            return WorkPage(items=[], total=0)
+        administration = [*self.committee_composition.for_user(user), *self.roles_ending.for_user(user)]
+        return WorkPage.merged([self.approval_checks.first_for(user, limit), WorkPage.of(administration, limit)], limit)
 
     def about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
         """The approvals of these protocols waiting for the auditors' check; the administrators'

@@ -3,20 +3,30 @@ and what the user waits for from others. Built only on ``core.work``: no page he
 itself who acts next."""
 
 import hashlib
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from typing import overload
 
 from django.core.cache import cache
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from research_governance.accounts.models import Role, User
-from research_governance.accounts.selectors import has_role_at, role_grants
+from research_governance.accounts.models import User
+from research_governance.accounts.selectors import role_grants
 from research_governance.agreements.models import DataAccessRequest
 from research_governance.agreements.workflow import RequestStatus
 from research_governance.core.i18n import localized
-from research_governance.core.work import ACTOR_ORDER, NextActor, WorkItem, oldest_first, work_about, work_for
+from research_governance.core.work import (
+    ACTOR_ORDER,
+    NextActor,
+    WorkItem,
+    count_work_for,
+    first_work_for,
+    home_order,
+    work_about,
+    work_for,
+)
 from research_governance.core.work_version import VERSION_KEY, work_version
 from research_governance.protocols.models import ProtocolStatus
 from research_governance.protocols.permissions import dashboard_stamp, team_protocols
@@ -95,22 +105,47 @@ def _group_rank(actor: NextActor) -> int:
     return ACTOR_ORDER.index(actor)
 
 
-def in_held_role(user: User, item: WorkItem) -> WorkItem:
-    """The item under the role the user acts in: the chair's steps that the secretariat may take
-    as well (a decision, an acknowledgement, a sign-off) are the secretariat's work for a
-    secretariat who is not the chair, and the page must not call them "As the chair"."""
-    if item.actor == NextActor.CHAIR and not has_role_at(user, item.institution_id, Role.CHAIR):
-        return replace(item, step=replace(item.step, actor=NextActor.SECRETARIAT))
-    return item
+class WaitingForYou:
+    """Everything where the user is the next actor, in ``core.work.home_order`` (by the role they
+    act in, then overdue first, then by due date, then the longest waiting), for a Paginator:
+    its count and a page are answered by ``first_work_for``, which sources with thousands of
+    items answer in SQL, so a page costs the same whatever the volume behind it."""
+
+    def __init__(self, user: User, expected: int) -> None:
+        self.user = user
+        # The items the page asked for are all fetched at once; a later slice beyond them fetches again.
+        self._page = first_work_for(user, expected)
+        self._all = len(self._page.items) >= self._page.total
+
+    def count(self) -> int:
+        return self._page.total
+
+    def __len__(self) -> int:
+        return self._page.total
+
+    def __iter__(self) -> Iterator[WorkItem]:
+        return iter(self._first(self._page.total))
+
+    def _first(self, needed: int) -> list[WorkItem]:
+        if not self._all and needed > len(self._page.items):
+            self._page = first_work_for(self.user, needed)
+            self._all = len(self._page.items) >= self._page.total
+        return self._page.items
+
+    @overload
+    def __getitem__(self, index: int) -> WorkItem: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[WorkItem]: ...
+    def __getitem__(self, index: int | slice) -> WorkItem | list[WorkItem]:
+        if isinstance(index, slice):
+            return self._first(index.stop if index.stop is not None else self._page.total)[index]
+        return self._first(index + 1)[index]
 
 
-def waiting_for_you(user: User, today: date | None = None) -> list[WorkItem]:
-    """Every item where the user is the next actor: by role (``ACTOR_ORDER``), and within a
-    role overdue first, then by due date, then the longest waiting (``oldest_first``)."""
-    today = today or timezone.localdate()
-    ordered = oldest_first((in_held_role(user, item) for item in work_for(user)), today)
-    # sorted() is stable: the order within a role stays oldest_first's.
-    return sorted(ordered, key=lambda item: _group_rank(item.actor))
+def waiting_for_you(user: User) -> list[WorkItem]:
+    """Every item where the user is the next actor, in ``home_order`` (all of them: for tests and
+    small lists; the home page pages through ``WaitingForYou``)."""
+    return sorted(work_for(user), key=home_order)
 
 
 def home_groups(items: list[WorkItem], today: date, *, previous: WorkItem | None = None) -> list[Group]:
@@ -148,7 +183,7 @@ def _count_key(user: User) -> str:
 
 
 def waiting_count(user: User) -> int:
-    """How many items wait for the user (the navigation's badge): counted with ``work_for``,
+    """How many items wait for the user (the navigation's badge): counted by each source, in SQL where it can,
     kept for at most ``COUNT_SECONDS``, and counted again at once after a hand-off anywhere
     (``core.work_version``), a change of the user's roles, or a change to their protocols or
     their access to them (the dashboard stamp, one indexed query)."""
@@ -158,7 +193,7 @@ def waiting_count(user: User) -> int:
     stored = found.get(key)
     if stored is not None and stored[0] == version:
         return int(stored[1])
-    count = len(work_for(user))
+    count = count_work_for(user)
     cache.set(key, (version, count), COUNT_SECONDS)
     return count
 

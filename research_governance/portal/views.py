@@ -34,9 +34,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     version = selectors.count_version(user)
-    items = selectors.waiting_for_you(user, today)
+    number = request.GET.get("page")
+    wanted = int(number) if number and number.isdigit() and 0 < int(number) < 10_000 else 1
+    items = selectors.WaitingForYou(user, expected=wanted * PAGE_SIZE)
     selectors.remember_count(user, len(items), version)
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(items, PAGE_SIZE).get_page(number)
     previous = items[page.start_index() - 2] if page.start_index() > 1 else None
     return render(
         request,

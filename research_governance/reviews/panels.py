@@ -306,8 +306,7 @@ def next_steps(protocol: Protocol, user: Any, *, legacy: dict[str, bool], decisi
     """The viewer's next steps on the protocol, from the one source (``core.work.work_about``).
 
     ``legacy`` is each form's earlier rule, used only while its step is not declared."""
-    today = timezone.localdate()
-    items = oldest_first(work_about(protocol_ids=[protocol.pk]), today)
+    items = oldest_first(work_about(protocol_ids=[protocol.pk]))
     mine = [item for item in items if item.is_actor(user)]
     declared = {step.code for row in declared_steps() for step in row.steps}
     my_codes = {item.step.code for item in mine}

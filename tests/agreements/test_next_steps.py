@@ -157,7 +157,7 @@ def test_a_refusal_waits_for_the_recipients_acknowledgement_overdue_after_seven_
     ack = RefusalAcknowledgement.objects.filter(refusal=world["refusal"]).first()
     [item] = [i for i in SOURCE.about(request_ids=[ack.agreement.request_id]) if i.key.endswith(f":{ack.pk}")]
     assert item.actor == NextActor.RECIPIENT
-    assert item.due == (ack.notified_at + timedelta(days=7)).date()
+    assert item.due == timezone.localdate(ack.notified_at) + timedelta(days=7)
     [handle] = SOURCE.about(protocol_ids=world["protocol_ids"])
     assert handle.actor == NextActor.PROVIDER
     assert handle.protocol_id == world["protocol_ids"][0]

@@ -354,7 +354,7 @@ def test_a_secretariat_who_is_not_the_chair_finds_the_officers_steps_under_the_s
     from django.utils import timezone
 
     from research_governance.core.work import NextActor, WorkItem
-    from research_governance.portal.selectors import in_held_role
+    from research_governance.reviews.next_steps.base import as_held
     from research_governance.reviews.next_steps.review_steps import DECIDE
     from tests.factories import UserFactory
 
@@ -369,5 +369,5 @@ def test_a_secretariat_who_is_not_the_chair_finds_the_officers_steps_under_the_s
         institution_id=secretariat.institution_id,
         actor_ids=frozenset({secretariat.pk, chair.pk}),
     )
-    assert in_held_role(secretariat, item).actor == NextActor.SECRETARIAT
-    assert in_held_role(chair, item).actor == NextActor.CHAIR
+    assert as_held(secretariat, item).actor == NextActor.SECRETARIAT
+    assert as_held(chair, item).actor == NextActor.CHAIR

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from research_governance.accounts.models import Role
-from research_governance.core.work import declared_steps
+from research_governance.accounts.models import Role, RoleMembership
+from research_governance.committees.models import Committee
+from research_governance.core.work import NextActor, declared_steps, home_order
 from research_governance.reviews import services
 from research_governance.reviews.meeting import services as meeting_services
 from research_governance.reviews.models import Condition
@@ -158,3 +159,77 @@ def test_a_users_work_takes_a_few_queries_however_many_items(pi, secretariat, ch
     few = {person: _queries(person) for person in people}
     _decide_more(pi, secretariat, committee, 3)
     assert {person: _queries(person) for person in people} == few
+
+
+def _page_of(items, limit):
+    ordered = sorted(items, key=home_order)
+    return [(item.key, item.actor) for item in ordered[:limit]]
+
+
+@pytest.mark.django_db
+def test_a_page_and_a_count_from_sql_agree_with_every_item_built(pi, secretariat, chair, head):
+    """The home asks each finder for its first items and its count only (``first_for``,
+    ``count_for``); they must be exactly the first of everything ``for_user`` builds, in the
+    home's order, for every person, at every page size."""
+    world = _world(pi, secretariat, chair, head)
+    committee = world["committee"]
+    # More than a page of some steps, and reports to acknowledge.
+    for _ in range(3):
+        services.protocol_submit(protocol=make_complete(pi), by=pi)
+    deviation = {
+        "occurred_on": timezone.localdate(),
+        "became_aware_on": timezone.localdate(),
+        "serious": False,
+        "summary": "Late visit.",
+        "actions_taken": "-",
+    }
+    approve = services.decision_record(
+        submission=accepted(pi, secretariat, committee), by=secretariat, outcome="approve", reasons="Fine."
+    )
+    services.head_permit(decision=approve, by=head)
+    for _ in range(2):
+        report = services.report_submit(protocol=approve.submission.protocol, by=pi, kind="deviation", data=deviation)
+        services.submission_accept(submission=report, by=secretariat, route="expedited")
+    # Someone who chairs institution A and runs the secretariat of B: their chair's steps at B
+    # come under "As the secretariat", before their steps as the chair.
+    both = UserFactory(email="both@test.example", roles=[Role.CHAIR])
+    RoleMembership.objects.create(user=both, institution=world["other"], role=Role.SECRETARIAT)
+    pi_b = world["pi_b"]
+    secretariat_b = world["officers_b"][0]
+    committee_b = Committee.objects.create(
+        institution=world["other"], code="erc-b", name_ja="委員会B", name_en="Committee B", kind="ethics", rule_set="JP"
+    )
+    accepted(pi_b, secretariat_b, committee_b)
+    people = {pi, secretariat, chair, head, both, world["member"], pi_b, *world["officers_b"]}
+    for person in people:
+        person.refresh_from_db()
+        built = WORK.for_user(person)
+        assert WORK.count_for(person) == len(built), person.email
+        for limit in (0, 1, 2, 3, 5, 100):
+            page = WORK.first_for(person, limit)
+            assert page.total == len(built), person.email
+            assert [(item.key, item.actor) for item in page.items] == _page_of(built, limit), (person.email, limit)
+    codes = {item.step.code for item in WORK.for_user(secretariat)}
+    assert {"ethics.acknowledge", "ethics.assign", "ethics.decide", "ethics.prescreen"} <= codes
+    actors_of_both = {item.actor for item in WORK.for_user(both)}
+    assert {NextActor.SECRETARIAT, NextActor.CHAIR} <= actors_of_both
+
+
+@pytest.mark.django_db
+def test_a_page_of_a_secretariats_work_takes_the_same_queries_for_many_pre_screens(pi, secretariat):
+    for _ in range(2):
+        services.protocol_submit(protocol=make_complete(pi), by=pi)
+    secretariat.refresh_from_db()
+    WORK.first_for(secretariat, 25)
+
+    def counted() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = WORK.first_for(secretariat, 2)
+        assert len(page.items) == 2
+        return len(queries)
+
+    few = counted()
+    for _ in range(4):
+        services.protocol_submit(protocol=make_complete(pi), by=pi)
+    assert counted() == few
+    assert WORK.first_for(secretariat, 2).total == 6

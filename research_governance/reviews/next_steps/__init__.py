@@ -10,7 +10,7 @@ home page), and every item on some protocols with all its actors (the panels, th
 from collections.abc import Iterable
 from typing import Any
 
-from research_governance.core.work import StateSteps, WorkItem, WorkSource
+from research_governance.core.work import StateSteps, WorkItem, WorkPage, WorkSource
 
 from . import applicant_steps, decision_steps, review_steps, submission_steps
 from .base import Finder
@@ -32,6 +32,11 @@ class EthicsWork(WorkSource):
         if not (getattr(user, "is_authenticated", False) and user.is_active):
             return []
         return [item for finder in finders() for item in finder.for_user(user)]
+
+    def first_for(self, user: Any, limit: int) -> WorkPage:
+        if not (getattr(user, "is_authenticated", False) and user.is_active):
+            return WorkPage(items=[], total=0)
+        return WorkPage.merged((finder.first_for(user, limit) for finder in finders()), limit)
 
     def about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
         ids = list(protocol_ids)

@@ -5,7 +5,8 @@ applicants (``applicant_steps.RESUBMIT``)."""
 
 from collections import defaultdict
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import Role, User
@@ -126,8 +127,20 @@ class PermitFinder(ScopedFinder):
                 actor_ids=heads.get(d.submission.protocol.institution_id, frozenset()),
                 link=protocol_link(d.submission.protocol_id, d.submission_id, "permission"),
                 detail=d.submission.get_kind_display(),
+                rank=d.pk,
             )
             for d in decisions
+        ]
+
+    def rows_for(self, user: User) -> list[QuerySet[Decision]]:
+        heads = held(user, Role.HEAD)
+        if not heads:
+            return []
+        return [
+            ready_for_permission()
+            .filter(submission__protocol__institution_id__in=heads)
+            .annotate(since=Greatest("decided_at", Coalesce(Max("conditions__signed_off_at"), "decided_at")))
+            .order_by("since", "pk")
         ]
 
 

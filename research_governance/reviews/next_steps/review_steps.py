@@ -7,7 +7,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,7 @@ from research_governance.reviews.meeting.workflow import OPEN_STATUSES
 from research_governance.reviews.models import AgendaItem, Meeting, ReviewerAssignment, Submission
 from research_governance.reviews.workflow import KIND_RULES, ReviewRoute, SubmissionStatus
 
-from .base import ScopedFinder, holders, in_institutions, item_on, protocol_link, where_user_holds
+from .base import ScopedFinder, held_first, holders, in_institutions, item_on, protocol_link, where_user_holds
 
 ASSIGN = Step(
     code="ethics.assign",
@@ -77,8 +78,12 @@ ATTEND = Step(
 DECIDERS = (Role.CHAIR, Role.SECRETARIAT)
 
 
+# The kinds an expedited reviewer reviews; the others (reports) are acknowledged.
+REVIEWED_KINDS = tuple(kind for kind, rules in KIND_RULES.items() if rules.needs_review)
+
+
 def _needs_review(kind: str) -> bool:
-    return KIND_RULES[kind].needs_review
+    return kind in REVIEWED_KINDS
 
 
 class AssignmentFinder(ScopedFinder):
@@ -125,9 +130,48 @@ class AssignmentFinder(ScopedFinder):
             else:
                 continue
             items.append(
-                item_on(step, key, s.protocol, since=since, actor_ids=actors, link=link, detail=s.get_kind_display())
+                item_on(
+                    step,
+                    key,
+                    s.protocol,
+                    since=since,
+                    actor_ids=actors,
+                    link=link,
+                    detail=s.get_kind_display(),
+                    rank=s.pk,
+                )
             )
         return items
+
+    def rows_for(self, user: User) -> list[QuerySet[Submission]]:
+        """The same branches as ``find``, in SQL: assign (the secretariat), acknowledge and
+        decide (the chair or the secretariat)."""
+        accepted = Submission.objects.filter(status=SubmissionStatus.ACCEPTED).annotate(
+            live=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ASSIGNED)),
+            done=Count("assignments", filter=Q(assignments__status=AssignmentStatus.COMPLETED)),
+            withdrawn=Count("assignments", filter=Q(assignments__status=AssignmentStatus.WITHDRAWN)),
+        )
+        querysets: list[QuerySet[Submission]] = []
+        secretariat = where_user_holds(user, Role.SECRETARIAT)
+        if secretariat:
+            unassigned = accepted.filter(protocol__institution_id__in=secretariat, live=0, done=0)
+            querysets.append(
+                unassigned.filter(
+                    (~Q(route=ReviewRoute.EXPEDITED) & Q(withdrawn__gt=0))
+                    | Q(route=ReviewRoute.EXPEDITED, kind__in=REVIEWED_KINDS)
+                ).order_by("status_changed_at", "pk")
+            )
+        officers = where_user_holds(user, *DECIDERS)
+        if officers:
+            expedited = accepted.filter(protocol__institution_id__in=officers, route=ReviewRoute.EXPEDITED)
+            held = held_first(user, "protocol__institution_id", officers)
+            querysets.append(expedited.exclude(kind__in=REVIEWED_KINDS).order_by(*held, "status_changed_at", "pk"))
+            querysets.append(
+                expedited.filter(kind__in=REVIEWED_KINDS, live=0, done__gt=0)
+                .annotate(since=Coalesce(Max("assignments__completed_at"), "status_changed_at"))
+                .order_by(*held, "since", "pk")
+            )
+        return querysets
 
 
 class ReviewFinder(ScopedFinder):
@@ -191,8 +235,21 @@ class AgendaFinder(ScopedFinder):
                 actor_ids=actors.get(s.protocol.institution_id, frozenset()),
                 link=protocol_link(s.protocol_id, s.pk),
                 detail=s.get_kind_display(),
+                rank=s.pk,
             )
             for s in submissions
+        ]
+
+    def rows_for(self, user: User) -> list[QuerySet[Submission]]:
+        secretariat = where_user_holds(user, Role.SECRETARIAT)
+        if not secretariat:
+            return []
+        return [
+            Submission.objects.filter(
+                status=SubmissionStatus.ACCEPTED, route=ReviewRoute.FULL_BOARD, protocol__institution_id__in=secretariat
+            )
+            .exclude(_on_open_agenda())
+            .order_by("status_changed_at", "pk")
         ]
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import Role, User
-from research_governance.core.work import NextActor, StateSteps, Step, Terminal, WorkItem
+from research_governance.core.work import NextActor, StateSteps, Step, Terminal, WorkItem, WorkPage
 from research_governance.reviews.models import Submission
 from research_governance.reviews.workflow import SubmissionStatus
 
@@ -38,6 +38,7 @@ class PrescreenFinder(Finder):
                 protocol_id=submission.protocol_id,
                 actor_ids=actors.get(submission.protocol.institution_id, frozenset()),
                 detail=submission.get_kind_display(),
+                rank=submission.pk,
             )
             for submission in submissions
         ]
@@ -45,12 +46,26 @@ class PrescreenFinder(Finder):
     def _pending(self) -> QuerySet[Submission]:
         return Submission.objects.filter(status=SubmissionStatus.SUBMITTED).select_related("protocol")
 
-    def for_user(self, user: User) -> list[WorkItem]:
+    def _mine(self, user: User) -> tuple[QuerySet[Submission], dict[int, frozenset[int]]] | None:
         institutions = where_user_holds(user, Role.SECRETARIAT)
         if not institutions:
-            return []
-        submissions = self._pending().filter(protocol__institution_id__in=institutions)
-        return self._items(submissions, {i: frozenset({user.pk}) for i in institutions})
+            return None
+        submissions = self._pending().filter(protocol__institution_id__in=institutions).order_by("submitted_at", "pk")
+        return submissions, {i: frozenset({user.pk}) for i in institutions}
+
+    def for_user(self, user: User) -> list[WorkItem]:
+        mine = self._mine(user)
+        return self._items(*mine) if mine else []
+
+    def first_for(self, user: User, limit: int) -> WorkPage:
+        """In SQL: a secretariat may have thousands waiting, and a page shows 25."""
+        mine = self._mine(user)
+        if mine is None:
+            return WorkPage(items=[], total=0)
+        submissions, actors = mine
+        total = submissions.count()
+        first = submissions[: max(limit, 0)] if total else []
+        return WorkPage(items=self._items(first, actors), total=total)
 
     def about(self, protocol_ids: list[int]) -> list[WorkItem]:
         submissions = list(self._pending().filter(protocol_id__in=protocol_ids))
