@@ -3,10 +3,10 @@ and what the user waits for from others. Built only on ``core.work``: no page he
 itself who acts next."""
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import overload
+from typing import TypeVar, cast, overload
 
 from django.core.cache import cache
 from django.utils.functional import Promise
@@ -21,6 +21,7 @@ from research_governance.core.work import (
     ACTOR_ORDER,
     NextActor,
     WorkItem,
+    WorkPage,
     count_work_for,
     first_work_for,
     home_order,
@@ -49,6 +50,8 @@ ROLE_HEADINGS: dict[NextActor, Promise] = {
     NextActor.AUDITOR: _("As an auditor"),
     NextActor.ADMINISTRATOR: _("As an administrator"),
 }
+
+T = TypeVar("T")
 
 # Protocols on which something can still be pending, for "Waiting for others": not drafts
 # (nobody else acts on them) and not those whose story has ended.
@@ -111,10 +114,12 @@ class WaitingForYou:
     its count and a page are answered by ``first_work_for``, which sources with thousands of
     items answer in SQL, so a page costs the same whatever the volume behind it."""
 
-    def __init__(self, user: User, expected: int) -> None:
+    def __init__(self, user: User, expected: int, version: tuple[str, str]) -> None:
         self.user = user
-        # The items the page asked for are all fetched at once; a later slice beyond them fetches again.
-        self._page = first_work_for(user, expected)
+        # The items the page asked for are all fetched at once; a later slice beyond them fetches
+        # again. What was fetched is kept like the badge's count (``waiting_count``): until a
+        # hand-off, a change of the user's roles or protocols, or ``COUNT_SECONDS``.
+        self._page: WorkPage = kept(f"work:home:{expected}", user, version, lambda: first_work_for(user, expected))
         self._all = len(self._page.items) >= self._page.total
 
     def count(self) -> int:
@@ -176,10 +181,34 @@ def waiting_for_others(user: User, limit: int = WAITING_FOR_OTHERS_LIMIT) -> lis
     return items[:limit]
 
 
-def _count_key(user: User) -> str:
+def _count_key(user: User, what: str = "work:count") -> str:
     # The user's roles are part of the key: a new or ended role counts again at once.
     grants = ",".join(sorted(f"{role}@{institution}" for role, institution in role_grants(user)))
-    return f"work:count:{user.pk}:{hashlib.blake2s(grants.encode(), digest_size=8).hexdigest()}"
+    return f"{what}:{user.pk}:{hashlib.blake2s(grants.encode(), digest_size=8).hexdigest()}"
+
+
+def kept(what: str, user: User, version: tuple[str, str], compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the cache with ``version`` (``count_version``) for at most
+    ``COUNT_SECONDS``: what the home page shows is found again after any hand-off, a change of
+    the user's roles, protocols or access, exactly as the badge's count is."""
+    key = _count_key(user, what)
+    stored = cache.get(key)
+    if stored is not None and stored[0] == version:
+        return cast(T, stored[1])
+    value = compute()
+    cache.set(key, (version, value), COUNT_SECONDS)
+    return value
+
+
+def fragment_token(user: User, version: tuple[str, str], page: int, today: date) -> str:
+    """What the rendered lists of the home page depend on, for the template's fragment cache:
+    the same version as the items kept (``kept``), the page and the day (overdue marks)."""
+    facts = f"{_count_key(user, 'work:page')}:{version[0]}:{version[1]}:{page}:{today.isoformat()}"
+    return hashlib.blake2s(facts.encode(), digest_size=12).hexdigest()
+
+
+def waiting_for_others_kept(user: User, version: tuple[str, str]) -> list[WorkItem]:
+    return kept("work:others", user, version, lambda: waiting_for_others(user))
 
 
 def waiting_count(user: User) -> int:

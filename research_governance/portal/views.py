@@ -36,7 +36,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     version = selectors.count_version(user)
     number = request.GET.get("page")
     wanted = int(number) if number and number.isdigit() and 0 < int(number) < 10_000 else 1
-    items = selectors.WaitingForYou(user, expected=wanted * PAGE_SIZE)
+    items = selectors.WaitingForYou(user, expected=wanted * PAGE_SIZE, version=version)
     selectors.remember_count(user, len(items), version)
     page = Paginator(items, PAGE_SIZE).get_page(number)
     previous = items[page.start_index() - 2] if page.start_index() > 1 else None
@@ -47,8 +47,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "groups": selectors.home_groups(list(page.object_list), today, previous=previous),
             "total": len(items),
-            "others": [selectors.as_row(item, today) for item in selectors.waiting_for_others(user)],
+            "others": [selectors.as_row(item, today) for item in selectors.waiting_for_others_kept(user, version)],
             "today": today,
+            "fragment_token": selectors.fragment_token(user, version, page.number, today),
+            "fragment_seconds": selectors.COUNT_SECONDS,
             # The badge in the menu shows the number just counted.
             "nav_waiting": len(items),
         },

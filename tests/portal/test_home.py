@@ -17,9 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from research_governance.accounts.models import Role, User
 from research_governance.core import work
 from research_governance.core.work import NextActor, Step, WorkItem, WorkSource, register_source, work_for
+from research_governance.core.work_version import change_work_version
 from research_governance.portal import selectors
 from research_governance.protocols.access_services import restamp_dashboards
 from research_governance.protocols.models import Protocol
+from research_governance.reviews.prescreen.services import submission_accept
 from research_governance.reviews.submission.services import protocol_submit
 from tests.accounts.support import password_step, sign_in_with_code
 from tests.conftest import signed_in
@@ -335,9 +337,28 @@ def test_my_protocols_no_longer_says_that_nothing_is_waiting(client_for, reviewe
 def home_queries(user: User) -> int:
     client = signed_in(user)
     client.get(HOME)  # warm the per-request caches every page shares (session, second factor)
+    change_work_version()  # as after a hand-off: the work is found again, not taken from the cache
     with CaptureQueriesContext(connection) as queries:
         assert client.get(HOME).status_code == 200
     return len(queries)
+
+
+@pytest.mark.django_db
+def test_what_the_home_keeps_is_found_again_after_each_hand_off(
+    client_for, pi, secretariat, django_capture_on_commit_callbacks
+):
+    client = client_for(secretariat)
+    first = submitted(pi, title="一つ目")
+    assert [key.split(":")[0] for key in keys(client.get(HOME).content.decode())] == ["ethics.prescreen"]
+    # Each hand-off changes the work's version when its transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        second = submitted(pi, title="二つ目")
+    assert len(keys(client.get(HOME).content.decode())) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_accept(submission=first.submissions.get(), by=secretariat, route="full_board")
+    page = client.get(HOME).content.decode()
+    assert sorted(key.split(":")[0] for key in keys(page)) == ["ethics.agenda", "ethics.prescreen"]
+    assert second.reference in page
 
 
 @pytest.mark.django_db
