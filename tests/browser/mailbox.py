@@ -1,6 +1,10 @@
 """A real Celery worker on a real Redis for the browser journeys: the live server queues the
 emails, the worker (another process) sends them to files, and the journey reads each person's
-mail and follows its absolute link in that person's browser."""
+mail and follows its absolute link in that person's browser.
+
+The hand-off checks the journeys share: ``handed_to`` (the next person received one email for the
+step, in their language, with an absolute link), ``finds_on_home`` and ``not_on_home`` (their
+"Waiting for you" lists the step on the item, or no longer does)."""
 
 import email
 import os
@@ -10,8 +14,14 @@ import subprocess
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
+from django.utils import translation
+from playwright.sync_api import Locator, Page, expect
+
+from research_governance.accounts.models import User
+from research_governance.core.work import Step
 
 from ..notifications.conftest import _forget_broker_connections
 from ..notifications.test_worker import RedisServer, celery_worker, stop, wait_until
@@ -61,6 +71,70 @@ def link_in(message: Message) -> str:
     links = LINK.findall(text_of(message))
     assert links, f"No absolute link in the email {decoded_subject(message)!r}:\n{text_of(message)}"
     return links[0]
+
+
+def en(text: object) -> str:
+    """The words the English pages use (the test thread's default language is Japanese)."""
+    with translation.override("en"):
+        return str(text)
+
+
+def in_language_of(user: User, text: object) -> str:
+    """``text`` in the language the user reads their emails in (as stored now)."""
+    language = User.objects.values_list("preferred_language", flat=True).get(pk=user.pk)
+    with translation.override(language):
+        return str(text)
+
+
+def handed_to(mailbox: Mailbox, user: User, step: Step, live_url: str, nth: int = 1) -> str:
+    """``user`` has received the ``nth`` email handing them this step (and no more), its subject
+    naming the step in their language, with an absolute link to this site; returns the link."""
+    label = in_language_of(user, step.label)
+
+    def handoffs() -> list[Message]:
+        return [m for m in mailbox.messages_to(user.email) if label in decoded_subject(m)]
+
+    wait_until(
+        lambda: len(handoffs()) >= nth,
+        f"email {nth} to {user.email} about {label!r}",
+        lambda: f"They received: {subjects_to(mailbox, user)}\n{mailbox.output()}",
+    )
+    found = handoffs()
+    assert len(found) == nth, f"{user.email} was told {len(found)} times of {label!r}, not {nth}"
+    link = link_in(found[-1])
+    assert link.startswith(live_url + "/"), link
+    return link
+
+
+def subjects_to(mailbox: Mailbox, user: User) -> list[str]:
+    """The subjects of every email the user has received, oldest first."""
+    return [decoded_subject(m) for m in mailbox.messages_to(user.email)]
+
+
+def _waiting_rows(page: Page, step: Step, title: str) -> Locator:
+    waiting = page.locator("section[aria-labelledby=waiting-heading]")
+    return waiting.locator(f"[data-work-key^='{step.code}:']").filter(has_text=title)
+
+
+def finds_on_home(page: Page, step: Step, title: str) -> None:
+    """The page (just signed in, or sent home) is "Waiting for you", which lists this step on
+    this item once, in the page's words (English)."""
+    expect(page).to_have_url(re.compile(r"/home/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for you")
+    row = _waiting_rows(page, step, title)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(en(step.label))
+
+
+def go_home(page: Page) -> None:
+    page.goto(urljoin(page.url, "/home/"))
+
+
+def not_on_home(page: Page, step: Step, title: str) -> None:
+    """Back home, "Waiting for you" no longer lists this step on this item."""
+    go_home(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for you")
+    expect(_waiting_rows(page, step, title)).to_have_count(0)
 
 
 @pytest.fixture

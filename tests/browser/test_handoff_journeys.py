@@ -4,30 +4,30 @@ works, signs in fresh, finds the item on their home page ("Waiting for you"), an
 
 The initial application through full-board review (submit, pre-screen, assignment, conflict
 declaration and review, meeting notice and votes, decision with conditions, the answer, the
-sign-off, the head's permission, the letter), then an amendment and a serious adverse event of
-the approved study."""
+sign-off, the head's permission, the letter), then a serious adverse event of the approved study,
+and an amendment through expedited review to its decision, which the investigator is told."""
 
 import io
 import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone, translation
-from playwright.sync_api import Page, expect
+from django.utils import timezone
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from research_governance.accounts.models import Role, User
 from research_governance.letters.models import Letter
 from research_governance.reviews.models import AgendaItem, Approval, Meeting
 from research_governance.reviews.next_steps.decision_steps import ANSWER_CONDITION, PERMIT, SIGN_OFF
-from research_governance.reviews.next_steps.review_steps import ACKNOWLEDGE, REVIEW
+from research_governance.reviews.next_steps.review_steps import ACKNOWLEDGE, ASSIGN, DECIDE, REVIEW
 from research_governance.reviews.next_steps.submission_steps import PRESCREEN
 
 from ..committees.support import make_committee
 from ..factories import PASSWORD, UserFactory, make_complete
 from ..notifications.test_worker import wait_until
 from ..reviews.meeting.support import SIX, vote_all
-from .mailbox import Mailbox, decoded_subject, link_in, text_of
+from .mailbox import en, finds_on_home, go_home, handed_to, not_on_home, text_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,39 +40,6 @@ CHECKLIST = (
     "AI and automated analysis",
     "Conflicts of interest",
 )
-
-
-def en(text: object) -> str:
-    """The words the English pages and emails use (the test thread's default language is Japanese)."""
-    with translation.override("en"):
-        return str(text)
-
-
-def handed_to(mailbox: Mailbox, user: User, step_label: object, live_url: str, nth: int = 1) -> str:
-    """``user`` has received the ``nth`` email handing them this step (and no more), with an
-    absolute link to this site; returns the link."""
-
-    def handoffs() -> list:
-        return [m for m in mailbox.messages_to(user.email) if en(step_label) in decoded_subject(m)]
-
-    wait_until(
-        lambda: len(handoffs()) >= nth,
-        f"email {nth} to {user.email} about {en(step_label)!r}",
-        lambda: f"They received: {[decoded_subject(m) for m in mailbox.messages_to(user.email)]}",
-    )
-    found = handoffs()
-    assert len(found) == nth, f"{user.email} was told {len(found)} times of {step_label!r}, not {nth}"
-    link = link_in(found[-1])
-    assert link.startswith(live_url + "/"), link
-    return link
-
-
-def finds_on_home(page: Page, step_label: object, title: str = TITLE) -> None:
-    """Signing in lands on "Waiting for you", which lists this step on this study."""
-    expect(page).to_have_url(re.compile(r"/home/"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for you")
-    row = page.locator("[data-work-key]").filter(has_text=title).filter(has_text=en(step_label))
-    expect(row).to_have_count(1)
 
 
 def test_an_initial_application_goes_from_person_to_person_through_full_board_review(
@@ -104,10 +71,10 @@ def test_an_initial_application_goes_from_person_to_person_through_full_board_re
     investigator.get_by_role("button", name="Submit to the ethics committee").click()
     expect(investigator.locator("#protocol-status")).to_have_text("Submitted")
     expect(investigator.locator("#next-step")).to_contain_text("Waiting for the secretariat")
-    link = handed_to(mailbox, secretariat, PRESCREEN.label, url)
+    link = handed_to(mailbox, secretariat, PRESCREEN, url)
 
     office = page_for(secretariat)
-    finds_on_home(office, PRESCREEN.label)
+    finds_on_home(office, PRESCREEN, TITLE)
     office.goto(link)
     expect(office.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(office.locator("#next-step")).to_contain_text(en(PRESCREEN.label))
@@ -120,11 +87,12 @@ def test_an_initial_application_goes_from_person_to_person_through_full_board_re
     reviewers.get_by_role("button", name="Assign").click()
     expect(office.get_by_text("Reviewer assigned.")).to_be_visible()
     screenshot(office, "secretariat-assigned")
+    not_on_home(office, PRESCREEN, TITLE)
 
     # The reviewer is told, declares no conflict and reviews.
-    link = handed_to(mailbox, reviewer, REVIEW.label, url)
+    link = handed_to(mailbox, reviewer, REVIEW, url)
     member = page_for(reviewer)
-    finds_on_home(member, REVIEW.label)
+    finds_on_home(member, REVIEW, TITLE)
     member.goto(link)
     expect(member.get_by_role("heading", level=1)).to_have_text("Before you review: conflicts of interest")
     member.get_by_role("radio", name="No").check()
@@ -139,6 +107,7 @@ def test_an_initial_application_goes_from_person_to_person_through_full_board_re
     member.get_by_label("Summary for the committee").fill("Sound design; ask for a shorter consent form.")
     member.get_by_role("button", name="Submit review").click()
     expect(member.get_by_text("Review submitted. Thank you.")).to_be_visible()
+    not_on_home(member, REVIEW, TITLE)
 
     # The secretariat schedules a meeting and puts the submission on its agenda: every member
     # receives the notice with the agenda.
@@ -173,35 +142,37 @@ def test_an_initial_application_goes_from_person_to_person_through_full_board_re
     decide = office.locator("#decide-form")
     decide.get_by_label("Outcome").select_option(label="Approve with conditions")
     decide.get_by_label("Reasons").fill("Sound design; minimal risk.")
-    decide.get_by_label("Conditions").fill("Shorten the consent form to two pages.")
+    decide.get_by_role("textbox", name="Conditions").fill("Shorten the consent form to two pages.")
     decide.get_by_role("button", name="Record decision").click()
     expect(office.get_by_text("The decision was recorded.")).to_be_visible()
 
     # The investigator is told to answer the condition, once for this transition.
-    link = handed_to(mailbox, pi, ANSWER_CONDITION.label, url)
+    link = handed_to(mailbox, pi, ANSWER_CONDITION, url)
     investigator = page_for(pi)
-    finds_on_home(investigator, ANSWER_CONDITION.label)
+    finds_on_home(investigator, ANSWER_CONDITION, TITLE)
     investigator.goto(link)
     expect(investigator.locator("#next-step")).to_contain_text(en(ANSWER_CONDITION.label))
     investigator.get_by_label("Your answer").first.fill("The consent form now has two pages (version 2).")
     investigator.get_by_role("button", name="Save answer").click()
     screenshot(investigator, "pi-answered")
+    not_on_home(investigator, ANSWER_CONDITION, TITLE)
 
     # The secretariat (and the chair) are told to sign it off.
-    link = handed_to(mailbox, secretariat, SIGN_OFF.label, url)
+    link = handed_to(mailbox, secretariat, SIGN_OFF, url)
     office = page_for(secretariat)
-    finds_on_home(office, SIGN_OFF.label)
+    finds_on_home(office, SIGN_OFF, TITLE)
     office.goto(link)
     conditions = office.locator("#conditions")
     conditions.get_by_role("radio", name="Approval").check()
     conditions.get_by_label("Your password").fill(PASSWORD)
     conditions.get_by_role("button", name="Sign off").click()
     expect(conditions).to_contain_text("Signed off by")
+    not_on_home(office, SIGN_OFF, TITLE)
 
     # The head is told that the permission waits, and permits.
-    link = handed_to(mailbox, head, PERMIT.label, url)
+    link = handed_to(mailbox, head, PERMIT, url)
     principal = page_for(head)
-    finds_on_home(principal, PERMIT.label)
+    finds_on_home(principal, PERMIT, TITLE)
     principal.goto(link)
     expect(principal.locator("#next-step")).to_contain_text(en(PERMIT.label))
     head_form = principal.locator("#head-form")
@@ -209,6 +180,7 @@ def test_an_initial_application_goes_from_person_to_person_through_full_board_re
     head_form.get_by_role("button", name="Record my decision").click()
     expect(principal.get_by_text("Your decision is recorded.")).to_be_visible()
     screenshot(principal, "head-permitted")
+    not_on_home(principal, PERMIT, TITLE)
 
     # The worker renders the letter; the investigator finds it one click from the protocol page.
     approval = Approval.objects.get(protocol=protocol)
@@ -235,15 +207,17 @@ def test_an_initial_application_goes_from_person_to_person_through_full_board_re
     investigator.get_by_label("What happened").fill("A participant fainted during the night shift test.")
     investigator.get_by_label("Actions taken").fill("Testing paused for that participant.")
     investigator.get_by_role("button", name="Submit the report").click()
-    link = handed_to(mailbox, secretariat, PRESCREEN.label, url, nth=2)
+    link = handed_to(mailbox, secretariat, PRESCREEN, url, nth=2)
     office = page_for(secretariat)
-    finds_on_home(office, PRESCREEN.label)
+    finds_on_home(office, PRESCREEN, TITLE)
     office.goto(link)
     office.get_by_role("radio", name="Expedited review").check()
     office.get_by_role("button", name="Accept for review").click()
-    link = handed_to(mailbox, chair, ACKNOWLEDGE.label, url)
+    expect(office.locator("#next-step")).to_contain_text(en(ACKNOWLEDGE.label))
+    not_on_home(office, PRESCREEN, TITLE)
+    link = handed_to(mailbox, chair, ACKNOWLEDGE, url)
     presiding = page_for(chair)
-    finds_on_home(presiding, ACKNOWLEDGE.label)
+    finds_on_home(presiding, ACKNOWLEDGE, TITLE)
     presiding.goto(link)
     expect(presiding.locator("#next-step")).to_contain_text(en(ACKNOWLEDGE.label))
     screenshot(presiding, "chair-acknowledges")
@@ -254,7 +228,67 @@ def test_an_initial_application_goes_from_person_to_person_through_full_board_re
     investigator.goto(f"{detail_url}submit/")
     investigator.get_by_label("What changes, and why").fill("A second site joins the study.")
     investigator.get_by_role("button", name="Submit the amendment").click()
-    link = handed_to(mailbox, secretariat, PRESCREEN.label, url, nth=3)
+    link = handed_to(mailbox, secretariat, PRESCREEN, url, nth=3)
+    go_home(office)
+    finds_on_home(office, PRESCREEN, TITLE)
     office.goto(link)
     expect(office.locator("#next-step")).to_contain_text(en(PRESCREEN.label))
     expect(office.locator("#next-step")).to_contain_text("Amendment")
+
+    # The secretariat routes it to expedited review and assigns the reviewer: assigning is the
+    # secretariat's own next step (nobody is emailed of it), and pre-screening has left its list.
+    office.get_by_role("radio", name="Expedited review").check()
+    office.get_by_role("button", name="Accept for review").click()
+    expect(office.locator("#next-step")).to_contain_text(en(ASSIGN.label))
+    reviewers = office.locator("#reviewers")
+    reviewers.get_by_label("Reviewer").select_option(label=reviewer.name_latin)
+    reviewers.get_by_label("Due").fill((timezone.localdate() + timedelta(days=7)).isoformat())
+    reviewers.get_by_role("button", name="Assign").click()
+    expect(office.get_by_text("Reviewer assigned.")).to_be_visible()
+    not_on_home(office, PRESCREEN, TITLE)
+    not_on_home(office, ASSIGN, TITLE)
+
+    # The reviewer is told a second time, declares no conflict for this submission and reviews.
+    link = handed_to(mailbox, reviewer, REVIEW, url, nth=2)
+    member = page_for(reviewer)
+    finds_on_home(member, REVIEW, TITLE)
+    member.goto(link)
+    expect(member.get_by_role("heading", level=1)).to_have_text("Before you review: conflicts of interest")
+    member.get_by_role("radio", name="No").check()
+    member.get_by_role("button", name="Declare").click()
+    for section in CHECKLIST:
+        member.get_by_role("group", name=re.compile(f"^{re.escape(section)}")).get_by_role(
+            "radio", name="Adequate"
+        ).check()
+    member.get_by_role("group", name=re.compile("^Recommendation")).get_by_role(
+        "radio", name="Approve", exact=True
+    ).check()
+    member.get_by_label("Summary for the committee").fill("The second site is fine; name its contact person.")
+    member.get_by_role("button", name="Submit review").click()
+    expect(member.get_by_text("Review submitted. Thank you.")).to_be_visible()
+    not_on_home(member, REVIEW, TITLE)
+
+    # Both officers who may decide an expedited submission are told, once each; the secretariat decides.
+    handed_to(mailbox, chair, DECIDE, url)
+    link = handed_to(mailbox, secretariat, DECIDE, url)
+    go_home(office)
+    finds_on_home(office, DECIDE, TITLE)
+    office.goto(link)
+    decide = office.locator("#decide")
+    decide.get_by_role("radio", name="Approve with conditions").check()
+    decide.get_by_label("Reasons").fill("The second site meets the requirements.")
+    decide.get_by_role("textbox", name="Conditions").fill("Name the second site's contact person.")
+    decide.get_by_role("button", name="Record the decision").click()
+    expect(office.get_by_text("Decision recorded. The applicants have been notified.")).to_be_visible()
+    not_on_home(office, DECIDE, TITLE)
+    screenshot(office, "secretariat-decided-amendment")
+
+    # The investigator is told to answer the amendment's condition (the second decision with
+    # conditions they are told of), finds it at home, and the link opens it.
+    link = handed_to(mailbox, pi, ANSWER_CONDITION, url, nth=2)
+    investigator = page_for(pi)
+    finds_on_home(investigator, ANSWER_CONDITION, TITLE)
+    investigator.goto(link)
+    expect(investigator.locator("#next-step")).to_contain_text(en(ANSWER_CONDITION.label))
+    expect(investigator.get_by_text("Name the second site's contact person.").first).to_be_visible()
+    screenshot(investigator, "pi-told-of-amendment-decision")
