@@ -51,6 +51,12 @@ MESSAGES: dict[str, Message] = {
         subject=_("Meeting notice: %(committee)s, %(when)s"),
         body=_("The %(committee)s meets on %(when)s at %(place)s.\n\nAgenda:\n%(agenda)s"),
     ),
+    # To the same members when the meeting changes after its notice: what changed (it was moved,
+    # an item was taken off or deferred), then the notice as it now stands.
+    "meeting.changed": Message(
+        subject=_("Meeting changed: %(committee)s, %(when)s"),
+        body=_("%(change)s\n\nThe %(committee)s meets on %(when)s at %(place)s.\n\nAgenda:\n%(agenda)s"),
+    ),
     # To the secretariat.
     "submission.received": Message(
         subject=_("New submission %(reference)s: %(title)s"),

@@ -34,6 +34,7 @@ GROUPS: tuple[KindGroup, ...] = (
         (
             "work.waiting",
             "meeting.notice",
+            "meeting.changed",
             "submission.received",
             "reviewer.assigned",
             "report.received",
@@ -108,6 +109,7 @@ GROUPS: tuple[KindGroup, ...] = (
 KIND_LABELS: dict[str, Promise] = {
     "work.waiting": _("A step waits for you"),
     "meeting.notice": _("Notice of a committee meeting"),
+    "meeting.changed": _("A committee meeting moved, or its agenda changed"),
     "submission.received": _("A new submission to pre-screen"),
     "reviewer.assigned": _("You are asked to review"),
     "report.received": _("A report submitted on a protocol"),

@@ -26,7 +26,7 @@ def _notification(step: Step) -> str:
     if step.notifies:
         return "`work.waiting`"
     if step.code == "ethics.meeting":
-        return "`meeting.notice` (per notice version)"
+        return "`meeting.notice` (per notice version), `meeting.changed` (per change)"
     return "none (the actor started it)"
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from research_governance.agreements.models import DataAccessRequest, Dataset, RefusalAcknowledgement, SubjectRefusal
 from research_governance.audit.models import AuditEvent
 from research_governance.letters.services import letter_issue
-from research_governance.reviews.models import ReviewComment, Vote
+from research_governance.reviews.models import AgendaItem, ReviewComment, Vote
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, attach, pdf_upload
 
@@ -244,6 +244,8 @@ committees:member_add             LGN  404  404  404  403  403  403  ok   403  4
 committees:member_edit            LGN  404  404  404  403  403  403  ok   403  404  403
 committees:member_end             LGN  404  404  404  403  403  403  ok   403  404  403
 committees:meeting_schedule       LGN  404  404  404  403  403  403  ok   403  404  403
+# Rescheduling: the secretariat, before the meeting is held (this one is closed: refused anyway).
+committees:meeting_reschedule     LGN  404  404  404  403  403  403  ok   403  404  403
 committees:agenda_add             LGN  404  404  404  403  403  403  ok   403  404  403
 committees:attendance             LGN  404  404  404  403  403  403  ok   403  404  403
 committees:minutes                LGN  404  404  404  403  403  403  ok   403  404  403
@@ -255,6 +257,8 @@ committees:item_decide            LGN  404  404  404  403  403  404  ok   ok   4
 committees:meeting_close          LGN  404  404  404  403  403  403  ok   403  404  403
 # Deferring an item: the secretariat; a conflicted member does not reach the item (404).
 committees:item_defer             LGN  404  404  404  403  403  404  ok   403  404  403
+# Taking an item off the agenda: the secretariat; a conflicted member does not reach the item (404).
+committees:item_remove            LGN  404  404  404  403  403  404  ok   403  404  403
 # Anyone may check a copy of a letter against its hash; it changes nothing.
 letters:verify                    ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok
 # Data sharing: the request is decided, so the officers are refused by the workflow (302).
@@ -373,6 +377,8 @@ ROUTE_ARGUMENTS = {
     "committees:item_decide": ["committee_pk", "meeting_id", "item_id"],
     "committees:meeting_close": ["committee_pk", "meeting_id"],
     "committees:item_defer": ["committee_pk", "meeting_id", "item_id"],
+    "committees:meeting_reschedule": ["committee_pk", "meeting_id"],
+    "committees:item_remove": ["committee_pk", "meeting_id", "item_id"],
     "letters:download": ["letter_id"],
     "letters:verify": ["code"],
     "agreements:request_detail": ["data_request_pk"],
@@ -530,6 +536,11 @@ def post_payload(route: str, world: World) -> tuple[dict[str, object], dict[str,
             f"defer-{ids['item_id']}-reason": "Hijacked",
             f"defer-{ids['item_id']}-return_to": "detail",
         },
+        "committees:meeting_reschedule": {
+            "reschedule-scheduled_at": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+            "reschedule-location": "Intruder room",
+        },
+        "committees:item_remove": {f"remove-{ids['item_id']}-reason": "Hijacked"},
         "agreements:refusal_list": {"register-kind": "refusal", "register-subject_code": "HIJACK-1"},
         "agreements:refusal_handle": {f"handle-{ids['refusal_id']}-note": "Hijacked"},
         "agreements:provision_new": {
@@ -566,6 +577,9 @@ def state_of(world: World) -> tuple[object, ...]:
         world.notification.read_at,
         world.meeting.minutes_narrative,
         world.meeting.status,
+        world.meeting.scheduled_at,
+        world.meeting.location,
+        AgendaItem.objects.count(),
         world.committee.decision_rule,
         world.committee.rule_set,
         protocol.amendment_open,

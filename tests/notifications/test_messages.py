@@ -22,6 +22,11 @@ PARAMS = {
     "when": "2026-12-10 14:00",
     "place": "Room 1",
     "agenda": [bilingual("1. R-2026-001 日本語の題名", "1. R-2026-001 An English title")],
+    # A meeting changed: what changed, in each language.
+    "change": bilingual(
+        "会議は2026-12-03 14:00（Room 2）から2026-12-10 14:00（Room 1）に変更されました。",
+        "The meeting was moved from 2026-12-03 14:00 at Room 2 to 2026-12-10 14:00 at Room 1.",
+    ),
     # The reminders' kinds.
     "valid_until": "2027-03-31",
     "days": 30,
@@ -64,6 +69,17 @@ def test_a_meeting_notice_lists_its_agenda_in_the_readers_language():
         assert "Agenda:\n1. R-2026-001 An English title" in render_body("meeting.notice", PARAMS)
     with translation.override("ja"):
         assert "1. R-2026-001 日本語の題名" in render_body("meeting.notice", PARAMS)
+
+
+def test_a_changed_meeting_s_notice_says_first_what_changed_in_the_readers_language():
+    with translation.override("en"):
+        body = render_body("meeting.changed", PARAMS)
+        assert body.startswith("The meeting was moved from 2026-12-03 14:00 at Room 2 to 2026-12-10 14:00 at Room 1.")
+        assert "Agenda:\n1. R-2026-001 An English title" in body
+    with translation.override("ja"):
+        body = render_body("meeting.changed", PARAMS)
+        assert body.startswith("会議は2026-12-03 14:00（Room 2）から")
+        assert "1. R-2026-001 日本語の題名" in body
 
 
 def test_the_issue_s_kinds_are_all_declared():

@@ -4,11 +4,12 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.committees.models import CommitteeMembership
 from research_governance.core.forms import StyledFormMixin
-from research_governance.reviews.models import AgendaItem, Submission, Vote
+from research_governance.reviews.models import AgendaItem, Meeting, Submission, Vote
 
 
 class MeetingScheduleForm(StyledFormMixin, forms.Form):
@@ -19,6 +20,18 @@ class MeetingScheduleForm(StyledFormMixin, forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
+
+
+class MeetingRescheduleForm(MeetingScheduleForm):
+    """The meeting's date, time and place, as they are until changed."""
+
+    prefix = "reschedule"
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial", {"scheduled_at": timezone.localtime(meeting.scheduled_at), "location": meeting.location}
+        )
+        super().__init__(*args, **kwargs)
 
 
 class AgendaAddForm(StyledFormMixin, forms.Form):
@@ -126,3 +139,19 @@ class DeferForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, item: AgendaItem, **kwargs: Any) -> None:
         super().__init__(*args, prefix=f"defer-{item.pk}", **kwargs)
+
+
+class RemoveForm(StyledFormMixin, forms.Form):
+    """One per item that may still be taken off, on the meeting page: its prefix names the item."""
+
+    reason = forms.CharField(
+        label=_("Reason for taking it off"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "For an item that should not be on this agenda (put on by mistake, say). The submission "
+            "waits again to be put on an agenda, and the members are told."
+        ),
+    )
+
+    def __init__(self, *args: Any, item: AgendaItem, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"remove-{item.pk}", **kwargs)

@@ -1,5 +1,5 @@
-"""An agenda item's pages: its conflicts, quorum, tally and votes, recusals, the decision, and
-deferral to a later meeting."""
+"""An agenda item's pages: its conflicts, quorum, tally and votes, recusals, the decision,
+deferral to a later meeting, and taking it off the agenda."""
 
 from collections.abc import Callable
 from typing import Any
@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.committees.selectors import can_manage_committee, sitting_on
 from research_governance.committees.views import add_service_errors, form_error_messages
-from research_governance.reviews.meeting.forms import DecideForm, DeferForm, RecusalForm, VoteForm
+from research_governance.reviews.meeting.forms import DecideForm, DeferForm, RecusalForm, RemoveForm, VoteForm
 from research_governance.reviews.meeting.selectors import conflict_of, meeting_day, seat_at_meeting, tally_of
 from research_governance.reviews.meeting.services import (
     agenda_item_defer,
+    agenda_item_remove,
     can_decide,
     decision_refusals,
     refusal_text,
@@ -207,3 +208,32 @@ def item_defer(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item
     if return_to == "close" and workflow.is_open(item.meeting):
         return close_page(request, item.meeting, defer_forms={item.pk: form})
     return meeting_page(request, item.meeting, defer_forms={item.pk: form})
+
+
+@login_required
+@require_POST
+def item_remove(request: AuthenticatedHttpRequest, pk: int, meeting_id: int, item_id: int) -> HttpResponse:
+    item = get_item(request, pk, meeting_id, item_id)
+    require_manager(request, item.meeting.committee)
+    form = RemoveForm(request.POST, item=item)
+    if form.is_valid():
+        try:
+            agenda_item_remove(item=item, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(protocol)s was taken off the agenda. It waits again to be put on a meeting's agenda, "
+                    "and the members were sent the changed notice."
+                )
+                % {"protocol": item.submission.protocol},
+            )
+            return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting_id)
+    messages.error(
+        request,
+        _("Item %(order)s was not taken off the agenda: %(errors)s")
+        % {"order": item.order, "errors": " ".join(form_error_messages(form))},
+    )
+    return meeting_page(request, item.meeting, remove_forms={item.pk: form})

@@ -1,6 +1,7 @@
-"""Every write to a meeting's record: scheduling, the agenda, attendance, recusals, votes, the
-item's decision (which records the committee's decision on the submission), deferral, the
-minutes and closing. Each locks the meeting row first, checks the actor, and audits."""
+"""Every write to a meeting's record: scheduling and rescheduling, the agenda (adding, taking
+off), attendance, recusals, votes, the item's decision (which records the committee's decision
+on the submission), deferral, the minutes and closing. Each locks the meeting row first, checks
+the actor, and audits."""
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +21,7 @@ from research_governance.committees.selectors import can_manage_committee, sitti
 from research_governance.committees.services import _locked_committee
 from research_governance.notifications.handoff import announce
 from research_governance.reviews.decision.services import decision_record
+from research_governance.reviews.meeting import notices
 from research_governance.reviews.meeting.notices import meeting_notice
 from research_governance.reviews.meeting.selectors import (
     attendance_of,
@@ -118,6 +121,56 @@ def meeting_schedule(*, committee: Committee, by: User, scheduled_at: datetime, 
     return meeting
 
 
+def _to_the_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+@transaction.atomic
+def meeting_reschedule(*, meeting: Meeting, by: User, scheduled_at: datetime, location: str = "") -> Meeting:
+    """Move a meeting still to be held to another date, time or place, and tell its members what
+    changed: those sitting on the new day, and those who sat on the old one (a term may end in
+    between). Once attendance is recorded the meeting took place; it is not moved (workflow)."""
+    _require_manager(by, meeting.committee)
+    locked = _locked_meeting(meeting)
+    transition = workflow.transition_for("reschedule", locked.status)
+    location = location.strip()
+    # A date the form shows to the minute is the same date.
+    new_date = _to_the_minute(scheduled_at) != _to_the_minute(locked.scheduled_at)
+    if not new_date and location == locked.location:
+        raise ValidationError(_("The meeting already has this date, time and location; nothing was changed."))
+    if new_date and scheduled_at < timezone.now():
+        raise ValidationError(
+            {"scheduled_at": _("This date and time have passed. Choose a date and time still to come.")}
+        )
+    old = {"scheduled_at": locked.scheduled_at.isoformat(), "location": locked.location}
+    old_when, old_place = notices.when_of(locked), locked.location
+    formerly_seated = notices.members_of(locked)
+    if new_date:
+        locked.scheduled_at = scheduled_at
+    locked.location = location
+    locked.full_clean()
+    locked.save(update_fields=["scheduled_at", "location"])
+    event = audit_record(
+        actor=by,
+        action=transition.audit_action,
+        target=locked,
+        data={
+            "committee_id": locked.committee_id,
+            "old": old,
+            "new": {"scheduled_at": locked.scheduled_at.isoformat(), "location": locked.location},
+        },
+    )
+    # The members are told what changed (their step "attend the meeting" is due on the new day).
+    meeting_notice(
+        meeting=locked,
+        by=by,
+        change=notices.moved(old_when=old_when, old_place=old_place, meeting=locked),
+        occasion=event,
+        also=formerly_seated,
+    )
+    return locked
+
+
 @transaction.atomic
 def agenda_add(*, meeting: Meeting, by: User, submission: Submission) -> AgendaItem:
     """Put a submission on the agenda: accepted, for full-board review, from the committee's institution."""
@@ -148,16 +201,17 @@ def agenda_add(*, meeting: Meeting, by: User, submission: Submission) -> AgendaI
         )
     order = (locked.items.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     item = AgendaItem.objects.create(meeting=locked, submission=submission, order=order)
-    audit_record(
+    event = audit_record(
         actor=by,
         action=AuditAction.MEETING_ITEM_ADDED,
         target=item,
         protocol=submission.protocol,
         data=_item_data(item, order=order),
     )
-    # The secretariat's "put it on an agenda" is done; the members get the changed agenda.
+    # The secretariat's "put it on an agenda" is done; the members get the changed agenda (told
+    # again when the submission comes back after being taken off: the occasion is this event).
     announce(protocol_ids=[submission.protocol_id], by=by)
-    meeting_notice(meeting=locked, by=by)
+    meeting_notice(meeting=locked, by=by, occasion=event)
     return item
 
 
@@ -385,17 +439,68 @@ def agenda_item_defer(*, item: AgendaItem, by: User, reason: str) -> AgendaItem:
     locked.deferred_by = by
     locked.deferral_reason = reason.strip()
     locked.save(update_fields=["deferred_at", "deferred_by", "deferral_reason"])
-    audit_record(
+    event = audit_record(
         actor=by,
         action=AuditAction.MEETING_ITEM_DEFERRED,
         target=locked,
         protocol=locked.submission.protocol,
         data=_item_data(locked, reason=locked.deferral_reason, votes=tally_of(locked)),
     )
-    # Off this agenda: the secretariat puts it on another; the members get the changed agenda.
+    # Off this agenda: the secretariat puts it on another; the members are told what changed.
     announce(protocol_ids=[locked.submission.protocol_id], by=by)
-    meeting_notice(meeting=locked.meeting, by=by)
+    meeting_notice(
+        meeting=locked.meeting, by=by, change=notices.deferred(locked, locked.deferral_reason), occasion=event
+    )
     return locked
+
+
+@transaction.atomic
+def agenda_item_remove(*, item: AgendaItem, by: User, reason: str) -> Meeting:
+    """Take an item off the agenda before the committee takes it up: one put on by mistake, say.
+
+    Unlike a deferral nothing of it stays on the meeting's record (the audit event keeps it, with
+    the reason, and any recusal recorded on it): the items after it move up, the submission waits
+    again to be put on an agenda (the secretariat's step comes back), and the members are told.
+    Refused once the item is decided or deferred, or a vote is cast on it: the minutes must say
+    what happened to it, so such an item is deferred instead."""
+    _require_manager(by, item.meeting.committee)
+    locked = _locked_item(item)
+    _open(locked.meeting)
+    if locked.outcome:
+        raise ValidationError(_("This item has already been decided; it stays on the agenda and in the minutes."))
+    if locked.is_deferred:
+        raise ValidationError(
+            _("This item was deferred to a later meeting; the deferral stays on the agenda and in the minutes.")
+        )
+    if locked.votes.exists():
+        raise ValidationError(
+            _(
+                "Votes have been cast on this item, so it can no longer be taken off the agenda. "
+                "Defer it to a later meeting instead."
+            )
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the item is taken off the agenda.")})
+    meeting = locked.meeting
+    recusals = [
+        {"membership_id": recusal.membership_id, "reason": recusal.reason} for recusal in locked.recusals.order_by("id")
+    ]
+    after = list(meeting.items.filter(order__gt=locked.order).order_by("order", "id").values_list("pk", flat=True))
+    event = audit_record(
+        actor=by,
+        action=AuditAction.MEETING_ITEM_REMOVED,
+        target=locked,
+        protocol=locked.submission.protocol,
+        data=_item_data(locked, order=locked.order, reason=reason.strip(), recusals=recusals, moved_up=after),
+    )
+    change = notices.taken_off(locked, reason.strip())
+    protocol_id = locked.submission.protocol_id
+    locked.delete()
+    AgendaItem.objects.filter(pk__in=after).update(order=F("order") - 1)
+    # The submission waits for an agenda again (the secretariat's step); the members are told.
+    announce(protocol_ids=[protocol_id], by=by)
+    meeting_notice(meeting=meeting, by=by, change=change, occasion=event)
+    return meeting
 
 
 def close_refusals(meeting: Meeting) -> list[str]:

@@ -8,6 +8,7 @@ committee_urlpatterns = [
     path("<int:pk>/meetings/", views.meeting_list, name="meeting_list"),
     path("<int:pk>/meetings/schedule/", views.meeting_schedule, name="meeting_schedule"),
     path("<int:pk>/meetings/<int:meeting_id>/", views.meeting_detail, name="meeting_detail"),
+    path("<int:pk>/meetings/<int:meeting_id>/reschedule/", views.meeting_reschedule, name="meeting_reschedule"),
     path("<int:pk>/meetings/<int:meeting_id>/agenda/", views.agenda_add, name="agenda_add"),
     path("<int:pk>/meetings/<int:meeting_id>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/meetings/<int:meeting_id>/minutes/", views.minutes, name="minutes"),
@@ -19,4 +20,5 @@ committee_urlpatterns = [
     ),
     path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/decide/", item_views.item_decide, name="item_decide"),
     path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/defer/", item_views.item_defer, name="item_defer"),
+    path("<int:pk>/meetings/<int:meeting_id>/items/<int:item_id>/remove/", item_views.item_remove, name="item_remove"),
 ]

@@ -20,8 +20,10 @@ from research_governance.reviews.meeting.forms import (
     AgendaAddForm,
     AttendanceForm,
     DeferForm,
+    MeetingRescheduleForm,
     MeetingScheduleForm,
     MinutesForm,
+    RemoveForm,
 )
 from research_governance.reviews.meeting.selectors import (
     agenda_candidates,
@@ -98,11 +100,15 @@ def meeting_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 def _item_rows(
-    request: AuthenticatedHttpRequest, meeting: Meeting, defer_forms: dict[int, DeferForm] | None = None
+    request: AuthenticatedHttpRequest,
+    meeting: Meeting,
+    defer_forms: dict[int, DeferForm] | None = None,
+    remove_forms: dict[int, RemoveForm] | None = None,
 ) -> list[dict[str, Any]]:
-    """The agenda as the user may see it; the secretariat gets a "Defer" form on each pending item."""
+    """The agenda as the user may see it; the secretariat gets a "Defer" form on each pending
+    item, and a "Take off the agenda" form on each pending item nobody has voted on yet."""
     items = meeting.items.select_related("submission__protocol").prefetch_related("recusals__membership__user")
-    may_defer = can_manage_committee(request.user, meeting.committee) and workflow.is_open(meeting)
+    may_manage = can_manage_committee(request.user, meeting.committee) and workflow.is_open(meeting)
     rows = []
     for item in items:
         item.meeting = meeting
@@ -111,8 +117,10 @@ def _item_rows(
         if conflict is None:
             row["quorum"] = quorum_for_item(item)
             row["tally"] = tally_of(item)
-        if may_defer and item.is_pending:
+        if may_manage and item.is_pending:
             row["defer_form"] = (defer_forms or {}).get(item.pk) or DeferForm(item=item)
+            voted = any(row["tally"].values()) if "tally" in row else item.votes.exists()
+            row["remove_form"] = (remove_forms or {}).get(item.pk) or (None if voted else RemoveForm(item=item))
         rows.append(row)
     return rows
 
@@ -124,11 +132,13 @@ def meeting_page(
     agenda_form: AgendaAddForm | None = None,
     attendance_form: AttendanceForm | None = None,
     defer_forms: dict[int, DeferForm] | None = None,
+    remove_forms: dict[int, RemoveForm] | None = None,
+    reschedule_form: MeetingRescheduleForm | None = None,
 ) -> HttpResponse:
     can_manage = can_manage_committee(request.user, meeting.committee)
     seats = sitting_on(meeting.committee, meeting_day(meeting))
     attendance = attendance_of(meeting)
-    rows = _item_rows(request, meeting, defer_forms)
+    rows = _item_rows(request, meeting, defer_forms, remove_forms)
     context: dict[str, Any] = {
         "committee": meeting.committee,
         "meeting": meeting,
@@ -139,6 +149,9 @@ def meeting_page(
         "attendance_recorded": bool(attendance),
         "pending": [row["item"] for row in rows if row["item"].is_pending],
     }
+    # Rescheduled until it is held; a form posted as it was being held comes back as typed, with the reason.
+    if can_manage and (meeting.status == Meeting.Status.SCHEDULED or reschedule_form is not None):
+        context["reschedule_form"] = reschedule_form or MeetingRescheduleForm(meeting=meeting)
     if can_manage and workflow.is_open(meeting):
         context["agenda_form"] = agenda_form or AgendaAddForm(candidates=agenda_candidates(meeting))
         context["attendance_form"] = attendance_form or AttendanceForm(
@@ -151,6 +164,26 @@ def meeting_page(
 @require_GET
 def meeting_detail(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     return meeting_page(request, get_meeting(request, pk, meeting_id))
+
+
+@login_required
+@require_POST
+def meeting_reschedule(request: AuthenticatedHttpRequest, pk: int, meeting_id: int) -> HttpResponse:
+    meeting = get_meeting(request, pk, meeting_id)
+    require_manager(request, meeting.committee)
+    form = MeetingRescheduleForm(request.POST, meeting=meeting)
+    refused: ValidationError | None = None
+    if form.is_valid():
+        try:
+            services.meeting_reschedule(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            refused = error
+        else:
+            messages.success(request, _("The meeting was rescheduled. Its members were sent the changed notice."))
+            return redirect("committees:meeting_detail", pk=pk, meeting_id=meeting.pk)
+    tell_not_done(request, _("The meeting was not rescheduled."), refused)
+    return meeting_page(request, meeting, reschedule_form=form)
 
 
 @login_required

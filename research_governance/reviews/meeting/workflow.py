@@ -1,6 +1,6 @@
-"""A meeting's lifecycle, declared as data: scheduled, held once attendance is recorded,
-closed when every item is decided or deferred. Services consult this table and nothing else;
-reading it shows the whole lifecycle.
+"""A meeting's lifecycle, declared as data: scheduled (and rescheduled while it is still to be
+held), held once attendance is recorded, closed when every item is decided or deferred.
+Services consult this table and nothing else; reading it shows the whole lifecycle.
 
 Every transition is the secretariat's (or an administrator's): members vote and the chair
 decides items, but only the secretariat changes the meeting itself. While a meeting is not
@@ -43,6 +43,21 @@ MEETING_TRANSITIONS: tuple[MeetingTransition, ...] = (
         audit_action=AuditAction.MEETING_SCHEDULED,
         label=_("Schedule a meeting"),
         refused={},
+    ),
+    MeetingTransition(
+        # Another date, time or place, while the meeting is still to be held: once attendance is
+        # recorded it took place when and where it says, with the members sitting on that day.
+        action="reschedule",
+        sources=frozenset({Status.SCHEDULED}),
+        target=Status.SCHEDULED,
+        audit_action=AuditAction.MEETING_RESCHEDULED,
+        label=_("Reschedule the meeting"),
+        refused={
+            Status.HELD: _(
+                "Attendance has been recorded: the meeting has taken place and can no longer be rescheduled."
+            ),
+            Status.CLOSED: _("This meeting is closed; it can no longer be rescheduled."),
+        },
     ),
     MeetingTransition(
         # Recording attendance the first time is what makes a scheduled meeting "held"; it may be

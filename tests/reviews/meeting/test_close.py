@@ -197,8 +197,10 @@ def test_a_closed_meeting_cannot_be_closed_again(pi, secretariat):
 
 def test_the_meeting_workflow_table_declares_schedule_held_closed_and_every_refusal_is_translatable():
     actions = {transition.action: transition for transition in workflow.MEETING_TRANSITIONS}
-    assert set(actions) == {"schedule", "record_attendance", "close"}
+    assert set(actions) == {"schedule", "reschedule", "record_attendance", "close"}
     assert actions["schedule"].target == Meeting.Status.SCHEDULED
+    assert actions["reschedule"].sources == {Meeting.Status.SCHEDULED}
+    assert actions["reschedule"].target == Meeting.Status.SCHEDULED
     assert actions["record_attendance"].target == Meeting.Status.HELD
     assert actions["close"].sources == {Meeting.Status.HELD}
     assert actions["close"].target == Meeting.Status.CLOSED
