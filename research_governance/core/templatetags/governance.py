@@ -36,6 +36,13 @@ def query_with(context: template.Context, **changes: object) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+@register.simple_tag(takes_context=True)
+def query_with_param(context: template.Context, param: str, value: object) -> str:
+    """``query_with`` for a parameter named at run time: the page number of one of a page's
+    several paginated sections (``partials/pagination.html`` with ``page_param``)."""
+    return query_with(context, **{param: value})
+
+
 @register.simple_tag
 def localized_name(name_ja: str, name_latin: str) -> str:
     """A person's name in the active language's script, from a frozen snapshot."""

@@ -1,4 +1,4 @@
-"""Answering and signing off conditions; the chair's queue."""
+"""Answering and signing off conditions; the chair's queue (built on ``core.work``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,12 +6,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.models import Role
 from research_governance.accounts.selectors import SECRETARIAT_ROLES, institutions_with_role
+from research_governance.core.work import work_for
 from research_governance.protocols import permissions
 from research_governance.protocols.views import get_protocol_for_viewer
 from research_governance.reviews.conditions.forms import SignOffForm
@@ -22,6 +24,7 @@ from research_governance.reviews.protocol_page import PAGE_SIZE, back_to_protoco
 from research_governance.reviews.workflow import Actor, SubmissionStatus, TransitionRefused
 
 from . import services
+from .selectors import as_queue_row, chair_items
 
 
 def _condition(request: AuthenticatedHttpRequest, pk: int, condition_id: int) -> Condition:
@@ -83,20 +86,21 @@ def condition_sign_off(request: AuthenticatedHttpRequest, pk: int, condition_id:
 @login_required
 @require_GET
 def chair_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Conditions answered and waiting for sign-off at the institutions the user chairs or runs the secretariat of."""
+    """What waits for the chair at the institutions the user chairs or runs the secretariat of:
+    the chair's steps from ``core.work`` (ready for decision, reports to acknowledge, conditions
+    to sign off), each in its own pages, and the serious adverse events not yet decided."""
+    user = request.user
     # The chair's own institutions; the secretariat follows the chair's queue of its institutions.
-    institutions = institutions_with_role(request.user, Role.CHAIR, *SECRETARIAT_ROLES)
+    institutions = institutions_with_role(user, Role.CHAIR, *SECRETARIAT_ROLES)
     if not institutions:
         raise Http404
-    conditions = Condition.objects.filter(
-        responded_at__isnull=False,
-        signed_off_at__isnull=True,
-        decision__submission__protocol__institution_id__in=institutions,
-    )
-    conditions = conditions.select_related("decision__submission__protocol", "responded_by").order_by(
-        "responded_at", "id"
-    )
-    page = Paginator(conditions, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    items = work_for(user)
+    sections = []
+    for section, found in chair_items(items, institutions, today):
+        page = Paginator(found, PAGE_SIZE).get_page(request.GET.get(section.page_param))
+        rows = [as_queue_row(item, today) for item in page.object_list]
+        sections.append({"section": section, "page": page, "rows": rows})
     # Serious adverse events not yet decided, flagged to the chair with the time reported (JP-R-02).
     urgent = Submission.objects.filter(
         urgent=True,
@@ -107,5 +111,12 @@ def chair_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "reviews/chair_queue.html",
-        {"page": page, "urgent": urgent_rows[:PAGE_SIZE], "more_urgent": len(urgent_rows) > PAGE_SIZE},
+        {
+            "sections": sections,
+            "urgent": urgent_rows[:PAGE_SIZE],
+            "more_urgent": len(urgent_rows) > PAGE_SIZE,
+            # The menu's badge counts the same ``work_for`` (portal.selectors.waiting_count):
+            # show the number just counted rather than count again.
+            "nav_waiting": len(items),
+        },
     )
