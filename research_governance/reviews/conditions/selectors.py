@@ -1,6 +1,6 @@
 """What waits for the chair (and for the secretariat, who may take the chair's steps): the items
 of ``core.work`` whose step is one of the chair's, in one section per step. The page decides
-nothing itself about who acts next: ``work_for`` does (``reviews.next_steps``)."""
+nothing itself about who acts next: the finders of ``reviews.next_steps`` do (``chair_work``)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,10 +61,10 @@ def as_queue_row(item: WorkItem, today: date) -> QueueRow:
 def chair_items(
     items: Iterable[WorkItem], institutions: frozenset[int], today: date
 ) -> list[tuple[ChairSection, list[WorkItem]]]:
-    """``items`` (the user's ``work_for``) on the chair's steps at ``institutions``, by section,
+    """``items`` (the user's ``chair_work``) on the chair's steps at ``institutions``, by section,
     each overdue first, then by due date, then the longest waiting (``oldest_first``)."""
     by_code: dict[str, list[WorkItem]] = {section.step.code: [] for section in CHAIR_SECTIONS}
     for item in items:
         if item.step.code in by_code and item.institution_id in institutions:
             by_code[item.step.code].append(item)
-    return [(section, oldest_first(by_code[section.step.code], today)) for section in CHAIR_SECTIONS]
+    return [(section, oldest_first(by_code[section.step.code])) for section in CHAIR_SECTIONS]

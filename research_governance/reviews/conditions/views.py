@@ -13,11 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from research_governance.accounts.http import AuthenticatedHttpRequest
 from research_governance.accounts.models import Role
 from research_governance.accounts.selectors import SECRETARIAT_ROLES, institutions_with_role
-from research_governance.core.work import work_for
 from research_governance.protocols import permissions
 from research_governance.protocols.views import get_protocol_for_viewer
 from research_governance.reviews.conditions.forms import SignOffForm
 from research_governance.reviews.models import Condition, Submission
+from research_governance.reviews.next_steps import chair_work
 from research_governance.reviews.participants import actors_for
 from research_governance.reviews.prescreen.forms import AnswerForm
 from research_governance.reviews.protocol_page import PAGE_SIZE, back_to_protocol, detail_response, error_text
@@ -95,7 +95,7 @@ def chair_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not institutions:
         raise Http404
     today = timezone.localdate()
-    items = work_for(user)
+    items = chair_work(user)
     sections = []
     for section, found in chair_items(items, institutions, today):
         page = Paginator(found, PAGE_SIZE).get_page(request.GET.get(section.page_param))
@@ -115,8 +115,5 @@ def chair_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "sections": sections,
             "urgent": urgent_rows[:PAGE_SIZE],
             "more_urgent": len(urgent_rows) > PAGE_SIZE,
-            # The menu's badge counts the same ``work_for`` (portal.selectors.waiting_count):
-            # show the number just counted rather than count again.
-            "nav_waiting": len(items),
         },
     )
