@@ -14,6 +14,8 @@ TEST_ENV := SECRET_KEY=test-secret-key-not-for-production DEBUG=0 \
 	REDIS_URL=redis://127.0.0.1:6379/15 MEDIA_ROOT=$(CURDIR)/var/test-media \
 	SITE_URL=http://testserver
 RUN_ENV := DEBUG=1
+# Test processes (pytest-xdist): CI has 2 cores; each process has its own test database.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test install install-dev system-packages services translations messages lint format bench clean
 
@@ -29,7 +31,7 @@ test: $(DEV_STAMP) system-packages services translations
 	$(TEST_ENV) $(BIN)/lint-imports
 	$(TEST_ENV) $(BIN)/mypy
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(TEST_ENV) $(BIN)/pytest
+	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 install: $(RUNTIME_STAMP)
 install-dev: $(DEV_STAMP)

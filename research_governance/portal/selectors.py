@@ -10,6 +10,7 @@ from typing import TypeVar, cast, overload
 
 from django.core.cache import cache
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import User
@@ -191,7 +192,8 @@ def kept(what: str, user: User, version: tuple[str, str], compute: Callable[[], 
     """``compute()``, kept in the cache with ``version`` (``count_version``) for at most
     ``COUNT_SECONDS``: what the home page shows is found again after any hand-off, a change of
     the user's roles, protocols or access, exactly as the badge's count is."""
-    key = _count_key(user, what)
+    # The items carry words in the language they were found in (a kind, "condition 2 of 3").
+    key = f"{_count_key(user, what)}:{get_language() or ''}"
     stored = cache.get(key)
     if stored is not None and stored[0] == version:
         return cast(T, stored[1])

@@ -159,6 +159,19 @@ def test_a_reader_of_japanese_sees_the_japanese_title(pi, secretariat):
 
 
 @pytest.mark.django_db
+def test_the_same_home_read_in_japanese_then_in_english_is_all_in_the_readers_language(pi, secretariat):
+    submitted(pi, title="睡眠の研究")
+    client = signed_in(secretariat)
+    client.cookies["django_language"] = "ja"
+    japanese = client.get(HOME, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "新規申請" in japanese
+    client.cookies["django_language"] = "en"
+    english = client.get(HOME, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Initial application" in english
+    assert "新規申請" not in english
+
+
+@pytest.mark.django_db
 def test_each_person_sees_exactly_their_own_items(client_for, listed, reviewer):
     other_reviewer = UserFactory(roles=[Role.COMMITTEE_MEMBER])
     mine = listed.add(REVIEW, reviewer)
