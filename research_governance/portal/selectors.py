@@ -71,6 +71,9 @@ OPEN_REQUEST_STATUSES = (
     RequestStatus.DECIDED,
 )
 WAITING_FOR_OTHERS_LIMIT = 25
+# Oversight is not a step of the study team's journey: an approval is in force before an auditor
+# checks it, and "waiting for an auditor" would tell the team otherwise.
+OVERSIGHT_ACTORS = frozenset({NextActor.AUDITOR, NextActor.ADMINISTRATOR})
 # "Waiting for others" asks about the user's most recently changed open protocols and requests
 # only, so its cost does not grow with a long career of studies (a team member of 500).
 RECENT_SUBJECTS = 50
@@ -177,7 +180,11 @@ def waiting_for_others(user: User, limit: int = WAITING_FOR_OTHERS_LIMIT) -> lis
     )
     protocol_ids = list(protocols.values_list("pk", flat=True)[:RECENT_SUBJECTS])
     request_ids = list(requests.values_list("pk", flat=True)[:RECENT_SUBJECTS])
-    items = [item for item in work_about(protocol_ids=protocol_ids, request_ids=request_ids) if not item.is_actor(user)]
+    items = [
+        item
+        for item in work_about(protocol_ids=protocol_ids, request_ids=request_ids)
+        if not item.is_actor(user) and item.actor not in OVERSIGHT_ACTORS
+    ]
     items.sort(key=lambda item: (item.since, item.key), reverse=True)
     return items[:limit]
 

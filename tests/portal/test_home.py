@@ -245,6 +245,23 @@ def test_waiting_for_others_looks_at_the_most_recently_changed_protocols_only(cl
 
 
 @pytest.mark.django_db
+def test_the_team_does_not_wait_for_an_auditors_check_of_its_approval(client_for, listed, pi):
+    protocol = submitted(pi, title="睡眠の研究")
+    auditor = UserFactory(institution=pi.institution, roles=[Role.AUDITOR])
+    check = Step(
+        code="test.check",
+        actor=NextActor.AUDITOR,
+        label=_("Check the test approval"),
+        waiting=_("Waiting for the test check"),
+        due_rule=_("test"),
+    )
+    listed.add(check, auditor, protocol_id=protocol.pk)
+    others = waiting_for_others(client_for(pi).get(HOME).content.decode())
+    assert "Waiting for the secretariat" in others
+    assert "Waiting for the test check" not in others
+
+
+@pytest.mark.django_db
 def test_the_secretariat_does_not_see_its_own_work_as_waiting_for_others(client_for, pi, secretariat):
     protocol = submitted(pi)
     page = client_for(secretariat).get(HOME).content.decode()
