@@ -118,12 +118,14 @@ class WaitingForYou:
     its count and a page are answered by ``first_work_for``, which sources with thousands of
     items answer in SQL, so a page costs the same whatever the volume behind it."""
 
-    def __init__(self, user: User, expected: int, version: tuple[str, str]) -> None:
+    def __init__(self, user: User, expected: int, version: tuple[str, str] | None = None) -> None:
         self.user = user
         # The items the page asked for are all fetched at once; a later slice beyond them fetches
         # again. What was fetched is kept like the badge's count (``waiting_count``): until a
-        # hand-off, a change of the user's roles or protocols, or ``COUNT_SECONDS``.
-        self._page: WorkPage = kept(f"work:home:{expected}", user, version, lambda: first_work_for(user, expected))
+        # hand-off, a change of the user's roles or protocols, or ``COUNT_SECONDS``; without a
+        # version, nothing is kept.
+        find = lambda: first_work_for(user, expected)  # noqa: E731
+        self._page: WorkPage = kept(f"work:home:{expected}", user, version, find) if version else find()
         self._all = len(self._page.items) >= self._page.total
 
     def count(self) -> int:
