@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from research_governance.accounts.models import Role
 from research_governance.letters import services
@@ -84,7 +85,8 @@ def test_the_verification_page_shows_the_letter_s_facts_and_nothing_about_the_re
     assert letter.reference in page
     assert letter.sha256 in page
     assert "Notice of the committee&#x27;s decision" in page
-    assert letter.created_at.strftime("%Y-%m-%d") in page
+    # The day in Tokyo, where the page shows times: from 15:00 UTC it is already tomorrow there.
+    assert timezone.localtime(letter.created_at).strftime("%Y-%m-%d") in page
     protocol = letter.protocol
     decision = letter.decision
     for secret in (
