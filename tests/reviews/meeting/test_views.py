@@ -180,3 +180,18 @@ def test_members_read_the_submitted_reviews_with_their_checklist_on_the_item_pag
     assert members[1].user.display_name in page
     assert "Approve with conditions" in page
     assert "Scientific validity" in page
+
+
+def test_a_meeting_with_nothing_on_its_agenda_asks_the_secretariat_to_add_and_tells_members_they_will_hear(
+    client_for, pi, secretariat
+):
+    committee, members, meeting, item = meeting_with_item(pi, secretariat)
+    url = urls(committee, meeting, item)["detail"]
+    assert "Nothing is on the agenda yet" not in client_for(secretariat).get(url).content.decode()
+    meeting_services.agenda_item_remove(item=item, by=secretariat, reason="Put on by mistake.")
+    managing = client_for(secretariat).get(url).content.decode()
+    assert "Nothing is on the agenda yet: add the submissions to be reviewed at this meeting." in managing
+    assert "Record who attended" not in managing
+    member = client_for(members[1].user).get(url).content.decode()
+    assert "The members are sent the agenda when an item is added." in member
+    assert "Attend the meeting and vote" not in member
