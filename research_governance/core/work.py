@@ -9,7 +9,7 @@ homes ("Waiting for you"), the next-step panel of a page, the hand-off notificat
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -169,6 +169,13 @@ class WorkPage:
     def of(cls, items: Iterable[WorkItem], limit: int) -> "WorkPage":
         ordered = sorted(items, key=home_order)
         return cls(items=ordered[: max(limit, 0)], total=len(ordered))
+
+    @classmethod
+    def from_rows(cls, rows: Any, limit: int, build: Callable[[Any], list[WorkItem]]) -> "WorkPage":
+        """The first ``limit`` rows of an ordered queryset built into items, and ``COUNT(*)`` of all:
+        for a finder whose every row is one of the user's items, in ``home_order``."""
+        total = rows.count()
+        return cls(items=build(rows[: max(limit, 0)]) if total and limit > 0 else [], total=total)
 
     @classmethod
     def merged(cls, pages: Iterable["WorkPage"], limit: int) -> "WorkPage":

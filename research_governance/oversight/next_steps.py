@@ -115,9 +115,8 @@ class ApprovalCheckFinder:
         if not institutions:
             return WorkPage(items=[], total=0)
         approvals = self._pending().filter(protocol__institution_id__in=institutions)
-        total = approvals.count()
-        first = approvals[: max(limit, 0)] if total else []
-        return WorkPage(items=self._items(first, {i: frozenset({user.pk}) for i in institutions}), total=total)
+        actors = {i: frozenset({user.pk}) for i in institutions}
+        return WorkPage.from_rows(approvals, limit, lambda rows: self._items(rows, actors))
 
     def about(self, protocol_ids: list[int]) -> list[WorkItem]:
         approvals = list(self._pending().filter(protocol_id__in=protocol_ids))

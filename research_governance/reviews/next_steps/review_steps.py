@@ -6,6 +6,7 @@ report that needs no review; the members attend the meeting and vote."""
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -86,6 +87,17 @@ def _needs_review(kind: str) -> bool:
     return kind in REVIEWED_KINDS
 
 
+def _accepted_with_assignments() -> QuerySet[Any]:
+    """Accepted submissions with their assignments counted by state and the last review's time:
+    what ``AssignmentFinder`` branches on, in ``find`` and in ``rows_for`` alike."""
+    return Submission.objects.filter(status=SubmissionStatus.ACCEPTED).annotate(
+        live=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ASSIGNED)),
+        done=Count("assignments", filter=Q(assignments__status=AssignmentStatus.COMPLETED)),
+        withdrawn=Count("assignments", filter=Q(assignments__status=AssignmentStatus.WITHDRAWN)),
+        last_review=Max("assignments__completed_at"),
+    )
+
+
 class AssignmentFinder(ScopedFinder):
     """Accepted submissions before their decision. Expedited: assign (no live assignment), decide
     (the reviews all in), or acknowledge (a report, which needs no review). Full board: assign
@@ -96,17 +108,7 @@ class AssignmentFinder(ScopedFinder):
         return in_institutions("protocol__institution_id", where_user_holds(user, *DECIDERS))
 
     def find(self, q: Q) -> list[WorkItem]:
-        submissions = list(
-            Submission.objects.filter(q)
-            .filter(status=SubmissionStatus.ACCEPTED)
-            .select_related("protocol")
-            .annotate(
-                live=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ASSIGNED)),
-                done=Count("assignments", filter=Q(assignments__status=AssignmentStatus.COMPLETED)),
-                withdrawn=Count("assignments", filter=Q(assignments__status=AssignmentStatus.WITHDRAWN)),
-                last_review=Max("assignments__completed_at"),
-            )
-        )
+        submissions = list(_accepted_with_assignments().filter(q).select_related("protocol"))
         officers = holders({s.protocol.institution_id for s in submissions}, *DECIDERS)
         secretariat = holders({s.protocol.institution_id for s in submissions}, Role.SECRETARIAT)
         items = []
@@ -146,11 +148,7 @@ class AssignmentFinder(ScopedFinder):
     def rows_for(self, user: User) -> list[QuerySet[Submission]]:
         """The same branches as ``find``, in SQL: assign (the secretariat), acknowledge and
         decide (the chair or the secretariat)."""
-        accepted = Submission.objects.filter(status=SubmissionStatus.ACCEPTED).annotate(
-            live=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ASSIGNED)),
-            done=Count("assignments", filter=Q(assignments__status=AssignmentStatus.COMPLETED)),
-            withdrawn=Count("assignments", filter=Q(assignments__status=AssignmentStatus.WITHDRAWN)),
-        )
+        accepted = _accepted_with_assignments()
         querysets: list[QuerySet[Submission]] = []
         secretariat = where_user_holds(user, Role.SECRETARIAT)
         if secretariat:
@@ -168,7 +166,7 @@ class AssignmentFinder(ScopedFinder):
             querysets.append(expedited.exclude(kind__in=REVIEWED_KINDS).order_by(*held, "status_changed_at", "pk"))
             querysets.append(
                 expedited.filter(kind__in=REVIEWED_KINDS, live=0, done__gt=0)
-                .annotate(since=Coalesce(Max("assignments__completed_at"), "status_changed_at"))
+                .annotate(since=Coalesce("last_review", "status_changed_at"))
                 .order_by(*held, "since", "pk")
             )
         return querysets

@@ -63,9 +63,7 @@ class PrescreenFinder(Finder):
         if mine is None:
             return WorkPage(items=[], total=0)
         submissions, actors = mine
-        total = submissions.count()
-        first = submissions[: max(limit, 0)] if total else []
-        return WorkPage(items=self._items(first, actors), total=total)
+        return WorkPage.from_rows(submissions, limit, lambda rows: self._items(rows, actors))
 
     def about(self, protocol_ids: list[int]) -> list[WorkItem]:
         submissions = list(self._pending().filter(protocol_id__in=protocol_ids))
