@@ -183,6 +183,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "research_governance.audit.tasks.verify_audit_chain",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Everyone's "Waiting for you" found again, after midnight: what the date alone changes.
+    "rebuild-inbox": {
+        "task": "research_governance.notifications.tasks.rebuild_inbox",
+        "schedule": crontab(hour=0, minute=10),
+    },
     # Letters whose task was lost (the broker was down when the decision was recorded).
     "render-missing-letters": {
         "task": "research_governance.letters.tasks.render_missing_letters",

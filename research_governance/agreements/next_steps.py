@@ -253,6 +253,7 @@ class _Subject:
             since=since,
             due=due if due is not None else step.due_from(since),
             institution_id=self.row.institution_id,
+            request_id=self.row.pk,
             actor_ids=frozenset(actors),
             **extra,
         )
@@ -415,7 +416,7 @@ def _refusal_items(protocol_ids: list[int]) -> list[WorkItem]:
                 institution_id=protocol.institution_id,
                 protocol_id=protocol.pk,
                 actor_ids=frozenset({protocol.principal_investigator_id}),
-                detail=refusal.get_kind_display(),
+                detail=SubjectRefusal.Kind(refusal.kind).label,
             )
         )
     return items

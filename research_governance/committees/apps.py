@@ -9,6 +9,7 @@ class CommitteesConfig(AppConfig):
 
     def ready(self) -> None:
         from research_governance.accounts import mfa, signals
+        from research_governance.notifications import inbox
 
         from .mfa import holds_current_seat
         from .models import CommitteeMembership
@@ -16,3 +17,5 @@ class CommitteesConfig(AppConfig):
         # SEC-02: a seat requires a second factor; a new or ended seat takes effect at once.
         mfa.holds_privileged_seat.register(holds_current_seat)
         signals.forget_gate_on_changes_to(CommitteeMembership)
+        # Seats decide who attends, votes and acts for a data access committee.
+        inbox.rebuild_on_changes_to(CommitteeMembership)

@@ -10,7 +10,7 @@ homes ("Waiting for you"), the next-step panel of a page, the hand-off notificat
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -121,6 +121,8 @@ class WorkItem:
     actor_ids: frozenset[int]
     due: date | None = None
     protocol_id: int | None = None
+    # Set on the items of a data-access request: the request is their subject, not a protocol.
+    request_id: int | None = None
     # Extra words after the label: "2 of 3", a condition's number, a meeting's date.
     detail: str | Promise = ""
     # Parameters a template may use (counts, names); not part of the identity.
@@ -128,6 +130,11 @@ class WorkItem:
     # The id of the row the item was found from: the last tie-break of ``home_order``, which a
     # finder's SQL ordering repeats (ORDER BY since, id).
     rank: int = field(default=0, compare=False, hash=False)
+
+    @property
+    def subject(self) -> tuple[str, int | None]:
+        """What ``about`` finds the item by: its request if it has one, else its protocol."""
+        return ("request", self.request_id) if self.request_id is not None else ("protocol", self.protocol_id)
 
     def is_actor(self, user: Any) -> bool:
         return getattr(user, "pk", None) in self.actor_ids
@@ -197,6 +204,10 @@ class WorkSource(ABC):
     """
 
     name: str = ""
+    # Steps about no protocol or request (an administrator's committee roster, a role's term
+    # ending): no hand-off is announced for them, so the inbox (``notifications.inbox``) does not
+    # keep them; ``live_for`` finds them on every page.
+    live_steps: frozenset[str] = frozenset()
 
     @abstractmethod
     def declaration(self) -> tuple[StateSteps, ...]: ...
@@ -215,6 +226,18 @@ class WorkSource(ABC):
 
     def count_for(self, user: Any) -> int:
         return self.first_for(user, 0).total
+
+    def live_for(self, user: Any) -> list[WorkItem]:
+        """The user's items of ``live_steps``: the part of ``for_user`` the inbox does not keep."""
+        return []
+
+    def as_held_by(self, items: Iterable[WorkItem]) -> list[tuple[int, WorkItem]]:
+        """Each of ``about``'s items as each of its actors finds it in ``for_user``: (user id, the
+        item with that user alone as actor). A source whose items change with the person (a step
+        taken under another role) says how."""
+        return [
+            (user_id, replace(item, actor_ids=frozenset({user_id}))) for item in items for user_id in item.actor_ids
+        ]
 
 
 _sources: dict[str, WorkSource] = {}

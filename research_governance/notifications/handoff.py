@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import User
-from research_governance.core.work import WorkItem, work_about
-from research_governance.core.work_version import work_changed
+from research_governance.core.work import WorkItem
 
+from . import inbox
 from .messages import in_each_language
 from .models import Handoff, Notification
 from .services import Notice, notify_many
@@ -40,11 +40,12 @@ def announce(
     *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = (), by: Any = None
 ) -> list[Notification]:
     """Tell the actors of every step now pending on these subjects who were not told yet."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("announce must be called inside the transaction that makes the change.")
     # Who acts next may have changed, also for people who are told nothing (their work is
-    # done): the counts of waiting work are recounted after the commit.
-    work_changed()
-    items = [item for item in work_about(protocol_ids=protocol_ids, request_ids=request_ids) if item.step.notifies]
-    return announce_items(items, by=by)
+    # done): the inbox keeps what is pending now.
+    found = inbox.refresh(protocol_ids=protocol_ids, request_ids=request_ids)
+    return announce_items([item for item in found if item.step.notifies], by=by)
 
 
 def announce_items(items: Iterable[WorkItem], *, by: Any = None) -> list[Notification]:

@@ -112,3 +112,73 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}: {self.mode}"
+
+
+class InboxItem(models.Model):
+    """One step pending on one protocol or data-access request, as ``core.work`` finds it: the
+    inbox (``inbox``) keeps what each person's "Waiting for you" shows, so the home reads one
+    indexed page instead of asking every workflow. Derived data only: ``inbox.rebuild_all``
+    makes it again from the workflows at any time.
+
+    ``subject`` is what the workflows' ``about`` finds the item by; every change to a subject
+    replaces its items (``inbox.refresh``), in the transaction that made the change.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    source = models.CharField(max_length=40)
+    step_code = models.CharField(max_length=80)
+    # The declared actor (``NextActor``), for "Waiting for others".
+    actor = models.CharField(max_length=20)
+    protocol_id = models.IntegerField(null=True, blank=True, db_index=True)
+    request_id = models.IntegerField(null=True, blank=True, db_index=True)
+    institution_id = models.IntegerField()
+    reference = models.CharField(max_length=200, blank=True)
+    title = models.JSONField(default=dict)
+    link = models.CharField(max_length=500)
+    since = models.DateTimeField()
+    due = models.DateField(null=True, blank=True)
+    # {"ja": ..., "en": ...}, or {} when the step has no detail.
+    detail = models.JSONField(default=dict, blank=True)
+    extra = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    rank = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("pending item")
+        verbose_name_plural = _("pending items")
+        indexes = [models.Index(fields=["protocol_id", "-since"], name="inbox_item_protocol_since")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class InboxEntry(models.Model):
+    """One pending item in one person's "Waiting for you", under the role they act in.
+
+    The order columns repeat the item's, so a page of someone's work is one index range
+    (``inbox_entry_home_order``: ``core.work.home_order``) whatever their volume.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="entries")
+    # The role the person acts in (``NextActor``) and its place in ``core.work.ACTOR_ORDER``.
+    actor = models.CharField(max_length=20)
+    actor_rank = models.SmallIntegerField()
+    due = models.DateField(null=True, blank=True)
+    since = models.DateTimeField()
+    step_code = models.CharField(max_length=80)
+    rank = models.BigIntegerField(default=0)
+    key = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name = _("inbox entry")
+        verbose_name_plural = _("inbox entries")
+        constraints = [models.UniqueConstraint(fields=["user", "item"], name="inbox_entry_once_per_person")]
+        indexes = [
+            models.Index(
+                fields=["user", "actor_rank", "due", "since", "step_code", "rank", "key"],
+                name="inbox_entry_home_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.user_id}"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from research_governance.celery import Task
 
-from . import selectors, services
+from . import inbox, selectors, services
 
 # Errors worth trying again later: the mail server or the database was unreachable.
 RETRY_ON = (services.DeliveryFailed, ConnectionError, DatabaseError)
@@ -86,3 +86,10 @@ def send_digests() -> int:
             # Only inline (no broker): the rows are released and tomorrow's digest includes them.
             continue
     return len(user_ids)
+
+
+@shared_task(acks_late=True)
+def rebuild_inbox() -> None:
+    """Everyone's "Waiting for you" found again from the workflows. Nightly (CELERY_BEAT_SCHEDULE):
+    a role's term begins or ends with the date alone, and no service hands that on."""
+    inbox.rebuild_all()

@@ -216,6 +216,7 @@ class RoleEndingFinder:
 
 class OversightWork(WorkSource):
     name = "oversight"
+    live_steps = frozenset({COMMITTEE_COMPOSITION.code, ROLE_ENDING.code})
 
     approval_checks = ApprovalCheckFinder()
     committee_composition = CommitteeCompositionFinder()
@@ -236,8 +237,15 @@ class OversightWork(WorkSource):
     def first_for(self, user: Any, limit: int) -> WorkPage:
         if not (getattr(user, "is_authenticated", False) and user.is_active):
             return WorkPage(items=[], total=0)
-        administration = [*self.committee_composition.for_user(user), *self.roles_ending.for_user(user)]
-        return WorkPage.merged([self.approval_checks.first_for(user, limit), WorkPage.of(administration, limit)], limit)
+        return WorkPage.merged(
+            [self.approval_checks.first_for(user, limit), WorkPage.of(self.live_for(user), limit)], limit
+        )
+
+    def live_for(self, user: Any) -> list[WorkItem]:
+        """The administrators' items: a handful per institution, found afresh on every page."""
+        if not (getattr(user, "is_authenticated", False) and user.is_active):
+            return []
+        return [*self.committee_composition.for_user(user), *self.roles_ending.for_user(user)]
 
     def about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
         """The approvals of these protocols waiting for the auditors' check; the administrators'

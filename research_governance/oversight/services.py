@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from research_governance.accounts.models import User
 from research_governance.audit.actions import AuditAction
 from research_governance.audit.services import audit_record
+from research_governance.notifications.handoff import announce
 from research_governance.protocols.permissions import is_oversight_reader
 from research_governance.reviews.models import Approval
 
@@ -46,4 +47,6 @@ def approval_check_record(*, approval: Approval, by: User, findings: str, note: 
         protocol=locked.protocol,
         data={"reference": locked.reference, "approval_id": locked.pk, "findings": findings, "note": note},
     )
+    # The check leaves the other auditors' lists (nobody is told: nothing new waits).
+    announce(protocol_ids=[locked.protocol_id], by=by)
     return check

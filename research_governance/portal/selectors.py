@@ -1,20 +1,16 @@
 """What the home page shows: the work waiting for the user, grouped by the role they act in,
-and what the user waits for from others. Built only on ``core.work``: no page here decides for
-itself who acts next."""
+and what the user waits for from others. Built only on ``core.work``, whose answers the inbox
+keeps (``notifications.inbox``): no page here decides for itself who acts next."""
 
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar, cast, overload
+from typing import overload
 
-from django.core.cache import cache
 from django.utils.functional import Promise
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import User
-from research_governance.accounts.selectors import role_grants
 from research_governance.agreements.models import DataAccessRequest
 from research_governance.agreements.workflow import RequestStatus
 from research_governance.core.i18n import localized
@@ -23,15 +19,12 @@ from research_governance.core.work import (
     NextActor,
     WorkItem,
     WorkPage,
-    count_work_for,
-    first_work_for,
     home_order,
-    work_about,
     work_for,
 )
-from research_governance.core.work_version import VERSION_KEY, work_version
+from research_governance.notifications import inbox
 from research_governance.protocols.models import ProtocolStatus
-from research_governance.protocols.permissions import dashboard_stamp, team_protocols
+from research_governance.protocols.permissions import team_protocols
 
 # The heading of each group on the home page, said to the person acting in that role.
 ROLE_HEADINGS: dict[NextActor, Promise] = {
@@ -51,8 +44,6 @@ ROLE_HEADINGS: dict[NextActor, Promise] = {
     NextActor.AUDITOR: _("As an auditor"),
     NextActor.ADMINISTRATOR: _("As an administrator"),
 }
-
-T = TypeVar("T")
 
 # Protocols on which something can still be pending, for "Waiting for others": not drafts
 # (nobody else acts on them) and not those whose story has ended.
@@ -77,10 +68,6 @@ OVERSIGHT_ACTORS = frozenset({NextActor.AUDITOR, NextActor.ADMINISTRATOR})
 # "Waiting for others" asks about the user's most recently changed open protocols and requests
 # only, so its cost does not grow with a long career of studies (a team member of 500).
 RECENT_SUBJECTS = 50
-
-# How long a count of waiting work is kept at most. Hand-offs, roles and the user's protocols
-# make it be counted again at once (``waiting_count``); the limit covers anything else.
-COUNT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -115,17 +102,13 @@ def _group_rank(actor: NextActor) -> int:
 class WaitingForYou:
     """Everything where the user is the next actor, in ``core.work.home_order`` (by the role they
     act in, then overdue first, then by due date, then the longest waiting), for a Paginator:
-    its count and a page are answered by ``first_work_for``, which sources with thousands of
-    items answer in SQL, so a page costs the same whatever the volume behind it."""
+    its count and a page are read from the inbox (``notifications.inbox``), so a page costs the
+    same whatever the volume behind it."""
 
-    def __init__(self, user: User, expected: int, version: tuple[str, str] | None = None) -> None:
+    def __init__(self, user: User, expected: int) -> None:
         self.user = user
-        # The items the page asked for are all fetched at once; a later slice beyond them fetches
-        # again. What was fetched is kept like the badge's count (``waiting_count``): until a
-        # hand-off, a change of the user's roles or protocols, or ``COUNT_SECONDS``; without a
-        # version, nothing is kept.
-        find = lambda: first_work_for(user, expected)  # noqa: E731
-        self._page: WorkPage = kept(f"work:home:{expected}", user, version, find) if version else find()
+        # The items the page asked for are all read at once; a later slice beyond them reads again.
+        self._page: WorkPage = inbox.first_for(user, expected)
         self._all = len(self._page.items) >= self._page.total
 
     def count(self) -> int:
@@ -139,7 +122,7 @@ class WaitingForYou:
 
     def _first(self, needed: int) -> list[WorkItem]:
         if not self._all and needed > len(self._page.items):
-            self._page = first_work_for(self.user, needed)
+            self._page = inbox.first_for(self.user, needed)
             self._all = len(self._page.items) >= self._page.total
         return self._page.items
 
@@ -180,70 +163,15 @@ def waiting_for_others(user: User, limit: int = WAITING_FOR_OTHERS_LIMIT) -> lis
     requests = DataAccessRequest.objects.filter(requester=user, status__in=OPEN_REQUEST_STATUSES).order_by(
         "-updated_at", "-pk"
     )
-    protocol_ids = list(protocols.values_list("pk", flat=True)[:RECENT_SUBJECTS])
-    request_ids = list(requests.values_list("pk", flat=True)[:RECENT_SUBJECTS])
-    items = [
-        item
-        for item in work_about(protocol_ids=protocol_ids, request_ids=request_ids)
-        if not item.is_actor(user) and item.actor not in OVERSIGHT_ACTORS
-    ]
-    items.sort(key=lambda item: (item.since, item.key), reverse=True)
-    return items[:limit]
-
-
-def _count_key(user: User, what: str = "work:count") -> str:
-    # The user's roles are part of the key: a new or ended role counts again at once.
-    grants = ",".join(sorted(f"{role}@{institution}" for role, institution in role_grants(user)))
-    return f"{what}:{user.pk}:{hashlib.blake2s(grants.encode(), digest_size=8).hexdigest()}"
-
-
-def kept(what: str, user: User, version: tuple[str, str], compute: Callable[[], T]) -> T:
-    """``compute()``, kept in the cache with ``version`` (``count_version``) for at most
-    ``COUNT_SECONDS``: what the home page shows is found again after any hand-off, a change of
-    the user's roles, protocols or access, exactly as the badge's count is."""
-    # The items carry words in the language they were found in (a kind, "condition 2 of 3").
-    key = f"{_count_key(user, what)}:{get_language() or ''}"
-    stored = cache.get(key)
-    if stored is not None and stored[0] == version:
-        return cast(T, stored[1])
-    value = compute()
-    cache.set(key, (version, value), COUNT_SECONDS)
-    return value
-
-
-def fragment_token(user: User, version: tuple[str, str], page: int, today: date) -> str:
-    """What the rendered lists of the home page depend on, for the template's fragment cache:
-    the same version as the items kept (``kept``), the page and the day (overdue marks)."""
-    facts = f"{_count_key(user, 'work:page')}:{version[0]}:{version[1]}:{page}:{today.isoformat()}"
-    return hashlib.blake2s(facts.encode(), digest_size=12).hexdigest()
-
-
-def waiting_for_others_kept(user: User, version: tuple[str, str]) -> list[WorkItem]:
-    return kept("work:others", user, version, lambda: waiting_for_others(user))
+    return inbox.pending_on(
+        user,
+        protocol_ids=protocols.values("pk")[:RECENT_SUBJECTS],
+        request_ids=requests.values("pk")[:RECENT_SUBJECTS],
+        exclude_actors=OVERSIGHT_ACTORS,
+        limit=limit,
+    )
 
 
 def waiting_count(user: User) -> int:
-    """How many items wait for the user (the navigation's badge): counted by each source, in SQL where it can,
-    kept for at most ``COUNT_SECONDS``, and counted again at once after a hand-off anywhere
-    (``core.work_version``), a change of the user's roles, or a change to their protocols or
-    their access to them (the dashboard stamp, one indexed query)."""
-    key = _count_key(user)
-    found = cache.get_many([VERSION_KEY, key])
-    version = (work_version(found.get(VERSION_KEY)), dashboard_stamp(user))
-    stored = found.get(key)
-    if stored is not None and stored[0] == version:
-        return int(stored[1])
-    count = count_work_for(user)
-    cache.set(key, (version, count), COUNT_SECONDS)
-    return count
-
-
-def count_version(user: User) -> tuple[str, str]:
-    """Read before counting, for ``remember_count``."""
-    return work_version(cache.get(VERSION_KEY)), dashboard_stamp(user)
-
-
-def remember_count(user: User, count: int, version: tuple[str, str]) -> None:
-    """The home page has just counted everything (after reading ``version``): the badge shows
-    the same number."""
-    cache.set(_count_key(user), (version, count), COUNT_SECONDS)
+    """How many items wait for the user (the navigation's badge): one indexed count of the inbox."""
+    return inbox.count_for(user)

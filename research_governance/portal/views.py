@@ -30,18 +30,13 @@ def root(request: HttpRequest) -> HttpResponse:
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Waiting for you: every item where the user is the next actor, grouped by the role they
     act in (one list, 25 to a page, a group's heading repeated on the page it continues on),
-    then what the user waits for from others.
-
-    The page people land on (no query string) is kept per user until the next hand-off, as the
-    dashboard's first page is; any other page is found afresh (bench: ``uncached_home_*``)."""
+    then what the user waits for from others. Read from the inbox, which every hand-off keeps
+    up to date: a few indexed queries whatever the volume (bench: ``home_*``)."""
     user = request.user
     today = timezone.localdate()
-    version = selectors.count_version(user)
-    landing = not request.GET
     number = request.GET.get("page")
     wanted = int(number) if number and number.isdigit() and 0 < int(number) < 10_000 else 1
-    items = selectors.WaitingForYou(user, expected=wanted * PAGE_SIZE, version=version if landing else None)
-    selectors.remember_count(user, len(items), version)
+    items = selectors.WaitingForYou(user, expected=wanted * PAGE_SIZE)
     page = Paginator(items, PAGE_SIZE).get_page(number)
     previous = items[page.start_index() - 2] if page.start_index() > 1 else None
     return render(
@@ -51,15 +46,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "groups": selectors.home_groups(list(page.object_list), today, previous=previous),
             "total": len(items),
-            "others": [
-                selectors.as_row(item, today)
-                for item in (
-                    selectors.waiting_for_others_kept(user, version) if landing else selectors.waiting_for_others(user)
-                )
-            ],
+            "others": [selectors.as_row(item, today) for item in selectors.waiting_for_others(user)],
             "today": today,
-            "fragment_token": selectors.fragment_token(user, version, page.number, today) if landing else None,
-            "fragment_seconds": selectors.COUNT_SECONDS,
             # The badge in the menu shows the number just counted.
             "nav_waiting": len(items),
         },

@@ -8,12 +8,14 @@ home page), and every item on some protocols with all its actors (the panels, th
 """
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from research_governance.core.work import StateSteps, WorkItem, WorkPage, WorkSource
+from research_governance.accounts.models import Role
+from research_governance.core.work import NextActor, StateSteps, WorkItem, WorkPage, WorkSource
 
 from . import applicant_steps, decision_steps, review_steps, submission_steps
-from .base import Finder
+from .base import Finder, holders
 
 MODULES = (applicant_steps, submission_steps, review_steps, decision_steps)
 
@@ -52,3 +54,15 @@ class EthicsWork(WorkSource):
         if not ids:
             return []
         return [item for finder in finders() for item in finder.about(ids)]
+
+    def as_held_by(self, items: Iterable[WorkItem]) -> list[tuple[int, WorkItem]]:
+        """``base.as_held`` for every actor at once: a chair's step is the secretariat's work for
+        an actor who is not the chair at the item's institution."""
+        items = list(items)
+        chairs = holders({item.institution_id for item in items if item.actor == NextActor.CHAIR}, Role.CHAIR)
+        held = []
+        for user_id, item in super().as_held_by(items):
+            if item.actor == NextActor.CHAIR and user_id not in chairs.get(item.institution_id, frozenset()):
+                item = replace(item, step=replace(item.step, actor=NextActor.SECRETARIAT))
+            held.append((user_id, item))
+        return held

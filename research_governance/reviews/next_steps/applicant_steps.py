@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import User
+from research_governance.core.i18n import said_later
 from research_governance.core.work import NextActor, StateSteps, Step, Terminal, WorkItem
 from research_governance.protocols.models import Protocol, ProtocolStatus
 from research_governance.reviews.models import Approval, Submission
@@ -114,9 +115,9 @@ class ReturnedFinder(ScopedFinder):
         for s in submissions:
             step = ANSWER_REQUESTS if s.status == SubmissionStatus.RETURNED else RESUBMIT
             detail = (
-                _("%(answered)s of %(total)s answered") % {"answered": s.answered, "total": s.total}
+                said_later(_("%(answered)s of %(total)s answered"), answered=s.answered, total=s.total)
                 if step is ANSWER_REQUESTS
-                else s.get_kind_display()
+                else SubmissionKind(s.kind).label
             )
             items.append(
                 item_on(

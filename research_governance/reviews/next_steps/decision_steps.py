@@ -7,9 +7,11 @@ from collections import defaultdict
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from research_governance.accounts.models import Role, User
+from research_governance.core.i18n import said_later
 from research_governance.core.work import NextActor, StateSteps, Step, Terminal, WorkItem
 from research_governance.protocols.models import Site
 from research_governance.reviews.models import Condition, Decision, SitePermission
@@ -17,7 +19,7 @@ from research_governance.reviews.permission.services import (
     ready_for_permission,
     sites_with_own_permission,
 )
-from research_governance.reviews.workflow import ConditionState, PermissionState, SubmissionStatus
+from research_governance.reviews.workflow import ConditionState, PermissionState, SubmissionKind, SubmissionStatus
 
 from .applicant_steps import RESUBMIT
 from .base import ScopedFinder, applicant_protocol_ids, applicants, holders, in_institutions, item_on, protocol_link
@@ -85,7 +87,7 @@ class ConditionFinder(ScopedFinder):
         asked: set[int] = set()
         for c in conditions:
             protocol = c.decision.submission.protocol
-            detail = _("condition %(number)s of %(total)s") % {"number": c.number, "total": c.total}
+            detail = said_later(_("condition %(number)s of %(total)s"), number=c.number, total=c.total)
             link = protocol_link(protocol.pk, c.decision.submission_id, f"condition-{c.pk}")
             if c.state == ConditionState.OPEN:
                 if c.decision_id in asked:
@@ -126,7 +128,7 @@ class PermitFinder(ScopedFinder):
                 since=max(d.decided_at, d.last_sign_off or d.decided_at),
                 actor_ids=heads.get(d.submission.protocol.institution_id, frozenset()),
                 link=protocol_link(d.submission.protocol_id, d.submission_id, "permission"),
-                detail=d.submission.get_kind_display(),
+                detail=SubmissionKind(d.submission.kind).label,
                 rank=d.pk,
             )
             for d in decisions
@@ -184,7 +186,7 @@ class SitePermitFinder(ScopedFinder):
                     since=decision.decided_at,
                     actor_ids=heads.get(site.institution_id, frozenset()),
                     link=protocol_link(site.protocol_id, decision.submission_id, "permission"),
-                    detail=site.display_name,
+                    detail=lazy(lambda site=site: site.display_name, str)(),  # the reader's language
                     institution_id=site.institution_id,
                 )
             )

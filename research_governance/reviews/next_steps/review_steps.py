@@ -22,7 +22,7 @@ from research_governance.reviews.engine.models import AssignmentStatus
 from research_governance.reviews.meeting.selectors import meeting_day
 from research_governance.reviews.meeting.workflow import OPEN_STATUSES
 from research_governance.reviews.models import AgendaItem, Meeting, ReviewerAssignment, Submission
-from research_governance.reviews.workflow import KIND_RULES, ReviewRoute, SubmissionStatus
+from research_governance.reviews.workflow import KIND_RULES, ReviewRoute, SubmissionKind, SubmissionStatus
 
 from .base import ScopedFinder, held_first, holders, in_institutions, item_on, protocol_link, where_user_holds
 
@@ -139,7 +139,7 @@ class AssignmentFinder(ScopedFinder):
                     since=since,
                     actor_ids=actors,
                     link=link,
-                    detail=s.get_kind_display(),
+                    detail=SubmissionKind(s.kind).label,
                     rank=s.pk,
                 )
             )
@@ -195,7 +195,7 @@ class ReviewFinder(ScopedFinder):
                 due=a.due_date,
                 actor_ids=frozenset({a.reviewer_id}),
                 link=reverse("reviews:workspace", args=[a.pk]),
-                detail=a.submission.get_kind_display(),
+                detail=SubmissionKind(a.submission.kind).label,
             )
             for a in assignments
         ]
@@ -232,7 +232,7 @@ class AgendaFinder(ScopedFinder):
                 since=s.status_changed_at,
                 actor_ids=actors.get(s.protocol.institution_id, frozenset()),
                 link=protocol_link(s.protocol_id, s.pk),
-                detail=s.get_kind_display(),
+                detail=SubmissionKind(s.kind).label,
                 rank=s.pk,
             )
             for s in submissions

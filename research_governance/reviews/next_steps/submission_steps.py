@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from research_governance.accounts.models import Role, User
 from research_governance.core.work import NextActor, StateSteps, Step, Terminal, WorkItem, WorkPage
 from research_governance.reviews.models import Submission
-from research_governance.reviews.workflow import SubmissionStatus
+from research_governance.reviews.workflow import SubmissionKind, SubmissionStatus
 
 from .base import Finder, holders, title_of, where_user_holds
 
@@ -37,7 +37,7 @@ class PrescreenFinder(Finder):
                 institution_id=submission.protocol.institution_id,
                 protocol_id=submission.protocol_id,
                 actor_ids=actors.get(submission.protocol.institution_id, frozenset()),
-                detail=submission.get_kind_display(),
+                detail=SubmissionKind(submission.kind).label,
                 rank=submission.pk,
             )
             for submission in submissions

@@ -17,6 +17,7 @@ from research_governance.accounts.models import Department, Institution, Role, R
 from research_governance.agreements import services as agreement_services
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.demo.samples import minimal_pdf
+from research_governance.notifications.inbox import rebuild_all
 from research_governance.protocols import services as protocol_services
 from research_governance.protocols.models import Protocol
 from research_governance.reviews import services as review_services
@@ -216,6 +217,9 @@ class Command(BaseCommand):
             protocols = 0
             if not Protocol.objects.filter(institution=institution).exists():
                 protocols = self._create_protocols(users)
+            # Some demo rows are made directly, not by the services: everyone's "Waiting for you"
+            # is found again, as the nightly job does (notifications.inbox).
+            rebuild_all()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} users created, {protocols} protocols created. "

@@ -1,0 +1,271 @@
+"""Everyone's "Waiting for you", kept: what ``core.work`` finds, stored one row per pending item
+(``InboxItem``) and one per item and person who acts on it (``InboxEntry``).
+
+The workflows stay the one source of who acts next; the inbox only keeps their answer, so the
+home page and the menu's count read one indexed page instead of asking every workflow (a
+secretariat has thousands of items). It is kept true by three writers:
+
+* ``refresh``: the items of some protocols and requests are found again with ``about`` and
+  replace what was kept for them, in the transaction that changed them. ``handoff.announce``
+  calls it for every hand-off, and the services that change a protocol or its team call it.
+* ``rebuild_for``: a person's entries are found again with ``for_user`` when their roles,
+  committee seats or account change (``signals``), after the change commits.
+* ``rebuild_all``: everything again, nightly (``tasks.rebuild_inbox``), for what time alone
+  changes (a role's term beginning or ending), and after bulk loads (the demo, the bench).
+
+What no hand-off announces (``WorkSource.live_steps``: an administrator's committee roster) is
+not kept; ``first_for`` adds it from ``live_for`` on every page.
+tests/notifications/test_inbox.py and the ``inbox_agrees`` check of the service tests compare the
+inbox with ``work_for`` for everyone.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+
+from research_governance.accounts.models import User
+from research_governance.core.i18n import localized
+from research_governance.core.work import (
+    ACTOR_ORDER,
+    NextActor,
+    Step,
+    WorkItem,
+    WorkPage,
+    WorkSource,
+    declared_steps,
+    work_sources,
+)
+
+from .messages import in_each_language
+from .models import InboxEntry, InboxItem
+
+# How many protocols or requests ``rebuild_all`` finds at once.
+BATCH = 500
+# What an item row says, brought up to date when a person's work is found again.
+CONTENT_FIELDS = [
+    *("source", "step_code", "actor", "protocol_id", "request_id", "institution_id", "reference", "title"),
+    *("link", "since", "due", "detail", "extra", "rank"),
+]
+
+
+def _steps() -> dict[str, Step]:
+    """Every declared step by its code."""
+    return {step.code: step for row in declared_steps() for step in row.steps}
+
+
+def _kept(source: WorkSource, items: Iterable[WorkItem]) -> list[WorkItem]:
+    return [item for item in items if item.step.code not in source.live_steps]
+
+
+def _item_row(source: WorkSource, item: WorkItem, steps: dict[str, Step]) -> InboxItem:
+    # ``for_user`` may give an item under the role its user acts in; the row keeps the step's own.
+    declared = steps.get(item.step.code, item.step)
+    return InboxItem(
+        key=item.key,
+        source=source.name,
+        step_code=item.step.code,
+        actor=str(declared.actor),
+        protocol_id=item.protocol_id,
+        request_id=item.request_id,
+        institution_id=item.institution_id,
+        reference=item.reference,
+        title=item.title,
+        link=item.link,
+        since=item.since,
+        due=item.due,
+        detail=in_each_language(item.detail) if item.detail else {},
+        extra=item.extra,
+        rank=item.rank,
+    )
+
+
+def _entry(user_id: int, item_id: int, held: WorkItem) -> InboxEntry:
+    return InboxEntry(
+        user_id=user_id,
+        item_id=item_id,
+        actor=str(held.actor),
+        actor_rank=ACTOR_ORDER.index(held.actor),
+        due=held.due,
+        since=held.since,
+        step_code=held.step.code,
+        rank=held.rank,
+        key=held.key,
+    )
+
+
+def _store(source: WorkSource, items: list[WorkItem]) -> None:
+    """Keep ``about``'s items (with all their actors) of subjects whose rows were just deleted."""
+    if not items:
+        return
+    steps = _steps()
+    rows = InboxItem.objects.bulk_create([_item_row(source, item, steps) for item in items])
+    ids = {row.key: row.pk for row in rows}
+    InboxEntry.objects.bulk_create([_entry(user_id, ids[held.key], held) for user_id, held in source.as_held_by(items)])
+
+
+def refresh(*, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
+    """Find again what is pending on these protocols and requests, and keep it instead of what
+    was kept. Call inside the transaction that changed them (``announce`` does). Returns every
+    item found, with all its actors (``core.work.work_about``)."""
+    protocols, requests = sorted(set(protocol_ids)), sorted(set(request_ids))
+    if not protocols and not requests:
+        return []
+    # An item's subject is its request if it has one, else its protocol (``WorkItem.subject``).
+    InboxItem.objects.filter(
+        Q(protocol_id__in=protocols, request_id__isnull=True) | Q(request_id__in=requests)
+    ).delete()
+    found = []
+    for source in work_sources():
+        items = source.about(protocol_ids=protocols, request_ids=requests)
+        _store(source, _kept(source, items))
+        found += items
+    return found
+
+
+def rebuild_for(user_ids: Iterable[int]) -> None:
+    """Find again everything each of these people acts on (``for_user``), after a change of their
+    roles, committee seats or account that no subject's hand-off covers."""
+    steps = _steps()
+    for user in User.objects.filter(pk__in=set(user_ids)).order_by("pk"):
+        with transaction.atomic():
+            InboxEntry.objects.filter(user=user).delete()
+            for source in work_sources():
+                items = _kept(source, source.for_user(user))
+                if not items:
+                    continue
+                # The items may be kept already (their subject was refreshed): those rows are
+                # brought up to date, the others added.
+                InboxItem.objects.bulk_create(
+                    [_item_row(source, item, steps) for item in items],
+                    update_conflicts=True,
+                    unique_fields=["key"],
+                    update_fields=CONTENT_FIELDS,
+                )
+                # Read back: a row brought up to date does not return its id on every database.
+                ids = dict(InboxItem.objects.filter(key__in=[item.key for item in items]).values_list("key", "pk"))
+                InboxEntry.objects.bulk_create([_entry(user.pk, ids[item.key], item) for item in items])
+
+
+def _batches(queryset: QuerySet[Any]) -> Iterator[list[int]]:
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+def rebuild_all() -> None:
+    """Everything again from the workflows: nightly, and after loading data without services."""
+    # Imported here: the subjects' apps sit above this one (``core.hooks`` for why imports point down).
+    from django.apps import apps
+
+    protocols = apps.get_model("protocols", "Protocol").objects.all()
+    requests = apps.get_model("agreements", "DataAccessRequest").objects.all()
+    with transaction.atomic():
+        InboxItem.objects.all().delete()
+    for batch in _batches(protocols):
+        with transaction.atomic():
+            refresh(protocol_ids=batch)
+    for batch in _batches(requests):
+        with transaction.atomic():
+            refresh(request_ids=batch)
+
+
+# Reading.
+
+HOME_ORDER = ("actor_rank", F("due").asc(nulls_last=True), "since", "step_code", "rank", "key")
+
+
+def _as_item(row: InboxItem, steps: dict[str, Step], actor: str, actor_ids: frozenset[int]) -> WorkItem:
+    step = steps[row.step_code]
+    if actor != step.actor:
+        step = replace(step, actor=NextActor(actor))
+    return WorkItem(
+        step=step,
+        key=row.key,
+        reference=row.reference,
+        title=row.title,
+        link=row.link,
+        since=row.since,
+        institution_id=row.institution_id,
+        actor_ids=actor_ids,
+        due=row.due,
+        protocol_id=row.protocol_id,
+        request_id=row.request_id,
+        detail=localized(row.detail.get("ja", ""), row.detail.get("en", "")) if row.detail else "",
+        extra=row.extra,
+        rank=row.rank,
+    )
+
+
+def _live(user: Any) -> list[WorkItem]:
+    return [item for source in work_sources() for item in source.live_for(user)]
+
+
+def entries_of(user: Any) -> QuerySet[InboxEntry]:
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return InboxEntry.objects.none()
+    return InboxEntry.objects.filter(user_id=user.pk)
+
+
+def first_for(user: Any, limit: int) -> WorkPage:
+    """The first ``limit`` items of the user's work in ``core.work.home_order`` and how many there
+    are: what ``core.work.first_work_for`` finds, read from two indexed queries."""
+    entries = entries_of(user)
+    total = entries.count()
+    kept = []
+    if total and limit > 0:
+        steps = _steps()
+        rows = entries.select_related("item").order_by(*HOME_ORDER)[:limit]
+        kept = [_as_item(entry.item, steps, entry.actor, frozenset({entry.user_id})) for entry in rows]
+    return WorkPage.merged([WorkPage(items=kept, total=total), WorkPage.of(_live(user), limit)], limit)
+
+
+def count_for(user: Any) -> int:
+    return entries_of(user).count() + len(_live(user))
+
+
+def pending_on(
+    user: Any, *, protocol_ids: Any, request_ids: Any, exclude_actors: Iterable[str], limit: int
+) -> list[WorkItem]:
+    """The newest ``limit`` items pending on these protocols and requests (ids or subqueries) for
+    someone other than ``user``: "Waiting for others"."""
+    rows = (
+        InboxItem.objects.filter(
+            Q(protocol_id__in=protocol_ids, request_id__isnull=True) | Q(request_id__in=request_ids)
+        )
+        .exclude(actor__in=list(exclude_actors))
+        .exclude(Exists(InboxEntry.objects.filter(item=OuterRef("pk"), user_id=user.pk)))
+        .order_by("-since", "-key")[:limit]
+    )
+    steps = _steps()
+    # Who acts on them is not needed here (never the user): ``actor_ids`` stays empty.
+    return [_as_item(row, steps, row.actor, frozenset()) for row in rows]
+
+
+# Keeping people's entries when their roles, seats or account change.
+
+
+def _person_changed(
+    sender: Any, instance: Any, raw: bool = False, created: bool = False, update_fields: Any = None, **_: Any
+) -> None:
+    if raw:  # loading fixtures
+        return
+    if isinstance(instance, User):
+        # Saved at every sign-in (last_login): only a change of whether the account is active matters.
+        if created or (update_fields is not None and "is_active" not in update_fields):
+            return
+        user_id = instance.pk
+    else:
+        user_id = instance.user_id
+    rebuild_for([user_id])
+
+
+def rebuild_on_changes_to(model: type[Any]) -> None:
+    """Any save or delete of a ``model`` row (one with a ``user`` foreign key, or a User) finds its
+    user's work again: a role granted or ended, a committee seat, an account made (in)active.
+    In the writing transaction, so the next page shows it."""
+    post_save.connect(_person_changed, sender=model, dispatch_uid=f"inbox.rebuild_save_{model.__name__}")
+    post_delete.connect(_person_changed, sender=model, dispatch_uid=f"inbox.rebuild_delete_{model.__name__}")
