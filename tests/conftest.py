@@ -50,6 +50,33 @@ def _tasks_run_inline():
     celery_app.conf.task_always_eager = eager
 
 
+# The modules whose tests run services: after each of their tests, everyone's inbox must hold
+# exactly what the workflows find (tests/inbox_support.py).
+INBOX_CHECKED = ("services", "journey", "handoffs", "next_steps", "changes", "close", "concurrency")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.path.name
+        uses_db = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+            getattr(item, "fixturenames", ())
+        )
+        if any(word in name for word in INBOX_CHECKED) and uses_db:
+            item.add_marker(pytest.mark.usefixtures("inbox_agrees"))
+
+
+@pytest.fixture
+def inbox_agrees(request):
+    """After the test, everyone's "Waiting for you" kept by the inbox equals what the workflows
+    find: every service that changes who acts next keeps the inbox up to date."""
+    # The database is set up first, so it is still there when the check runs.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from tests.inbox_support import assert_inbox_agrees
+
+    assert_inbox_agrees()
+
+
 @pytest.fixture
 def pi(db) -> User:
     return UserFactory(email="pi@test.example", name_latin="Pat Investigator")

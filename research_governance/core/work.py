@@ -204,9 +204,10 @@ class WorkSource(ABC):
     """
 
     name: str = ""
-    # Steps about no protocol or request (an administrator's committee roster, a role's term
-    # ending): no hand-off is announced for them, so the inbox (``notifications.inbox``) does not
-    # keep them; ``live_for`` finds them on every page.
+    # Steps not about one protocol or request (a meeting of many, an administrator's committee
+    # roster, a role's term ending): no change to one subject can replace them, so the inbox
+    # (``notifications.inbox``) does not keep them; ``live_for`` and ``live_about`` find them
+    # afresh, in a few queries, for the home page.
     live_steps: frozenset[str] = frozenset()
 
     @abstractmethod
@@ -229,6 +230,10 @@ class WorkSource(ABC):
 
     def live_for(self, user: Any) -> list[WorkItem]:
         """The user's items of ``live_steps``: the part of ``for_user`` the inbox does not keep."""
+        return []
+
+    def live_about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
+        """The items of ``live_steps`` pending on these subjects: the part of ``about`` the inbox does not keep."""
         return []
 
     def as_held_by(self, items: Iterable[WorkItem]) -> list[tuple[int, WorkItem]]:

@@ -13,8 +13,8 @@ secretariat has thousands of items). It is kept true by three writers:
 * ``rebuild_all``: everything again, nightly (``tasks.rebuild_inbox``), for what time alone
   changes (a role's term beginning or ending), and after bulk loads (the demo, the bench).
 
-What no hand-off announces (``WorkSource.live_steps``: an administrator's committee roster) is
-not kept; ``first_for`` adds it from ``live_for`` on every page.
+What is not about one protocol or request (``WorkSource.live_steps``: a meeting, an
+administrator's committee roster) is not kept; ``first_for`` and ``pending_on`` find it afresh.
 tests/notifications/test_inbox.py and the ``inbox_agrees`` check of the service tests compare the
 inbox with ``work_for`` for everyone.
 """
@@ -228,10 +228,11 @@ def count_for(user: Any) -> int:
 
 
 def pending_on(
-    user: Any, *, protocol_ids: Any, request_ids: Any, exclude_actors: Iterable[str], limit: int
+    user: Any, *, protocol_ids: Iterable[int], request_ids: Iterable[int], exclude_actors: Iterable[str], limit: int
 ) -> list[WorkItem]:
-    """The newest ``limit`` items pending on these protocols and requests (ids or subqueries) for
-    someone other than ``user``: "Waiting for others"."""
+    """The newest ``limit`` items pending on these protocols and requests for someone other than
+    ``user``: "Waiting for others"."""
+    protocol_ids, request_ids = list(protocol_ids), list(request_ids)
     rows = (
         InboxItem.objects.filter(
             Q(protocol_id__in=protocol_ids, request_id__isnull=True) | Q(request_id__in=request_ids)
@@ -242,7 +243,15 @@ def pending_on(
     )
     steps = _steps()
     # Who acts on them is not needed here (never the user): ``actor_ids`` stays empty.
-    return [_as_item(row, steps, row.actor, frozenset()) for row in rows]
+    kept = [_as_item(row, steps, row.actor, frozenset()) for row in rows]
+    excluded = set(exclude_actors)
+    live = [
+        item
+        for source in work_sources()
+        for item in source.live_about(protocol_ids=protocol_ids, request_ids=request_ids)
+        if not item.is_actor(user) and item.actor not in excluded
+    ]
+    return sorted([*kept, *live], key=lambda item: (item.since, item.key), reverse=True)[:limit]
 
 
 # Keeping people's entries when their roles, seats or account change.

@@ -163,10 +163,15 @@ def waiting_for_others(user: User, limit: int = WAITING_FOR_OTHERS_LIMIT) -> lis
     requests = DataAccessRequest.objects.filter(requester=user, status__in=OPEN_REQUEST_STATUSES).order_by(
         "-updated_at", "-pk"
     )
+    # The ids first (two index scans): as subqueries, PostgreSQL would scan every pending item.
+    protocol_ids = list(protocols.values_list("pk", flat=True)[:RECENT_SUBJECTS])
+    request_ids = list(requests.values_list("pk", flat=True)[:RECENT_SUBJECTS])
+    if not protocol_ids and not request_ids:
+        return []
     return inbox.pending_on(
         user,
-        protocol_ids=protocols.values("pk")[:RECENT_SUBJECTS],
-        request_ids=requests.values("pk")[:RECENT_SUBJECTS],
+        protocol_ids=protocol_ids,
+        request_ids=request_ids,
         exclude_actors=OVERSIGHT_ACTORS,
         limit=limit,
     )

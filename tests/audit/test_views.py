@@ -137,7 +137,13 @@ def test_the_events_page_costs_the_same_queries_however_many_events_and_filters(
     with CaptureQueriesContext(connection) as filtered:
         client.get(reverse("audit:events"), {"action": "protocol.submitted", "actor": pi.email, "before": older})
     assert len(filtered) == len(few) + 2  # the actor's lookup and the EXISTS for "newer"
-    assert not any("COUNT(" in query["sql"].upper() for query in [*many.captured_queries, *filtered.captured_queries])
+    # The events are never counted (the menu's count of the user's own waiting work is another table).
+    counted = [
+        query["sql"]
+        for query in [*many.captured_queries, *filtered.captured_queries]
+        if "COUNT(" in query["sql"].upper()
+    ]
+    assert not [sql for sql in counted if "audit_auditevent" in sql]
 
 
 @pytest.mark.django_db

@@ -35,6 +35,8 @@ def chair_work(user: Any) -> list[WorkItem]:
 
 class EthicsWork(WorkSource):
     name = "ethics"
+    # A meeting is about every protocol on its agenda: found afresh (a query or two for members).
+    live_steps = frozenset({review_steps.ATTEND.code})
 
     def declaration(self) -> tuple[StateSteps, ...]:
         return tuple(row for module in MODULES for row in module.DECLARATION)
@@ -54,6 +56,15 @@ class EthicsWork(WorkSource):
         if not ids:
             return []
         return [item for finder in finders() for item in finder.about(ids)]
+
+    def live_for(self, user: Any) -> list[WorkItem]:
+        if not (getattr(user, "is_authenticated", False) and user.is_active):
+            return []
+        return review_steps.MEETINGS.for_user(user)
+
+    def live_about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
+        ids = list(protocol_ids)
+        return review_steps.MEETINGS.about(ids) if ids else []
 
     def as_held_by(self, items: Iterable[WorkItem]) -> list[tuple[int, WorkItem]]:
         """``base.as_held`` for every actor at once: a chair's step is the secretariat's work for

@@ -334,7 +334,8 @@ class MeetingFinder(ScopedFinder):
         return items
 
 
-FINDERS = (AssignmentFinder(), ReviewFinder(), AgendaFinder(), MeetingFinder())
+MEETINGS = MeetingFinder()
+FINDERS = (AssignmentFinder(), ReviewFinder(), AgendaFinder(), MEETINGS)
 
 DECLARATION = (
     StateSteps(
