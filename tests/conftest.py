@@ -52,7 +52,10 @@ def _tasks_run_inline():
 
 # The modules whose tests run services: after each of their tests, everyone's inbox must hold
 # exactly what the workflows find (tests/inbox_support.py).
-INBOX_CHECKED = ("services", "journey", "handoffs", "next_steps", "changes", "close", "concurrency")
+INBOX_CHECKED = (
+    *("services", "journey", "handoffs", "next_steps", "changes", "close", "concurrency", "prescreening"),
+    *("reviewers", "test_engine", "site_permissions", "test_review.py", "signing", "grants", "chair_queue"),
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
