@@ -1,6 +1,6 @@
 """Text in the reader's language."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.functional import Promise, lazy
 from django.utils.translation import get_language
@@ -27,4 +27,4 @@ def said_later(text: Any, **params: Any) -> Promise:
     when it runs; text kept for many readers (``notifications.inbox``) must wait for each one.
     ``text`` may also be any object whose ``str()`` depends on the language (a model's localized
     name)."""
-    return _format_lazy(text, params)
+    return cast(Promise, _format_lazy(text, params))

@@ -204,11 +204,14 @@ class WorkSource(ABC):
     """
 
     name: str = ""
-    # Steps not about one protocol or request (a meeting of many, an administrator's committee
-    # roster, a role's term ending): no change to one subject can replace them, so the inbox
-    # (``notifications.inbox``) does not keep them; ``live_for`` and ``live_about`` find them
-    # afresh, in a few queries, for the home page.
+    # Steps about no protocol or request (an administrator's committee roster, a role's term
+    # ending): no subject's change replaces them, so the inbox (``notifications.inbox``) does not
+    # keep them; ``live_for`` finds them afresh for the home page.
     live_steps: frozenset[str] = frozenset()
+    # Steps about an institution's business that spans protocols (a meeting and its agenda): the
+    # inbox keeps them per institution, found again (``about_institutions``) whenever a subject
+    # of the institution changes.
+    institution_steps: frozenset[str] = frozenset()
 
     @abstractmethod
     def declaration(self) -> tuple[StateSteps, ...]: ...
@@ -232,8 +235,15 @@ class WorkSource(ABC):
         """The user's items of ``live_steps``: the part of ``for_user`` the inbox does not keep."""
         return []
 
-    def live_about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
-        """The items of ``live_steps`` pending on these subjects: the part of ``about`` the inbox does not keep."""
+    def about_institutions(self, institution_ids: Iterable[int]) -> list[WorkItem]:
+        """Every item of ``institution_steps`` pending at these institutions, with all its actors."""
+        return []
+
+    def institution_items_on(
+        self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()
+    ) -> list[WorkItem]:
+        """The items of ``institution_steps`` that these subjects take part in (a meeting with the
+        protocol on its agenda): the part of ``about`` that "Waiting for others" finds afresh."""
         return []
 
     def as_held_by(self, items: Iterable[WorkItem]) -> list[tuple[int, WorkItem]]:

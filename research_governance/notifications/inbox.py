@@ -13,8 +13,10 @@ secretariat has thousands of items). It is kept true by three writers:
 * ``rebuild_all``: everything again, nightly (``tasks.rebuild_inbox``), for what time alone
   changes (a role's term beginning or ending), and after bulk loads (the demo, the bench).
 
-What is not about one protocol or request (``WorkSource.live_steps``: a meeting, an
-administrator's committee roster) is not kept; ``first_for`` and ``pending_on`` find it afresh.
+A meeting spans the protocols on its agenda: its items (``WorkSource.institution_steps``) are kept
+per institution and found again with every refresh of a subject there (``refresh_institutions``).
+What no subject's change touches (``WorkSource.live_steps``: an administrator's committee roster,
+a role's term ending) is not kept; ``first_for`` finds it afresh, for administrators only.
 tests/notifications/test_inbox.py and the ``inbox_agrees`` check of the service tests compare the
 inbox with ``work_for`` for everyone.
 """
@@ -25,7 +27,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from research_governance.accounts.models import User
 from research_governance.core.i18n import localized
@@ -58,7 +60,8 @@ def _steps() -> dict[str, Step]:
 
 
 def _kept(source: WorkSource, items: Iterable[WorkItem]) -> list[WorkItem]:
-    return [item for item in items if item.step.code not in source.live_steps]
+    """The items kept per subject: not those found afresh, nor those kept per institution."""
+    return [item for item in items if item.step.code not in source.live_steps | source.institution_steps]
 
 
 def _item_row(source: WorkSource, item: WorkItem, steps: dict[str, Step]) -> InboxItem:
@@ -109,8 +112,9 @@ def _store(source: WorkSource, items: list[WorkItem]) -> None:
 
 def refresh(*, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
     """Find again what is pending on these protocols and requests, and keep it instead of what
-    was kept. Call inside the transaction that changed them (``announce`` does). Returns every
-    item found, with all its actors (``core.work.work_about``)."""
+    was kept; the same for what their institutions' meetings wait for. Call inside the
+    transaction that changed them (``announce`` does). Returns every item ``about`` found, with
+    all its actors (``core.work.work_about``)."""
     protocols, requests = sorted(set(protocol_ids)), sorted(set(request_ids))
     if not protocols and not requests:
         return []
@@ -123,7 +127,40 @@ def refresh(*, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()
         items = source.about(protocol_ids=protocols, request_ids=requests)
         _store(source, _kept(source, items))
         found += items
+    refresh_institutions(_institutions_of(protocols, requests))
     return found
+
+
+def _institutions_of(protocol_ids: list[int], request_ids: list[int]) -> set[int]:
+    if not any(source.institution_steps for source in work_sources()):
+        return set()
+    # The subjects' apps sit above this one (``core.hooks`` for why imports point down).
+    from django.apps import apps
+
+    found: set[int] = set()
+    if protocol_ids:
+        protocols = apps.get_model("protocols", "Protocol").objects.filter(pk__in=protocol_ids)
+        found |= set(protocols.values_list("institution_id", flat=True))
+    if request_ids:
+        requests = apps.get_model("agreements", "DataAccessRequest").objects.filter(pk__in=request_ids)
+        found |= set(requests.values_list("institution_id", flat=True))
+    return found
+
+
+def refresh_institutions(institution_ids: Iterable[int]) -> None:
+    """Find again what these institutions' business that spans protocols waits for (a meeting's
+    attendance and votes), and keep it instead of what was kept. Called by ``refresh``, and by
+    the services that change a meeting without handing a protocol on (a new date, attendance)."""
+    ids = sorted(set(institution_ids))
+    if not ids:
+        return
+    for source in work_sources():
+        if not source.institution_steps:
+            continue
+        InboxItem.objects.filter(
+            source=source.name, institution_id__in=ids, step_code__in=sorted(source.institution_steps)
+        ).delete()
+        _store(source, source.about_institutions(ids))
 
 
 def rebuild_for(user_ids: Iterable[int]) -> None:
@@ -134,7 +171,8 @@ def rebuild_for(user_ids: Iterable[int]) -> None:
         with transaction.atomic():
             InboxEntry.objects.filter(user=user).delete()
             for source in work_sources():
-                items = _kept(source, source.for_user(user))
+                # Everything kept, per subject or per institution.
+                items = [item for item in source.for_user(user) if item.step.code not in source.live_steps]
                 if not items:
                     continue
                 # The items may be kept already (their subject was refreshed): those rows are
@@ -248,7 +286,7 @@ def pending_on(
     live = [
         item
         for source in work_sources()
-        for item in source.live_about(protocol_ids=protocol_ids, request_ids=request_ids)
+        for item in source.institution_items_on(protocol_ids=protocol_ids, request_ids=request_ids)
         if not item.is_actor(user) and item.actor not in excluded
     ]
     return sorted([*kept, *live], key=lambda item: (item.since, item.key), reverse=True)[:limit]
@@ -257,14 +295,18 @@ def pending_on(
 # Keeping people's entries when their roles, seats or account change.
 
 
-def _person_changed(
-    sender: Any, instance: Any, raw: bool = False, created: bool = False, update_fields: Any = None, **_: Any
-) -> None:
+def _note_whether_active(sender: Any, instance: Any, raw: bool = False, **_: Any) -> None:
+    if not raw and instance.pk is not None:
+        instance._inbox_was_active = User.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+
+
+def _person_changed(sender: Any, instance: Any, raw: bool = False, created: bool = False, **_: Any) -> None:
     if raw:  # loading fixtures
         return
     if isinstance(instance, User):
-        # Saved at every sign-in (last_login): only a change of whether the account is active matters.
-        if created or (update_fields is not None and "is_active" not in update_fields):
+        # Saved at every sign-in and profile change: only becoming active or inactive matters (a
+        # secretariat's work takes seconds to find again).
+        if created or getattr(instance, "_inbox_was_active", instance.is_active) == instance.is_active:
             return
         user_id = instance.pk
     else:
@@ -276,5 +318,7 @@ def rebuild_on_changes_to(model: type[Any]) -> None:
     """Any save or delete of a ``model`` row (one with a ``user`` foreign key, or a User) finds its
     user's work again: a role granted or ended, a committee seat, an account made (in)active.
     In the writing transaction, so the next page shows it."""
+    if model is User:
+        pre_save.connect(_note_whether_active, sender=model, dispatch_uid="inbox.note_whether_active")
     post_save.connect(_person_changed, sender=model, dispatch_uid=f"inbox.rebuild_save_{model.__name__}")
     post_delete.connect(_person_changed, sender=model, dispatch_uid=f"inbox.rebuild_delete_{model.__name__}")

@@ -19,6 +19,7 @@ from research_governance.audit.services import audit_record
 from research_governance.committees.models import Committee, CommitteeMembership
 from research_governance.committees.selectors import can_manage_committee, sitting_on
 from research_governance.committees.services import _locked_committee
+from research_governance.notifications import inbox
 from research_governance.notifications.handoff import announce
 from research_governance.reviews.decision.services import decision_record
 from research_governance.reviews.meeting import notices
@@ -118,6 +119,7 @@ def meeting_schedule(*, committee: Committee, by: User, scheduled_at: datetime, 
     )
     # The members receive the notice (and the agenda as it grows).
     meeting_notice(meeting=meeting, by=by)
+    inbox.refresh_institutions([locked.institution_id])
     return meeting
 
 
@@ -168,6 +170,8 @@ def meeting_reschedule(*, meeting: Meeting, by: User, scheduled_at: datetime, lo
         occasion=event,
         also=formerly_seated,
     )
+    # The members' "attend the meeting" is due on the new day.
+    inbox.refresh_institutions([locked.committee.institution_id])
     return locked
 
 
@@ -256,6 +260,7 @@ def attendance_record(*, meeting: Meeting, by: User, present: Iterable[Committee
             },
         },
     )
+    inbox.refresh_institutions([locked.committee.institution_id])
     return rows
 
 
@@ -549,4 +554,5 @@ def meeting_close(*, meeting: Meeting, by: User) -> Meeting:
             "deferred_item_ids": [item.pk for item in items if item.is_deferred],
         },
     )
+    inbox.refresh_institutions([locked.committee.institution_id])
     return locked

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from django.db.models import Q
+
 from research_governance.accounts.models import Role
 from research_governance.core.work import NextActor, StateSteps, WorkItem, WorkPage, WorkSource
 
@@ -35,8 +37,8 @@ def chair_work(user: Any) -> list[WorkItem]:
 
 class EthicsWork(WorkSource):
     name = "ethics"
-    # A meeting is about every protocol on its agenda: found afresh (a query or two for members).
-    live_steps = frozenset({review_steps.ATTEND.code})
+    # A meeting is about every protocol on its agenda: kept per institution.
+    institution_steps = frozenset({review_steps.ATTEND.code})
 
     def declaration(self) -> tuple[StateSteps, ...]:
         return tuple(row for module in MODULES for row in module.DECLARATION)
@@ -57,12 +59,13 @@ class EthicsWork(WorkSource):
             return []
         return [item for finder in finders() for item in finder.about(ids)]
 
-    def live_for(self, user: Any) -> list[WorkItem]:
-        if not (getattr(user, "is_authenticated", False) and user.is_active):
-            return []
-        return review_steps.MEETINGS.for_user(user)
+    def about_institutions(self, institution_ids: Iterable[int]) -> list[WorkItem]:
+        ids = set(institution_ids)
+        return review_steps.MEETINGS.find(Q(committee__institution_id__in=ids)) if ids else []
 
-    def live_about(self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
+    def institution_items_on(
+        self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()
+    ) -> list[WorkItem]:
         ids = list(protocol_ids)
         return review_steps.MEETINGS.about(ids) if ids else []
 
