@@ -101,13 +101,25 @@ def _entry(user_id: int, item_id: int, held: WorkItem) -> InboxEntry:
 
 
 def _store(source: WorkSource, items: list[WorkItem]) -> None:
-    """Keep ``about``'s items (with all their actors) of subjects whose rows were just deleted."""
+    """Keep ``about``'s items, with all their actors, for subjects whose rows were just deleted.
+
+    Two hand-offs at one institution may both keep its meeting (each service locks its own
+    subject, not the institution): the row is then brought up to date rather than refused, and
+    an entry already there is kept, so neither change fails for the other."""
     if not items:
         return
     steps = _steps()
-    rows = InboxItem.objects.bulk_create([_item_row(source, item, steps) for item in items])
-    ids = {row.key: row.pk for row in rows}
-    InboxEntry.objects.bulk_create([_entry(user_id, ids[held.key], held) for user_id, held in source.as_held_by(items)])
+    InboxItem.objects.bulk_create(
+        [_item_row(source, item, steps) for item in items],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=CONTENT_FIELDS,
+    )
+    # Read back: a row brought up to date does not return its id on every database.
+    ids = dict(InboxItem.objects.filter(key__in=[item.key for item in items]).values_list("key", "pk"))
+    InboxEntry.objects.bulk_create(
+        [_entry(user_id, ids[held.key], held) for user_id, held in source.as_held_by(items)], ignore_conflicts=True
+    )
 
 
 def refresh(*, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
@@ -152,7 +164,7 @@ def refresh_institutions(institution_ids: Iterable[int]) -> None:
     attendance and votes), and keep it instead of what was kept. Called by ``refresh``, and by
     the services that change a meeting without handing a protocol on (a new date, attendance)."""
     ids = sorted(set(institution_ids))
-    if not ids:
+    if not ids or not any(source.institution_steps for source in work_sources()):
         return
     for source in work_sources():
         if not source.institution_steps:
@@ -166,26 +178,13 @@ def refresh_institutions(institution_ids: Iterable[int]) -> None:
 def rebuild_for(user_ids: Iterable[int]) -> None:
     """Find again everything each of these people acts on (``for_user``), after a change of their
     roles, committee seats or account that no subject's hand-off covers."""
-    steps = _steps()
     for user in User.objects.filter(pk__in=set(user_ids)).order_by("pk"):
         with transaction.atomic():
             InboxEntry.objects.filter(user=user).delete()
             for source in work_sources():
-                # Everything kept, per subject or per institution.
-                items = [item for item in source.for_user(user) if item.step.code not in source.live_steps]
-                if not items:
-                    continue
-                # The items may be kept already (their subject was refreshed): those rows are
-                # brought up to date, the others added.
-                InboxItem.objects.bulk_create(
-                    [_item_row(source, item, steps) for item in items],
-                    update_conflicts=True,
-                    unique_fields=["key"],
-                    update_fields=CONTENT_FIELDS,
-                )
-                # Read back: a row brought up to date does not return its id on every database.
-                ids = dict(InboxItem.objects.filter(key__in=[item.key for item in items]).values_list("key", "pk"))
-                InboxEntry.objects.bulk_create([_entry(user.pk, ids[item.key], item) for item in items])
+                # Everything kept, per subject or per institution. The items may be kept already
+                # (their subject was refreshed): ``_store`` brings those rows up to date.
+                _store(source, [item for item in source.for_user(user) if item.step.code not in source.live_steps])
 
 
 def _batches(queryset: QuerySet[Any]) -> Iterator[list[int]]:
@@ -195,20 +194,26 @@ def _batches(queryset: QuerySet[Any]) -> Iterator[list[int]]:
 
 
 def rebuild_all() -> None:
-    """Everything again from the workflows: nightly, and after loading data without services."""
-    # Imported here: the subjects' apps sit above this one (``core.hooks`` for why imports point down).
+    """Everything again from the workflows: nightly, and after loading data without services.
+    Subject by subject, so nobody's list is ever empty while it runs; then what is kept about
+    subjects that no longer exist goes."""
+    # The subjects' apps sit above this one (``core.hooks`` for why imports point down).
     from django.apps import apps
 
     protocols = apps.get_model("protocols", "Protocol").objects.all()
     requests = apps.get_model("agreements", "DataAccessRequest").objects.all()
-    with transaction.atomic():
-        InboxItem.objects.all().delete()
     for batch in _batches(protocols):
         with transaction.atomic():
             refresh(protocol_ids=batch)
     for batch in _batches(requests):
         with transaction.atomic():
             refresh(request_ids=batch)
+    with transaction.atomic():
+        InboxItem.objects.filter(request_id__isnull=True, protocol_id__isnull=False).exclude(
+            protocol_id__in=protocols.values("pk")
+        ).delete()
+        InboxItem.objects.filter(request_id__isnull=False).exclude(request_id__in=requests.values("pk")).delete()
+        refresh_institutions(apps.get_model("accounts", "Institution").objects.values_list("pk", flat=True))
 
 
 # Reading.
