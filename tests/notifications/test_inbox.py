@@ -135,3 +135,58 @@ def test_a_step_no_hand_off_announces_is_found_afresh_on_every_page(pi):
     assert [item.step.code for item in items.items] == ["oversight.committee_composition"]
     assert inbox.count_for(administrator) == items.total == 1
     assert not InboxItem.objects.filter(step_code="oversight.committee_composition").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_hand_offs_at_one_institution_at_once_both_keep_its_meeting(pi, secretariat):
+    """Each service locks its own protocol, not the institution, so two of them may replace the
+    institution's meeting rows at the same moment: neither fails, one row is left, and it is right."""
+    import threading
+    import time
+
+    from django.db import connection, connections, transaction
+
+    assert connection.vendor == "postgresql", "this test needs PostgreSQL's row locks: run it with make test"
+    committee = make_committee()
+    member = seat(committee)
+    meeting = meeting_services.meeting_schedule(
+        committee=committee, by=secretariat, scheduled_at=timezone.now() + timedelta(days=3), location="Room 1"
+    )
+    first, second = (accepted_full_board(pi, secretariat) for _ in range(2))
+    for submission in (first, second):
+        meeting_services.agenda_add(meeting=meeting, by=secretariat, submission=submission)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def refresh(protocol_id: int, holds_open: bool) -> None:
+        try:
+            if holds_open:
+                with transaction.atomic():
+                    inbox.refresh(protocol_ids=[protocol_id])
+                    barrier.wait(timeout=10)
+                    time.sleep(0.5)  # the other one now waits on this one's rows
+            else:
+                barrier.wait(timeout=10)
+                with transaction.atomic():
+                    inbox.refresh(protocol_ids=[protocol_id])
+            outcomes.append("ok")
+        except Exception as error:
+            outcomes.append(type(error).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=refresh, args=(first.protocol_id, True)),
+        threading.Thread(target=refresh, args=(second.protocol_id, False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes == ["ok", "ok"]
+    assert InboxItem.objects.filter(step_code="ethics.meeting").count() == 1
+    assert [key for key in kept_keys(member) if key.startswith("ethics.meeting")] == [
+        key for key in found_keys(member) if key.startswith("ethics.meeting")
+    ]
+    assert_inbox_agrees()
