@@ -164,6 +164,8 @@ class CommitteeCompositionFinder:
 
     def for_user(self, user: User) -> list[WorkItem]:
         institutions = institutions_with_role(user, Role.ADMINISTRATOR)
+        if not institutions:  # no query for everyone else: every home page asks
+            return []
         return self.for_institutions(institutions, {i: frozenset({user.pk}) for i in institutions})
 
 
