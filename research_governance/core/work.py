@@ -131,11 +131,6 @@ class WorkItem:
     # finder's SQL ordering repeats (ORDER BY since, id).
     rank: int = field(default=0, compare=False, hash=False)
 
-    @property
-    def subject(self) -> tuple[str, int | None]:
-        """What ``about`` finds the item by: its request if it has one, else its protocol."""
-        return ("request", self.request_id) if self.request_id is not None else ("protocol", self.protocol_id)
-
     def is_actor(self, user: Any) -> bool:
         return getattr(user, "pk", None) in self.actor_ids
 

@@ -130,7 +130,7 @@ def refresh(*, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()
     protocols, requests = sorted(set(protocol_ids)), sorted(set(request_ids))
     if not protocols and not requests:
         return []
-    # An item's subject is its request if it has one, else its protocol (``WorkItem.subject``).
+    # An item's subject (what ``about`` finds it by) is its request if it has one, else its protocol.
     InboxItem.objects.filter(
         Q(protocol_id__in=protocols, request_id__isnull=True) | Q(request_id__in=requests)
     ).delete()
@@ -300,9 +300,11 @@ def pending_on(
 # Keeping people's entries when their roles, seats or account change.
 
 
-def _note_whether_active(sender: Any, instance: Any, raw: bool = False, **_: Any) -> None:
-    if not raw and instance.pk is not None:
-        instance._inbox_was_active = User.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+def _note_whether_active(sender: Any, instance: Any, raw: bool = False, update_fields: Any = None, **_: Any) -> None:
+    # A save of named fields without ``is_active`` (the sign-in's last_login) changes nothing here.
+    if raw or instance.pk is None or (update_fields is not None and "is_active" not in update_fields):
+        return
+    instance._inbox_was_active = User.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
 
 
 def _person_changed(sender: Any, instance: Any, raw: bool = False, created: bool = False, **_: Any) -> None:

@@ -129,7 +129,8 @@ class InboxItem(models.Model):
     step_code = models.CharField(max_length=80)
     # The declared actor (``NextActor``), for "Waiting for others".
     actor = models.CharField(max_length=20)
-    protocol_id = models.IntegerField(null=True, blank=True, db_index=True)
+    # Indexed by ``inbox_item_protocol_since``.
+    protocol_id = models.IntegerField(null=True, blank=True)
     request_id = models.IntegerField(null=True, blank=True, db_index=True)
     institution_id = models.IntegerField()
     reference = models.CharField(max_length=200, blank=True)

@@ -20,8 +20,6 @@ from research_governance.core.work import (
     NextActor,
     WorkItem,
     WorkPage,
-    home_order,
-    work_for,
 )
 from research_governance.notifications import inbox
 from research_governance.protocols.models import ProtocolStatus
@@ -157,14 +155,8 @@ class WaitingForYou:
         return self._first(index + 1)[index]
 
 
-def waiting_for_you(user: User) -> list[WorkItem]:
-    """Every item where the user is the next actor, in ``home_order`` (all of them: for tests and
-    small lists; the home page pages through ``WaitingForYou``)."""
-    return sorted(work_for(user), key=home_order)
-
-
 def home_groups(items: list[WorkItem], today: date, *, previous: WorkItem | None = None) -> list[Group]:
-    """One page's items (already in ``waiting_for_you`` order) in their groups; ``previous``
+    """One page's items (already in ``home_order``) in their groups; ``previous``
     is the item just before the page, to tell a group that goes on from the page before."""
     groups: list[Group] = []
     for item in items:
