@@ -1,6 +1,7 @@
 """Whether the inbox (``notifications.inbox``) holds exactly what the workflows find: for every
 active person, every item of ``core.work.work_for`` with the same words in each language, and
-nothing else. ``inbox_agrees`` (tests/conftest.py) checks it after every service test."""
+nothing else; and the menu's count of them, cached between pages, is that number.
+``inbox_agrees`` (tests/conftest.py) checks it after every service test."""
 
 import json
 from typing import Any
@@ -55,6 +56,10 @@ def disagreements() -> list[str]:
                 break
         if kept_page.total != len(expected_items):
             found.append(f"{user.email}: counted {kept_page.total}, found {len(expected_items)}")
+        # The menu's badge, kept in the cache between the pages the test rendered.
+        shown = inbox.count_for(user)
+        if shown != len(expected_items):
+            found.append(f"{user.email}: the menu shows {shown}, found {len(expected_items)}")
     return found
 
 

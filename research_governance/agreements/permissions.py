@@ -47,6 +47,11 @@ def officer_institutions(user: User) -> QuerySet[CommitteeMembership, Mapping[st
     return dac_seats_anywhere(user).filter(role__in=OFFICER_ROLES).values("committee__institution_id")
 
 
+def is_officer_anywhere(user: User | AnonymousUser) -> bool:
+    """Whether the user chairs or runs a data access committee today: the committee's queue."""
+    return _signed_in(user) and officer_institutions(user).exists()
+
+
 def dac_seats_anywhere(user: User) -> QuerySet[CommitteeMembership]:
     return CommitteeMembership.objects.filter(
         CommitteeMembership.current_q(), user=user, committee__kind=Committee.Kind.DATA_ACCESS

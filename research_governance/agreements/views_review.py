@@ -110,7 +110,7 @@ def _written(request: AuthenticatedHttpRequest, form: Any, write: Callable[[dict
 @require_GET
 def dac_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Requests waiting for the committee, for its officers; 404 for everyone else."""
-    if not permissions.officer_institutions(request.user).exists():
+    if not permissions.is_officer_anywhere(request.user):
         raise Http404
     page = Paginator(dac_selectors.committee_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     heading = gettext("Data access committee: requests waiting")

@@ -130,6 +130,9 @@ class WorkItem:
     # The id of the row the item was found from: the last tie-break of ``home_order``, which a
     # finder's SQL ordering repeats (ORDER BY since, id).
     rank: int = field(default=0, compare=False, hash=False)
+    # The protocols an item of ``institution_steps`` takes part in (a meeting's agenda): their
+    # teams find it under "Waiting for others".
+    spans: frozenset[int] = field(default=frozenset(), compare=False, hash=False)
 
     def is_actor(self, user: Any) -> bool:
         return getattr(user, "pk", None) in self.actor_ids
@@ -205,7 +208,7 @@ class WorkSource(ABC):
     live_steps: frozenset[str] = frozenset()
     # Steps about an institution's business that spans protocols (a meeting and its agenda): the
     # inbox keeps them per institution, found again (``about_institutions``) whenever a subject
-    # of the institution changes.
+    # of the institution changes, with the protocols they span (``WorkItem.spans``).
     institution_steps: frozenset[str] = frozenset()
 
     @abstractmethod
@@ -232,13 +235,6 @@ class WorkSource(ABC):
 
     def about_institutions(self, institution_ids: Iterable[int]) -> list[WorkItem]:
         """Every item of ``institution_steps`` pending at these institutions, with all its actors."""
-        return []
-
-    def institution_items_on(
-        self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()
-    ) -> list[WorkItem]:
-        """The items of ``institution_steps`` that these subjects take part in (a meeting with the
-        protocol on its agenda): the part of ``about`` that "Waiting for others" finds afresh."""
         return []
 
     def as_held_by(self, items: Iterable[WorkItem]) -> list[tuple[int, WorkItem]]:

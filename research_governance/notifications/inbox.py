@@ -25,11 +25,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from research_governance.accounts.models import User
+from research_governance.core import caching
 from research_governance.core.i18n import localized
 from research_governance.core.work import (
     ACTOR_ORDER,
@@ -43,10 +45,13 @@ from research_governance.core.work import (
 )
 
 from .messages import in_each_language
-from .models import InboxEntry, InboxItem
+from .models import InboxEntry, InboxItem, InboxItemProtocol
 
 # How many protocols or requests ``rebuild_all`` finds at once.
 BATCH = 500
+# The menu's count of a person's items is kept in the cache (every page shows it) and forgotten by
+# every write below; kept no longer than this, should a write ever miss it.
+COUNT_SECONDS = 300
 # What an item row says, brought up to date when a person's work is found again.
 CONTENT_FIELDS = [
     *("source", "step_code", "actor", "protocol_id", "request_id", "institution_id", "reference", "title"),
@@ -100,14 +105,14 @@ def _entry(user_id: int, item_id: int, held: WorkItem) -> InboxEntry:
     )
 
 
-def _store(source: WorkSource, items: list[WorkItem]) -> None:
+def _store(source: WorkSource, items: list[WorkItem]) -> set[int]:
     """Keep ``about``'s items, with all their actors, for subjects whose rows were just deleted.
 
     Two hand-offs at one institution may both keep its meeting (each service locks its own
     subject, not the institution): the row is then brought up to date rather than refused, and
-    an entry already there is kept, so neither change fails for the other."""
+    an entry already there is kept, so neither change fails for the other. Returns who acts on them."""
     if not items:
-        return
+        return set()
     steps = _steps()
     InboxItem.objects.bulk_create(
         [_item_row(source, item, steps) for item in items],
@@ -117,9 +122,33 @@ def _store(source: WorkSource, items: list[WorkItem]) -> None:
     )
     # Read back: a row brought up to date does not return its id on every database.
     ids = dict(InboxItem.objects.filter(key__in=[item.key for item in items]).values_list("key", "pk"))
-    InboxEntry.objects.bulk_create(
-        [_entry(user_id, ids[held.key], held) for user_id, held in source.as_held_by(items)], ignore_conflicts=True
+    # A kept item's key changes with what it spans (a meeting's key with its agenda): rows kept
+    # already span the same protocols.
+    InboxItemProtocol.objects.bulk_create(
+        [InboxItemProtocol(item_id=ids[item.key], protocol_id=pk) for item in items for pk in item.spans],
+        ignore_conflicts=True,
     )
+    held = source.as_held_by(items)
+    InboxEntry.objects.bulk_create(
+        [_entry(user_id, ids[item.key], item) for user_id, item in held], ignore_conflicts=True
+    )
+    return {user_id for user_id, _item in held}
+
+
+def _delete(items: QuerySet[InboxItem]) -> set[int]:
+    """Delete these items (and their entries); returns who acted on them."""
+    user_ids = set(InboxEntry.objects.filter(item__in=items).values_list("user_id", flat=True).distinct())
+    items.delete()
+    return user_ids
+
+
+def count_cache_key(user_id: int) -> str:
+    return f"inbox:count:{user_id}"
+
+
+def forget_counts(user_ids: Iterable[int]) -> None:
+    """Drop these people's cached counts (``core.caching.forget``)."""
+    caching.forget(count_cache_key(user_id) for user_id in user_ids)
 
 
 def refresh(*, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()) -> list[WorkItem]:
@@ -131,14 +160,15 @@ def refresh(*, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()
     if not protocols and not requests:
         return []
     # An item's subject (what ``about`` finds it by) is its request if it has one, else its protocol.
-    InboxItem.objects.filter(
-        Q(protocol_id__in=protocols, request_id__isnull=True) | Q(request_id__in=requests)
-    ).delete()
+    touched = _delete(
+        InboxItem.objects.filter(Q(protocol_id__in=protocols, request_id__isnull=True) | Q(request_id__in=requests))
+    )
     found = []
     for source in work_sources():
         items = source.about(protocol_ids=protocols, request_ids=requests)
-        _store(source, _kept(source, items))
+        touched |= _store(source, _kept(source, items))
         found += items
+    forget_counts(touched)
     refresh_institutions(_institutions_of(protocols, requests))
     return found
 
@@ -166,13 +196,17 @@ def refresh_institutions(institution_ids: Iterable[int]) -> None:
     ids = sorted(set(institution_ids))
     if not ids or not any(source.institution_steps for source in work_sources()):
         return
+    touched: set[int] = set()
     for source in work_sources():
         if not source.institution_steps:
             continue
-        InboxItem.objects.filter(
-            source=source.name, institution_id__in=ids, step_code__in=sorted(source.institution_steps)
-        ).delete()
-        _store(source, source.about_institutions(ids))
+        touched |= _delete(
+            InboxItem.objects.filter(
+                source=source.name, institution_id__in=ids, step_code__in=sorted(source.institution_steps)
+            )
+        )
+        touched |= _store(source, source.about_institutions(ids))
+    forget_counts(touched)
 
 
 def rebuild_for(user_ids: Iterable[int]) -> None:
@@ -181,10 +215,14 @@ def rebuild_for(user_ids: Iterable[int]) -> None:
     for user in User.objects.filter(pk__in=set(user_ids)).order_by("pk"):
         with transaction.atomic():
             InboxEntry.objects.filter(user=user).delete()
+            touched = {user.pk}
             for source in work_sources():
                 # Everything kept, per subject or per institution. The items may be kept already
                 # (their subject was refreshed): ``_store`` brings those rows up to date.
-                _store(source, [item for item in source.for_user(user) if item.step.code not in source.live_steps])
+                touched |= _store(
+                    source, [item for item in source.for_user(user) if item.step.code not in source.live_steps]
+                )
+            forget_counts(touched)
 
 
 def _batches(queryset: QuerySet[Any]) -> Iterator[list[int]]:
@@ -209,10 +247,15 @@ def rebuild_all() -> None:
         with transaction.atomic():
             refresh(request_ids=batch)
     with transaction.atomic():
-        InboxItem.objects.filter(request_id__isnull=True, protocol_id__isnull=False).exclude(
-            protocol_id__in=protocols.values("pk")
-        ).delete()
-        InboxItem.objects.filter(request_id__isnull=False).exclude(request_id__in=requests.values("pk")).delete()
+        gone = _delete(
+            InboxItem.objects.filter(request_id__isnull=True, protocol_id__isnull=False).exclude(
+                protocol_id__in=protocols.values("pk")
+            )
+        )
+        gone |= _delete(
+            InboxItem.objects.filter(request_id__isnull=False).exclude(request_id__in=requests.values("pk"))
+        )
+        forget_counts(gone)
         refresh_institutions(apps.get_model("accounts", "Institution").objects.values_list("pk", flat=True))
 
 
@@ -258,6 +301,8 @@ def first_for(user: Any, limit: int) -> WorkPage:
     are: what ``core.work.first_work_for`` finds, read from two indexed queries."""
     entries = entries_of(user)
     total = entries.count()
+    if getattr(user, "is_authenticated", False) and user.is_active:
+        cache.set(count_cache_key(user.pk), total, COUNT_SECONDS)  # the menu's count, fresh from here
     kept = []
     if total and limit > 0:
         steps = _steps()
@@ -267,34 +312,36 @@ def first_for(user: Any, limit: int) -> WorkPage:
 
 
 def count_for(user: Any) -> int:
-    return entries_of(user).count() + len(_live(user))
+    """How many items wait for the user: the menu's badge on every page, so kept in the cache
+    until a write of the inbox forgets it (``forget_counts``)."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return 0
+    key = count_cache_key(user.pk)
+    kept = cache.get(key)
+    if kept is None:
+        kept = entries_of(user).count()
+        cache.set(key, kept, COUNT_SECONDS)
+    return int(kept) + len(_live(user))
 
 
 def pending_on(
     user: Any, *, protocol_ids: Iterable[int], request_ids: Iterable[int], exclude_actors: Iterable[str], limit: int
 ) -> list[WorkItem]:
-    """The newest ``limit`` items pending on these protocols and requests for someone other than
-    ``user``: "Waiting for others"."""
+    """The newest ``limit`` items pending on these protocols and requests, or spanning these
+    protocols (a meeting with one on its agenda), for someone other than ``user``: "Waiting for
+    others". One query, each part an index range."""
     protocol_ids, request_ids = list(protocol_ids), list(request_ids)
-    rows = (
-        InboxItem.objects.filter(
-            Q(protocol_id__in=protocol_ids, request_id__isnull=True) | Q(request_id__in=request_ids)
-        )
-        .exclude(actor__in=list(exclude_actors))
-        .exclude(Exists(InboxEntry.objects.filter(item=OuterRef("pk"), user_id=user.pk)))
-        .order_by("-since", "-key")[:limit]
+    pending = InboxItem.objects.exclude(actor__in=list(exclude_actors)).exclude(
+        Exists(InboxEntry.objects.filter(item=OuterRef("pk"), user_id=user.pk))
     )
+    on_subjects = pending.filter(
+        Q(protocol_id__in=protocol_ids, request_id__isnull=True) | Q(request_id__in=request_ids)
+    )
+    spanning = pending.filter(pk__in=InboxItemProtocol.objects.filter(protocol_id__in=protocol_ids).values("item_id"))
+    rows = on_subjects.union(spanning).order_by("-since", "-key")[:limit]
     steps = _steps()
     # Who acts on them is not needed here (never the user): ``actor_ids`` stays empty.
-    kept = [_as_item(row, steps, row.actor, frozenset()) for row in rows]
-    excluded = set(exclude_actors)
-    live = [
-        item
-        for source in work_sources()
-        for item in source.institution_items_on(protocol_ids=protocol_ids, request_ids=request_ids)
-        if not item.is_actor(user) and item.actor not in excluded
-    ]
-    return sorted([*kept, *live], key=lambda item: (item.since, item.key), reverse=True)[:limit]
+    return [_as_item(row, steps, row.actor, frozenset()) for row in rows]
 
 
 # Keeping people's entries when their roles, seats or account change.

@@ -183,3 +183,19 @@ class InboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.user_id}"
+
+
+class InboxItemProtocol(models.Model):
+    """A protocol that a pending item of several subjects takes part in (a meeting's agenda:
+    ``WorkItem.spans``), so its team finds the item under "Waiting for others"."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="spans")
+    protocol_id = models.IntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("protocol of a pending item")
+        verbose_name_plural = _("protocols of pending items")
+        constraints = [models.UniqueConstraint(fields=["item", "protocol_id"], name="inbox_item_protocol_once")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} → {self.protocol_id}"

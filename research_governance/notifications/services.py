@@ -19,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import mail
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -27,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from research_governance.accounts.models import NotificationMode, User
+from research_governance.core import caching
 from research_governance.core.site import absolute_url, site_url
 
 from . import messages, selectors
@@ -324,17 +324,8 @@ def notification_preferences_update(*, user: User, mode: str, kinds: Mapping[str
 
 
 def forget_unread_counts(user_ids: Iterable[int]) -> None:
-    """Drop the cached navbar counts, now and again when the transaction commits (a page
-    rendered in between would otherwise cache the old number)."""
-    keys = [unread_cache_key(user_id) for user_id in user_ids]
-    cache.delete_many(keys)
-
-    def forget_after_commit() -> None:
-        cache.delete_many(keys)
-
-    # robust: a cache that is down must not fail the request. A named function: Django logs a
-    # robust callback's __qualname__.
-    transaction.on_commit(forget_after_commit, robust=True)
+    """Drop the cached navbar counts (``core.caching.forget``)."""
+    caching.forget(unread_cache_key(user_id) for user_id in user_ids)
 
 
 def mark_read(*, notification: Notification, by: User) -> Notification:

@@ -63,12 +63,6 @@ class EthicsWork(WorkSource):
         ids = set(institution_ids)
         return review_steps.MEETINGS.find(Q(committee__institution_id__in=ids)) if ids else []
 
-    def institution_items_on(
-        self, *, protocol_ids: Iterable[int] = (), request_ids: Iterable[int] = ()
-    ) -> list[WorkItem]:
-        ids = list(protocol_ids)
-        return review_steps.MEETINGS.about(ids) if ids else []
-
     def as_held_by(self, items: Iterable[WorkItem]) -> list[tuple[int, WorkItem]]:
         """``base.as_held`` for every actor at once: a chair's step is the secretariat's work for
         an actor who is not the chair at the item's institution."""

@@ -329,6 +329,7 @@ class MeetingFinder(ScopedFinder):
                     actor_ids=members.get(meeting.pk, frozenset()),
                     detail=timezone.localtime(meeting.scheduled_at).strftime("%Y-%m-%d %H:%M"),
                     extra={"meeting_id": meeting.pk, "items": sum(item.is_pending for item in agenda)},
+                    spans=frozenset(item.submission.protocol_id for item in agenda),
                 )
             )
         return items
