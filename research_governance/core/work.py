@@ -237,6 +237,11 @@ class WorkSource(ABC):
         """Every item of ``institution_steps`` pending at these institutions, with all its actors."""
         return []
 
+    def seen_from(self, item: WorkItem, protocol_id: int) -> WorkItem:
+        """An item of ``institution_steps`` as the team of one protocol it spans sees it under
+        "Waiting for others" (they may not open a meeting's page, but may open their protocol's)."""
+        return item
+
     def as_held_by(self, items: Iterable[WorkItem]) -> list[tuple[int, WorkItem]]:
         """Each of ``about``'s items as each of its actors finds it in ``for_user``: (user id, the
         item with that user alone as actor). A source whose items change with the person (a step

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from research_governance.accounts.models import User
@@ -328,20 +328,31 @@ def pending_on(
     user: Any, *, protocol_ids: Iterable[int], request_ids: Iterable[int], exclude_actors: Iterable[str], limit: int
 ) -> list[WorkItem]:
     """The newest ``limit`` items pending on these protocols and requests, or spanning these
-    protocols (a meeting with one on its agenda), for someone other than ``user``: "Waiting for
-    others". One query, each part an index range."""
+    protocols (a meeting with one on its agenda: as that protocol's team sees it,
+    ``WorkSource.seen_from``), for someone other than ``user``: "Waiting for others". One query,
+    each part an index range."""
     protocol_ids, request_ids = list(protocol_ids), list(request_ids)
     pending = InboxItem.objects.exclude(actor__in=list(exclude_actors)).exclude(
         Exists(InboxEntry.objects.filter(item=OuterRef("pk"), user_id=user.pk))
     )
     on_subjects = pending.filter(
         Q(protocol_id__in=protocol_ids, request_id__isnull=True) | Q(request_id__in=request_ids)
+    ).annotate(seen_on=Value(None, output_field=IntegerField()))
+    linked = InboxItemProtocol.objects.filter(item=OuterRef("pk"), protocol_id__in=protocol_ids)
+    spanning = pending.filter(Exists(linked), protocol_id__isnull=True, request_id__isnull=True).annotate(
+        seen_on=Subquery(linked.order_by("protocol_id").values("protocol_id")[:1])
     )
-    spanning = pending.filter(pk__in=InboxItemProtocol.objects.filter(protocol_id__in=protocol_ids).values("item_id"))
     rows = on_subjects.union(spanning).order_by("-since", "-key")[:limit]
     steps = _steps()
-    # Who acts on them is not needed here (never the user): ``actor_ids`` stays empty.
-    return [_as_item(row, steps, row.actor, frozenset()) for row in rows]
+    sources = {source.name: source for source in work_sources()}
+    found = []
+    for row in rows:
+        # Who acts on them is not needed here (never the user): ``actor_ids`` stays empty.
+        item = _as_item(row, steps, row.actor, frozenset())
+        if row.seen_on is not None and row.source in sources:
+            item = sources[row.source].seen_from(item, row.seen_on)
+        found.append(item)
+    return found
 
 
 # Keeping people's entries when their roles, seats or account change.

@@ -87,9 +87,13 @@ MENU = (
 
 
 @cache
-def _address(url_name: str, script_prefix: str) -> str:
-    # The menu's addresses take no arguments: found once per process (and prefix).
+def _reversed(url_name: str, script_prefix: str) -> str:
     return reverse(url_name)
+
+
+def address(url_name: str) -> str:
+    """The address of a page that takes no arguments (the layout's links), found once per process."""
+    return _reversed(url_name, get_script_prefix())
 
 
 def current_entry(entries: list[Entry], view_name: str, app: str) -> Entry | None:
@@ -142,7 +146,6 @@ class Navigation:
         entries = self.entries()
         match = self.request.resolver_match
         current = current_entry(entries, match.view_name, match.app_name) if match else None
-        prefix = get_script_prefix()
         rows = []
         for entry in entries:
             here = entry is current
@@ -160,7 +163,7 @@ class Navigation:
                 (
                     " active" if here else "",
                     mark_safe(' aria-current="page"') if here else "",
-                    _address(entry.url_name, prefix),
+                    address(entry.url_name),
                     entry.label,
                     badge,
                 )

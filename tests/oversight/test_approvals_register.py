@@ -74,8 +74,9 @@ def test_the_register_page_takes_the_same_number_of_queries_for_more_approvals(d
     oversight = build_oversight()
     client = signed_in(oversight.world.people["auditor"])
     client.get(reverse("oversight:approvals"))  # warm the session and the permission-id cache
-    with django_assert_num_queries(9) as first:  # 8, and the menu's check of the waiting count
+    with django_assert_num_queries(8) as first:
         register_text(client)
+    queries = len(first.captured_queries)
     today = timezone.localdate()
     for number in range(4):
         approval_for(
@@ -85,7 +86,8 @@ def test_the_register_page_takes_the_same_number_of_queries_for_more_approvals(d
             valid_from=today,
             valid_until=today + timedelta(days=100),
         )
-    with django_assert_num_queries(len(first.captured_queries)):
+    register_text(client)  # the menu's count, which the new approvals changed, is cached again
+    with django_assert_num_queries(queries):
         text = register_text(client)
     assert "APR-MORE-3" in text
 

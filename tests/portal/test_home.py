@@ -34,6 +34,7 @@ from research_governance.reviews.submission.services import protocol_submit
 from tests.accounts.support import password_step, sign_in_with_code
 from tests.conftest import signed_in
 from tests.factories import InstitutionFactory, UserFactory, make_complete
+from tests.reviews.meeting.support import meeting_with_item
 
 HOME = reverse("portal:home")
 
@@ -253,6 +254,22 @@ def test_the_investigator_sees_what_they_wait_for_from_others(client_for, pi, co
     # Someone not on the team waits for nothing of it.
     stranger = UserFactory()
     assert protocol.reference not in client_for(stranger).get(HOME).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_team_sees_the_meeting_their_protocol_is_on_and_it_leads_to_their_protocol(client_for, pi, secretariat):
+    _committee, _members, meeting, item = meeting_with_item(pi, secretariat)
+    protocol = item.submission.protocol
+    client = client_for(pi)
+    others = waiting_for_others(client.get(HOME).content.decode())
+    row = others.split(f'data-work-key="ethics.meeting:{meeting.pk}:')[1].split("</li>")[0]
+    assert "Waiting for the committee&#x27;s meeting" in row
+    address = reverse("protocols:detail", args=[protocol.pk])
+    assert f'href="{address}"' in row
+    # The meeting's own page is the members' (the team may not open it); their protocol's is theirs.
+    assert client.get(address).status_code == 200
+    # Someone who is not on the team is not told of it.
+    assert f"ethics.meeting:{meeting.pk}:" not in client_for(UserFactory()).get(HOME).content.decode()
 
 
 @pytest.mark.django_db

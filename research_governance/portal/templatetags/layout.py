@@ -1,10 +1,15 @@
 """The site layout's tags (templates/base.html): the menu and the window title."""
 
+from functools import cache
 from typing import Any
 
 from django import template
+from django.templatetags.static import static
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
+
+from research_governance.portal.context_processors import address as page_address
 
 register = template.Library()
 
@@ -27,3 +32,25 @@ def with_site_name(title: str) -> str:
     site = gettext("Research Governance")
     title = title.strip()
     return f"{title} · {site}" if title else site
+
+
+STYLESHEETS = ("vendor/bootstrap/bootstrap.min.css", "vendor/bootstrap-icons/bootstrap-icons.min.css", "css/app.css")
+SCRIPTS = ("vendor/htmx/htmx.min.js", "vendor/bootstrap/bootstrap.bundle.min.js", "js/app.js")
+
+
+@register.simple_tag
+@cache
+def layout_assets() -> SafeString:
+    """The icon, style sheets and scripts of every page; their hashed names are found once per process."""
+    return format_html(
+        '<link rel="icon" href="{}" type="image/svg+xml">\n{}\n{}',
+        static("favicon.svg"),
+        format_html_join("\n", '<link rel="stylesheet" href="{}">', ((static(name),) for name in STYLESHEETS)),
+        format_html_join("\n", '<script src="{}" defer></script>', ((static(name),) for name in SCRIPTS)),
+    )
+
+
+@register.simple_tag
+def address(url_name: str) -> str:
+    """``{% url %}`` for the layout's links, which take no arguments: found once per process."""
+    return page_address(url_name)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from django.db.models import Q
+from django.urls import reverse
 
 from research_governance.accounts.models import Role
 from research_governance.core.work import NextActor, StateSteps, WorkItem, WorkPage, WorkSource
@@ -62,6 +63,11 @@ class EthicsWork(WorkSource):
     def about_institutions(self, institution_ids: Iterable[int]) -> list[WorkItem]:
         ids = set(institution_ids)
         return review_steps.MEETINGS.find(Q(committee__institution_id__in=ids)) if ids else []
+
+    def seen_from(self, item: WorkItem, protocol_id: int) -> WorkItem:
+        """A meeting, for the team of a protocol on its agenda: their protocol's page, which says
+        when the committee meets on it."""
+        return replace(item, protocol_id=protocol_id, link=reverse("protocols:detail", args=[protocol_id]))
 
     def as_held_by(self, items: Iterable[WorkItem]) -> list[tuple[int, WorkItem]]:
         """``base.as_held`` for every actor at once: a chair's step is the secretariat's work for
