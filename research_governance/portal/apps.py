@@ -7,3 +7,13 @@ class PortalConfig(AppConfig):
 
     name = "research_governance.portal"
     label = "portal"
+
+    def ready(self) -> None:
+        from django.test.signals import setting_changed
+
+        from .context_processors import forget_addresses
+        from .templatetags.layout import forget_static_files
+
+        # What the layout finds once per process depends on these settings, which tests change.
+        setting_changed.connect(forget_addresses, dispatch_uid="portal.forget_addresses")
+        setting_changed.connect(forget_static_files, dispatch_uid="portal.forget_static_files")

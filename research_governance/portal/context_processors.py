@@ -91,6 +91,12 @@ def _reversed(url_name: str, script_prefix: str) -> str:
     return reverse(url_name)
 
 
+def forget_addresses(*, setting: str, **_: Any) -> None:
+    """The addresses change only with the URL configuration (a test may swap it)."""
+    if setting == "ROOT_URLCONF":
+        _reversed.cache_clear()
+
+
 def address(url_name: str) -> str:
     """The address of a page that takes no arguments (the layout's links), found once per process."""
     return _reversed(url_name, get_script_prefix())

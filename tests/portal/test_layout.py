@@ -160,3 +160,16 @@ def test_the_window_title_names_the_page_then_the_site():
     japanese = signed_in(None)
     japanese.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
     assert "<title>ログイン · " in japanese.get(reverse("account_login")).content.decode()
+
+
+def test_the_layout_follows_a_change_of_the_static_files_storage(settings):
+    # Found once per process, and found again when the storage changes (the browser tests serve
+    # the files under their plain names).
+    client = signed_in(UserFactory(roles=[Role.INVESTIGATOR]))
+    hashed = client.get(reverse("portal:home")).content.decode()
+    assert re.search(r'href="/static/css/app\.[0-9a-f]{12}\.css"', hashed)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    assert 'href="/static/css/app.css"' in client.get(reverse("portal:home")).content.decode()

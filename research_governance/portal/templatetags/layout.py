@@ -50,6 +50,12 @@ def layout_assets() -> SafeString:
     )
 
 
+def forget_static_files(*, setting: str, **_: Any) -> None:
+    """The hashed names change only with the storage (the browser tests serve plain names)."""
+    if setting in {"STORAGES", "STATIC_URL"}:
+        layout_assets.cache_clear()
+
+
 @register.simple_tag
 def address(url_name: str) -> str:
     """``{% url %}`` for the layout's links, which take no arguments: found once per process."""
