@@ -45,7 +45,6 @@ MEETING_COLUMNS = (
 )
 
 
-@dataclass
 class RuleLine(TypedDict):
     id: str
     title: str
