@@ -9,7 +9,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from research_governance.accounts.models import Role, RoleMembership, User
-from research_governance.accounts.selectors import user_has_role
 
 OVERSIGHT_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR, Role.SECRETARIAT, Role.CHAIR)
 COMMITTEE_REPORT_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR, Role.SECRETARIAT)
@@ -22,11 +21,6 @@ def institutions_for(user: User | AnonymousUser, roles: tuple[str, ...] = OVERSI
     return sorted(
         set(RoleMembership.objects.current().filter(user=user, role__in=roles).values_list("institution_id", flat=True))
     )
-
-
-def may_oversee(user: User | AnonymousUser) -> bool:
-    """For the navigation: the roles held today, read once per request."""
-    return user_has_role(user, *OVERSIGHT_ROLES)
 
 
 def require_institutions(user: User | AnonymousUser, roles: tuple[str, ...] = OVERSIGHT_ROLES) -> list[int]:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from research_governance.accounts.models import Role, User
-from research_governance.accounts.selectors import SECRETARIAT_ROLES, user_roles
+from research_governance.accounts.selectors import SECRETARIAT_ROLES, is_secretariat_anywhere, user_has_role, user_roles
 from research_governance.agreements.permissions import is_officer_anywhere
 from research_governance.notifications.selectors import unread_count
 from research_governance.oversight.permissions import OVERSIGHT_ROLES
@@ -120,32 +120,26 @@ class Navigation:
         self.request = request
         self.user = user
 
-    @cached_property
-    def roles(self) -> frozenset[str]:
-        return user_roles(self.user)
-
-    def holds(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
-
     # For pages that point back to the queue the user came from (the protocol page's breadcrumb).
     @property
     def secretariat(self) -> bool:
-        return self.holds(*SECRETARIAT_ROLES)
+        return is_secretariat_anywhere(self.user)
 
     @property
     def head(self) -> bool:
-        return self.holds(Role.HEAD)
+        return user_has_role(self.user, Role.HEAD)
 
     @property
     def chair(self) -> bool:
-        return self.holds(Role.CHAIR)
+        return user_has_role(self.user, Role.CHAIR)
 
     @cached_property
     def unread(self) -> int:
         return unread_count(self.user)
 
     def entries(self) -> list[Entry]:
-        return [entry for entry in MENU if entry.shown_to(self.user, self.roles)]
+        roles = user_roles(self.user)
+        return [entry for entry in MENU if entry.shown_to(self.user, roles)]
 
     def render(self, waiting: int | None) -> SafeString:
         """The menu's list: its entries, the current one marked, the waiting count on "Waiting for you"."""
